@@ -1,0 +1,347 @@
+//! Who may do what, where: roles bound to territory nodes, decided by one `authorize`.
+
+use crate::territory::{Level, NodeCode};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    CityAdmin,
+    DistrictAdmin,
+    StreetAdmin,
+    CommunityAdmin,
+    GridWorker,
+    DepartmentHandler,
+    PartyMember,
+    Resident,
+    Auditor,
+}
+
+pub const ALL_ROLES: [Role; 9] = [
+    Role::CityAdmin,
+    Role::DistrictAdmin,
+    Role::StreetAdmin,
+    Role::CommunityAdmin,
+    Role::GridWorker,
+    Role::DepartmentHandler,
+    Role::PartyMember,
+    Role::Resident,
+    Role::Auditor,
+];
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::CityAdmin => "city_admin",
+            Role::DistrictAdmin => "district_admin",
+            Role::StreetAdmin => "street_admin",
+            Role::CommunityAdmin => "community_admin",
+            Role::GridWorker => "grid_worker",
+            Role::DepartmentHandler => "department_handler",
+            Role::PartyMember => "party_member",
+            Role::Resident => "resident",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        ALL_ROLES.iter().copied().find(|r| r.as_str() == text)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::CityAdmin => "市级管理员",
+            Role::DistrictAdmin => "区级管理员",
+            Role::StreetAdmin => "街道管理员",
+            Role::CommunityAdmin => "社区管理员",
+            Role::GridWorker => "网格员",
+            Role::DepartmentHandler => "部门处置人员",
+            Role::PartyMember => "党员",
+            Role::Resident => "居民",
+            Role::Auditor => "审计员",
+        }
+    }
+
+    /// The level an admin role must be bound at; other roles may sit at any level.
+    pub fn required_level(self) -> Option<&'static [Level]> {
+        match self {
+            Role::CityAdmin => Some(&[Level::City]),
+            Role::DistrictAdmin => Some(&[Level::District]),
+            Role::StreetAdmin => Some(&[Level::Street]),
+            Role::CommunityAdmin => Some(&[Level::Community]),
+            Role::GridWorker => Some(&[Level::Grid]),
+            _ => None,
+        }
+    }
+
+    fn is_admin(self) -> bool {
+        matches!(
+            self,
+            Role::CityAdmin | Role::DistrictAdmin | Role::StreetAdmin | Role::CommunityAdmin
+        )
+    }
+
+    fn permits(self, action: Action) -> bool {
+        match action {
+            Action::ViewTerritory | Action::Locate | Action::ViewSelf => true,
+            Action::ManageTerritory | Action::ManageUsers | Action::ManageIntegrations => {
+                self.is_admin()
+            }
+            Action::ReadAudit => matches!(self, Role::Auditor | Role::CityAdmin),
+        }
+    }
+}
+
+/// A role held over one territory node and everything below it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Binding {
+    pub role: Role,
+    pub node: NodeCode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BindingError {
+    #[error("角色 {role} 须绑定到{expected}级节点，{node} 是{actual}级 / role {role} must be bound to a {expected} node")]
+    WrongLevel {
+        role: &'static str,
+        node: String,
+        expected: &'static str,
+        actual: &'static str,
+    },
+}
+
+impl Binding {
+    pub fn new(role: Role, node: NodeCode) -> Result<Binding, BindingError> {
+        if let Some(levels) = role.required_level() {
+            if !levels.contains(&node.level()) {
+                return Err(BindingError::WrongLevel {
+                    role: role.as_str(),
+                    node: node.to_string(),
+                    expected: levels[0].name_zh(),
+                    actual: node.level().name_zh(),
+                });
+            }
+        }
+        Ok(Binding { role, node })
+    }
+}
+
+/// How the actor proved who they are; tokens belong to integrations, sessions to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    Session,
+    Token,
+    System,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub bindings: Vec<Binding>,
+    pub credential: Credential,
+}
+
+impl Actor {
+    /// The actor used by the command line and start-up work, which acts for the operator.
+    pub fn system() -> Actor {
+        Actor {
+            user_id: 0,
+            username: "system".into(),
+            bindings: vec![Binding {
+                role: Role::CityAdmin,
+                node: NodeCode::parse("450100").expect("valid"),
+            }],
+            credential: Credential::System,
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}#{}", self.username, self.user_id)
+    }
+
+    /// Codes of the nodes the actor reaches, for filtering lists in queries.
+    pub fn scope_prefixes(&self, action: Action) -> Vec<String> {
+        let mut prefixes: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|b| b.role.permits(action))
+            .map(|b| b.node.scope_prefix().to_string())
+            .collect();
+        prefixes.sort();
+        prefixes.dedup();
+        prefixes
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    ViewSelf,
+    ViewTerritory,
+    ManageTerritory,
+    ManageUsers,
+    ManageIntegrations,
+    ReadAudit,
+    Locate,
+}
+
+/// What an action is aimed at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// A thing located at a territory node (division or grid code).
+    Node(&'a str),
+    /// Something with no place in the territory (the platform itself).
+    Platform,
+}
+
+/// A refusal. `Hidden` must be answered exactly like "not found", so that a request outside
+/// one's subtree does not reveal whether the thing exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Denial {
+    #[error("not found")]
+    Hidden,
+    #[error("forbidden")]
+    Forbidden,
+}
+
+/// The one decision point for every access in the platform.
+pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<(), Denial> {
+    let code = match target {
+        Target::Platform => {
+            return if actor.bindings.iter().any(|b| b.role.permits(action)) {
+                Ok(())
+            } else {
+                Err(Denial::Forbidden)
+            };
+        }
+        Target::Node(code) => code,
+    };
+    let reaching: Vec<&Binding> = actor
+        .bindings
+        .iter()
+        .filter(|b| b.node.reaches(code) || (action == Action::ViewTerritory && is_ancestor(code, &b.node)))
+        .collect();
+    if reaching.is_empty() {
+        return Err(Denial::Hidden);
+    }
+    let allowed = reaching.iter().any(|b| {
+        b.role.permits(action) && (action == Action::ViewTerritory || b.node.reaches(code))
+    });
+    if allowed { Ok(()) } else { Err(Denial::Forbidden) }
+}
+
+/// Whether `code` is an ancestor of `node`; ancestors are visible as breadcrumbs.
+fn is_ancestor(code: &str, node: &NodeCode) -> bool {
+    match NodeCode::parse(code) {
+        Ok(ancestor) => ancestor.reaches(node.as_str()),
+        Err(_) => false,
+    }
+}
+
+/// Whether `actor` may grant `binding` to someone: only inside their own reach, and only
+/// with a role that manages users there.
+pub fn may_grant(actor: &Actor, binding: &Binding) -> Result<(), Denial> {
+    authorize(actor, Action::ManageUsers, Target::Node(binding.node.as_str()))?;
+    if binding.role == Role::CityAdmin || binding.role == Role::Auditor {
+        let city_admin = actor.bindings.iter().any(|b| b.role == Role::CityAdmin);
+        if !city_admin {
+            return Err(Denial::Forbidden);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(bindings: &[(Role, &str)]) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "t".into(),
+            bindings: bindings
+                .iter()
+                .map(|(r, n)| Binding::new(*r, NodeCode::parse(n).unwrap()).unwrap())
+                .collect(),
+            credential: Credential::Session,
+        }
+    }
+
+    #[test]
+    fn admin_reaches_only_subtree() {
+        let street = actor(&[(Role::StreetAdmin, "450103001")]);
+        let inside = Target::Node("450103001002001");
+        let outside = Target::Node("450103002001001");
+        assert_eq!(authorize(&street, Action::ManageTerritory, inside), Ok(()));
+        assert_eq!(
+            authorize(&street, Action::ManageTerritory, outside),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(authorize(&street, Action::ViewTerritory, outside), Err(Denial::Hidden));
+    }
+
+    #[test]
+    fn ancestors_are_visible_but_not_manageable() {
+        let worker = actor(&[(Role::GridWorker, "450103001002001")]);
+        assert_eq!(authorize(&worker, Action::ViewTerritory, Target::Node("450103")), Ok(()));
+        assert_eq!(
+            authorize(&worker, Action::ManageTerritory, Target::Node("450103")),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(
+            authorize(&worker, Action::ManageTerritory, Target::Node("450103001002001")),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(&worker, Action::ViewTerritory, Target::Node("450103001002002")),
+            Err(Denial::Hidden)
+        );
+    }
+
+    #[test]
+    fn city_admin_reaches_every_district() {
+        let admin = actor(&[(Role::CityAdmin, "450100")]);
+        for d in ["450102", "450103", "450110"] {
+            assert_eq!(authorize(&admin, Action::ManageTerritory, Target::Node(d)), Ok(()));
+        }
+        assert_eq!(
+            authorize(&admin, Action::ManageTerritory, Target::Node("450203")),
+            Err(Denial::Hidden)
+        );
+    }
+
+    #[test]
+    fn audit_is_for_auditors() {
+        let auditor = actor(&[(Role::Auditor, "450100")]);
+        let district = actor(&[(Role::DistrictAdmin, "450103")]);
+        assert_eq!(authorize(&auditor, Action::ReadAudit, Target::Node("450103")), Ok(()));
+        assert_eq!(
+            authorize(&district, Action::ReadAudit, Target::Node("450103")),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(&auditor, Action::ManageUsers, Target::Node("450103")),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn bindings_check_level() {
+        assert!(Binding::new(Role::GridWorker, NodeCode::parse("450103001002").unwrap()).is_err());
+        assert!(Binding::new(Role::DistrictAdmin, NodeCode::parse("450103").unwrap()).is_ok());
+        assert!(Binding::new(Role::Resident, NodeCode::parse("450103001002").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn granting_stays_inside_reach() {
+        let district = actor(&[(Role::DistrictAdmin, "450103")]);
+        let ok = Binding::new(Role::GridWorker, NodeCode::parse("450103001002001").unwrap()).unwrap();
+        let foreign = Binding::new(Role::GridWorker, NodeCode::parse("450105001002001").unwrap()).unwrap();
+        let auditor = Binding::new(Role::Auditor, NodeCode::parse("450103").unwrap()).unwrap();
+        assert_eq!(may_grant(&district, &ok), Ok(()));
+        assert_eq!(may_grant(&district, &foreign), Err(Denial::Hidden));
+        assert_eq!(may_grant(&district, &auditor), Err(Denial::Forbidden));
+    }
+}

@@ -1,0 +1,12 @@
+//! Tongxin domain: the codes, territory, access and audit rules of the platform.
+//!
+//! This crate does no I/O: it is pure types and rules, so that every channel (API, pages,
+//! CLI, Open311) shares one definition of what is valid and who may do what.
+
+pub mod access;
+pub mod audit;
+pub mod demo;
+pub mod territory;
+
+/// UTC time in milliseconds since the Unix epoch; the only time type stored or exchanged.
+pub type Millis = i64;
