@@ -1,1 +1,136 @@
+//! Tongxin HTTP: the JSON API (with OpenAPI), pages and auth, on one axum router.
 
+pub mod access;
+pub mod audit;
+pub mod error;
+mod idempotency;
+pub mod ops;
+mod pages;
+pub mod state;
+pub mod territory;
+pub mod util;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{delete, get, post};
+pub use state::{AppState, ServerConfig};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "同心 Tongxin API", version = "1", description = "Grassroots governance platform. Errors are RFC 9457 problem+json; lists paginate with `next_cursor`; POSTs accept `Idempotency-Key`; cookie-authenticated writes need `X-CSRF-Token`."),
+    paths(
+        access::login, access::logout, access::me, access::post_user, access::list_users,
+        access::disable_user, access::enable_user, access::post_token, access::revoke_token,
+        territory::list_divisions, territory::get_division, territory::post_division,
+        territory::list_grids, territory::get_grid, territory::post_grid_import, territory::get_grid_export,
+        territory::locate, territory::post_compound, territory::list_compounds,
+        territory::post_building, territory::list_buildings,
+        audit::list_audit,
+    ),
+    components(schemas(error::Problem, error::FieldError)),
+    modifiers(&SecurityAddon),
+    tags((name = "access", description = "Sign-in, users, roles, tokens"),
+         (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
+         (name = "audit", description = "The audit trail"))
+)]
+pub struct ApiDoc;
+
+struct SecurityAddon;
+
+impl utoipa::Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                access::session::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(access::login))
+        .route("/auth/logout", post(access::logout))
+        .route("/auth/me", get(access::me))
+        .route("/users", get(access::list_users).post(access::post_user))
+        .route("/users/{id}/disable", post(access::disable_user))
+        .route("/users/{id}/enable", post(access::enable_user))
+        .route("/tokens", post(access::post_token))
+        .route("/tokens/{id}", delete(access::revoke_token))
+        .route(
+            "/divisions",
+            get(territory::list_divisions).post(territory::post_division),
+        )
+        .route("/divisions/{code}", get(territory::get_division))
+        .route("/grids", get(territory::list_grids))
+        .route("/grids/import", post(territory::post_grid_import))
+        .route("/grids/export", get(territory::get_grid_export))
+        .route("/grids/{code}", get(territory::get_grid))
+        .route("/locate", get(territory::locate))
+        .route(
+            "/compounds",
+            get(territory::list_compounds).post(territory::post_compound),
+        )
+        .route(
+            "/buildings",
+            get(territory::list_buildings).post(territory::post_building),
+        )
+        .route("/audit", get(audit::list_audit))
+}
+
+/// The whole application, ready to serve.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let limit = state.config.max_body_bytes;
+    Router::new()
+        .nest("/api/v1", api_routes())
+        .merge(SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .route("/", get(pages::home))
+        .route("/login", get(pages::login_page).post(pages::login_submit))
+        .route("/logout", post(pages::logout_submit))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
+        .layer(from_fn_with_state(state.clone(), access::session::resolve_caller))
+        .layer(from_fn(ops::track))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                // The path only, never the query string: it may carry coordinates or names.
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Builds the state (loading the grid index) for a store.
+pub async fn state_for(
+    store: tongxin_store::Store,
+    config: ServerConfig,
+) -> Result<AppState, tongxin_store::StoreError> {
+    let locator = territory::locator::Locator::load(&store).await?;
+    Ok(AppState::new(store, config, locator))
+}

@@ -1,1 +1,12 @@
+//! Persistence for Tongxin: one set of portable SQL over SQLite (embedded, the default) and
+//! PostgreSQL (production), through sqlx's `Any` driver.
 
+pub mod accounts;
+pub mod audit;
+mod db;
+pub mod demo;
+pub mod territory;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use db::{Backend, Conn, Page, Store, StoreError, Tx, now_millis};

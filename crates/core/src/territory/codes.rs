@@ -9,15 +9,21 @@ use std::str::FromStr;
 pub enum CodeError {
     #[error("代码必须全部是数字: {0:?} / code must contain digits only")]
     NotDigits(String),
-    #[error("区划代码长度必须是 6、9 或 12 位，实际 {len} 位: {code:?} / division code must have 6, 9 or 12 digits")]
+    #[error(
+        "区划代码长度必须是 6、9 或 12 位，实际 {len} 位: {code:?} / division code must have 6, 9 or 12 digits"
+    )]
     DivisionLength { code: String, len: usize },
-    #[error("网格代码必须是 15 位（12 位社区代码 + 3 位序号），实际 {len} 位: {code:?} / grid code must have 15 digits")]
+    #[error(
+        "网格代码必须是 15 位（12 位社区代码 + 3 位序号），实际 {len} 位: {code:?} / grid code must have 15 digits"
+    )]
     GridLength { code: String, len: usize },
     #[error("{code:?} 的{segment}段不能是 000 / the {segment} segment of {code:?} must not be 000")]
     ZeroSegment { code: String, segment: &'static str },
     #[error("网格序号不能是 000: {0:?} / grid sequence must not be 000")]
     ZeroGridSequence(String),
-    #[error("{child:?} 不是 {parent:?} 的下级代码 / {child:?} does not extend its parent {parent:?}")]
+    #[error(
+        "{child:?} 不是 {parent:?} 的下级代码 / {child:?} does not extend its parent {parent:?}"
+    )]
     NotAChild { child: String, parent: String },
 }
 
@@ -388,10 +394,19 @@ mod tests {
 
     #[test]
     fn levels_follow_code_shape() {
-        assert_eq!(DivisionCode::parse("450000").unwrap().level(), Level::Province);
+        assert_eq!(
+            DivisionCode::parse("450000").unwrap().level(),
+            Level::Province
+        );
         assert_eq!(DivisionCode::parse("450100").unwrap().level(), Level::City);
-        assert_eq!(DivisionCode::parse("450103").unwrap().level(), Level::District);
-        assert_eq!(DivisionCode::parse("450103001").unwrap().level(), Level::Street);
+        assert_eq!(
+            DivisionCode::parse("450103").unwrap().level(),
+            Level::District
+        );
+        assert_eq!(
+            DivisionCode::parse("450103001").unwrap().level(),
+            Level::Street
+        );
         assert_eq!(
             DivisionCode::parse("450103001002").unwrap().level(),
             Level::Community

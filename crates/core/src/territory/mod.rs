@@ -93,7 +93,10 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> TerritoryError {
 fn check_name(name: &str) -> Result<(), TerritoryError> {
     let chars = name.trim().chars().count();
     if chars == 0 || chars > 64 {
-        return Err(invalid("name", "名称须为 1–64 个字符 / name must have 1–64 characters"));
+        return Err(invalid(
+            "name",
+            "名称须为 1–64 个字符 / name must have 1–64 characters",
+        ));
     }
     Ok(())
 }
@@ -120,7 +123,12 @@ impl NewDivision {
         }
         let parent = match (&self.parent_code, code.level()) {
             (None, Level::City | Level::Province) => None,
-            (None, _) => return Err(invalid("parent_code", "缺少上级代码 / parent_code is required")),
+            (None, _) => {
+                return Err(invalid(
+                    "parent_code",
+                    "缺少上级代码 / parent_code is required",
+                ));
+            }
             (Some(p), _) => {
                 let parent = DivisionCode::parse(p).map_err(|source| TerritoryError::Code {
                     field: "parent_code",
@@ -209,10 +217,16 @@ impl GridAttributes {
         })?;
         check_name(&self.name)?;
         if !(0..=1_000_000).contains(&self.households) {
-            return Err(invalid("households", "户数须在 0–1000000 / households out of range"));
+            return Err(invalid(
+                "households",
+                "户数须在 0–1000000 / households out of range",
+            ));
         }
         if !(0..=5_000_000).contains(&self.population) {
-            return Err(invalid("population", "人口须在 0–5000000 / population out of range"));
+            return Err(invalid(
+                "population",
+                "人口须在 0–5000000 / population out of range",
+            ));
         }
         if self.party_unit_name.trim().is_empty() {
             return Err(invalid(
@@ -257,7 +271,10 @@ impl NewCompound {
                 source,
             })?;
         if community.level() != Level::Community {
-            return Err(invalid("community_code", "须为 12 位社区代码 / must be a 12-digit community code"));
+            return Err(invalid(
+                "community_code",
+                "须为 12 位社区代码 / must be a 12-digit community code",
+            ));
         }
         let grid = GridCode::parse(&self.grid_code).map_err(|source| TerritoryError::Code {
             field: "grid_code",
@@ -270,7 +287,10 @@ impl NewCompound {
             ));
         }
         if !(0..=100_000).contains(&self.households) {
-            return Err(invalid("households", "户数超出范围 / households out of range"));
+            return Err(invalid(
+                "households",
+                "户数超出范围 / households out of range",
+            ));
         }
         Ok((community, grid))
     }
@@ -297,13 +317,19 @@ impl NewBuilding {
                 source,
             })?;
         if community.level() != Level::Community {
-            return Err(invalid("community_code", "须为 12 位社区代码 / must be a 12-digit community code"));
+            return Err(invalid(
+                "community_code",
+                "须为 12 位社区代码 / must be a 12-digit community code",
+            ));
         }
         if !(1..=200).contains(&self.floors) {
             return Err(invalid("floors", "层数须在 1–200 / floors must be 1–200"));
         }
         if !(0..=10_000).contains(&self.households) {
-            return Err(invalid("households", "户数超出范围 / households out of range"));
+            return Err(invalid(
+                "households",
+                "户数超出范围 / households out of range",
+            ));
         }
         if !self.lon.is_finite() || !(-180.0..=180.0).contains(&self.lon) {
             return Err(invalid("lon", "经度须在 -180–180 / lon out of range"));
@@ -330,7 +356,11 @@ mod tests {
 
     #[test]
     fn division_kind_must_match_code_level() {
-        assert!(division("450103", DivisionKind::District, Some("450100")).validate().is_ok());
+        assert!(
+            division("450103", DivisionKind::District, Some("450100"))
+                .validate()
+                .is_ok()
+        );
         let err = division("450103", DivisionKind::Street, Some("450100"))
             .validate()
             .unwrap_err();
@@ -339,7 +369,9 @@ mod tests {
             .validate()
             .unwrap_err();
         assert_eq!(err.field(), "parent_code");
-        let err = division("450103001", DivisionKind::Street, None).validate().unwrap_err();
+        let err = division("450103001", DivisionKind::Street, None)
+            .validate()
+            .unwrap_err();
         assert_eq!(err.field(), "parent_code");
     }
 

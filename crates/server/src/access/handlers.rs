@@ -1,0 +1,646 @@
+use super::audit_entry;
+use super::password::{burn_verification, check_strength, hash_password, verify_password};
+use super::session::{
+    Authenticated, SESSION_COOKIE, TOKEN_PREFIX, random_token, request_id, secret_hash,
+    session_cookie_value,
+};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+use crate::util::{Cursor, PageOut, clamp_limit};
+
+use crate::util::{ApiJson as Json, ApiQuery as Query};
+use axum::Json as JsonOut;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use tongxin_core::access::{self, Action, Actor, Binding, Role, Target, authorize, may_grant};
+use tongxin_core::territory::NodeCode;
+use tongxin_store::accounts::{self, SessionRow};
+use tongxin_store::{audit, now_millis};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct RoleBindingView {
+    /// One of city_admin, district_admin, street_admin, community_admin, grid_worker,
+    /// department_handler, party_member, resident, auditor.
+    pub role: String,
+    pub role_name: String,
+    pub node: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub user_id: i64,
+    pub username: String,
+    pub roles: Vec<RoleBindingView>,
+    /// Send this in `X-CSRF-Token` with cookie-authenticated writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+}
+
+fn role_views(bindings: &[Binding]) -> Vec<RoleBindingView> {
+    bindings
+        .iter()
+        .map(|b| RoleBindingView {
+            role: b.role.as_str().into(),
+            role_name: b.role.name_zh().into(),
+            node: b.node.to_string(),
+        })
+        .collect()
+}
+
+fn first_node(actor: &Actor) -> Option<String> {
+    actor.bindings.first().map(|b| b.node.to_string())
+}
+
+/// Creates a session for a user whose password was checked; returns the cookie and CSRF token.
+pub async fn open_session(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+) -> ApiResult<(HeaderValue, String)> {
+    let sid = random_token(32);
+    let csrf = random_token(16);
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    accounts::create_session(
+        &mut tx,
+        &SessionRow {
+            id_hash: secret_hash(&sid),
+            user_id: actor.user_id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + state.config.session_ttl_ms,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            "session.login",
+            "user",
+            actor.user_id.to_string(),
+            first_node(actor),
+            None,
+            None,
+            request_id(headers),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    let cookie = cookie::Cookie::build((SESSION_COOKIE, sid))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(cookie::time::Duration::milliseconds(
+            state.config.session_ttl_ms,
+        ))
+        .build();
+    let value = HeaderValue::from_str(&cookie.to_string()).map_err(ApiError::internal)?;
+    Ok((value, csrf))
+}
+
+/// Checks a username and password; the same answer for unknown users and wrong passwords.
+pub async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> ApiResult<Actor> {
+    let bad = || ApiError::unauthenticated("用户名或密码错误 / wrong username or password");
+    let Some(user) = accounts::find_user_by_name(&state.store, username).await? else {
+        let p = password.to_string();
+        let _ = tokio::task::spawn_blocking(move || burn_verification(&p)).await;
+        return Err(bad());
+    };
+    let (p, h) = (password.to_string(), user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&p, &h))
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok {
+        return Err(bad());
+    }
+    if user.is_disabled() {
+        return Err(ApiError::unauthenticated("账号已停用 / account disabled"));
+    }
+    super::session::load_actor(state, user.id, access::Credential::Session)
+        .await?
+        .ok_or_else(bad)
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "access", request_body = LoginRequest,
+    responses((status = 200, body = MeView), (status = 401, body = crate::error::Problem)))]
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let actor = check_credentials(&state, &req.username, &req.password).await?;
+    let (cookie, csrf) = open_session(&state, &actor, &headers).await?;
+    let body = MeView {
+        user_id: actor.user_id,
+        username: actor.username.clone(),
+        roles: role_views(&actor.bindings),
+        csrf_token: Some(csrf),
+    };
+    let mut resp = JsonOut(body).into_response();
+    resp.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(resp)
+}
+
+pub fn clear_cookie(state: &AppState) -> HeaderValue {
+    let cookie = cookie::Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("ascii cookie")
+}
+
+pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap) -> ApiResult<()> {
+    if let Some(sid) = session_cookie_value(headers) {
+        let mut tx = state.store.begin().await?;
+        accounts::delete_session(&mut tx, &secret_hash(&sid)).await?;
+        audit::record(
+            &mut tx,
+            &audit_entry(
+                actor,
+                "session.logout",
+                "user",
+                actor.user_id.to_string(),
+                first_node(actor),
+                None,
+                None,
+                request_id(headers),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "access", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    close_session(&state, &actor, &headers).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, clear_cookie(&state));
+    Ok(resp)
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "access", responses((status = 200, body = MeView), (status = 401, body = crate::error::Problem)))]
+pub async fn me(Authenticated(actor): Authenticated) -> JsonOut<MeView> {
+    JsonOut(MeView {
+        user_id: actor.user_id,
+        username: actor.username.clone(),
+        roles: role_views(&actor.bindings),
+        csrf_token: None,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleRequest {
+    pub role: String,
+    pub node: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub roles: Vec<RoleRequest>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub roles: Vec<RoleBindingView>,
+    pub created_at: i64,
+}
+
+/// Validates a username: 3–64 of letters, digits, `._-`.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let ok_len = (3..=64).contains(&name.len());
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(
+            "用户名须为 3–64 个字母、数字或 ._- / username must be 3–64 of letters, digits, . _ -"
+                .into(),
+        )
+    }
+}
+
+/// Parses requested roles into bindings, naming each bad one.
+pub fn parse_bindings(roles: &[RoleRequest]) -> Result<Vec<Binding>, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    if roles.is_empty() {
+        errors.push(FieldError::field(
+            "roles",
+            "至少需要一个角色 / at least one role is required",
+        ));
+    }
+    for (i, r) in roles.iter().enumerate() {
+        let field = format!("roles[{i}]");
+        let Some(role) = Role::parse(&r.role) else {
+            errors.push(FieldError::field(
+                format!("{field}.role"),
+                format!("未知角色 {:?} / unknown role", r.role),
+            ));
+            continue;
+        };
+        match NodeCode::parse(&r.node) {
+            Err(e) => errors.push(FieldError::field(format!("{field}.node"), e.to_string())),
+            Ok(node) => match Binding::new(role, node) {
+                Ok(b) => out.push(b),
+                Err(e) => errors.push(FieldError::field(format!("{field}.node"), e.to_string())),
+            },
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Creates a user with bindings and an audit record in one transaction (API and CLI).
+pub async fn create_user(
+    state: &AppState,
+    actor: &Actor,
+    req: &NewUserRequest,
+    request_id: Option<String>,
+) -> ApiResult<i64> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_username(&req.username) {
+        errors.push(FieldError::field("username", e));
+    }
+    if req.display_name.trim().is_empty() || req.display_name.chars().count() > 64 {
+        errors.push(FieldError::field(
+            "display_name",
+            "姓名须为 1–64 个字符 / display_name must have 1–64 characters",
+        ));
+    }
+    if let Err(e) = check_strength(&req.password) {
+        errors.push(FieldError::field("password", e));
+    }
+    let bindings = match parse_bindings(&req.roles) {
+        Ok(b) => b,
+        Err(mut e) => {
+            errors.append(&mut e);
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::invalid("用户信息有误 / invalid user", errors));
+    }
+    for b in &bindings {
+        may_grant(actor, b)?;
+        ensure_node_exists(state, b.node.as_str()).await?;
+    }
+    let password = req.password.clone();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    let id =
+        accounts::insert_user(&mut tx, &req.username, req.display_name.trim(), &hash, now).await?;
+    for b in &bindings {
+        accounts::add_binding(&mut tx, id, b.role.as_str(), b.node.as_str()).await?;
+    }
+    let after = serde_json::json!({
+        "username": req.username, "display_name": req.display_name.trim(),
+        "roles": role_views(&bindings).iter().map(|r| format!("{}@{}", r.role, r.node)).collect::<Vec<_>>(),
+    });
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            "user.create",
+            "user",
+            id.to_string(),
+            bindings.first().map(|b| b.node.to_string()),
+            None,
+            Some(after),
+            request_id,
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    Ok(id)
+}
+
+async fn ensure_node_exists(state: &AppState, code: &str) -> ApiResult<()> {
+    let exists = if code.len() == 15 {
+        tongxin_store::territory::get_grid(&state.store, code)
+            .await?
+            .is_some()
+    } else {
+        tongxin_store::territory::get_division(&state.store, code)
+            .await?
+            .is_some()
+    };
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "roles",
+            format!("节点 {code} 不存在 / node {code} does not exist"),
+        ))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "access", request_body = NewUserRequest,
+    responses((status = 201, body = UserView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn post_user(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Json(req): Json<NewUserRequest>,
+) -> ApiResult<(StatusCode, JsonOut<UserView>)> {
+    let id = create_user(&state, &actor, &req, request_id(&headers)).await?;
+    Ok((StatusCode::CREATED, JsonOut(user_view(&state, id).await?)))
+}
+
+async fn user_view(state: &AppState, id: i64) -> ApiResult<UserView> {
+    let user = accounts::get_user(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let bindings = accounts::bindings(&state.store, id).await?;
+    Ok(to_view(user, bindings))
+}
+
+fn to_view(user: accounts::UserRow, bindings: Vec<accounts::BindingRow>) -> UserView {
+    UserView {
+        id: user.id,
+        disabled: user.is_disabled(),
+        username: user.username,
+        display_name: user.display_name,
+        created_at: user.created_at,
+        roles: bindings
+            .into_iter()
+            .map(|b| RoleBindingView {
+                role_name: Role::parse(&b.role)
+                    .map(|r| r.name_zh())
+                    .unwrap_or("")
+                    .into(),
+                role: b.role,
+                node: b.node_code,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UserListQuery {
+    /// Only users bound somewhere under this node.
+    pub within: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "access", params(UserListQuery),
+    responses((status = 200, body = PageOut<UserView>)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Query(q): Query<UserListQuery>,
+) -> ApiResult<JsonOut<PageOut<UserView>>> {
+    let prefixes = crate::util::reach_within(&actor, Action::ManageUsers, q.within.as_deref())?;
+    let after = Cursor::decode_i64(q.cursor.as_deref())?;
+    let page = accounts::list_users(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
+    Ok(JsonOut(PageOut::new(
+        page.items.into_iter().map(|(u, b)| to_view(u, b)).collect(),
+        page.next,
+    )))
+}
+
+/// The user, if `actor` may manage at least one of the user's bindings; hidden otherwise.
+async fn managed_user(state: &AppState, actor: &Actor, id: i64) -> ApiResult<accounts::UserRow> {
+    let user = accounts::get_user(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let bindings = accounts::bindings(&state.store, id).await?;
+    let mut last = ApiError::not_found();
+    for b in &bindings {
+        match authorize(actor, Action::ManageUsers, Target::Node(&b.node_code)) {
+            Ok(()) => return Ok(user),
+            Err(d) => last = d.into(),
+        }
+    }
+    Err(last)
+}
+
+pub async fn set_user_disabled(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    disabled: bool,
+    request_id: Option<String>,
+) -> ApiResult<()> {
+    let user = managed_user(state, actor, id).await?;
+    if id == actor.user_id && disabled {
+        return Err(ApiError::conflict(
+            "不能停用自己的账号 / you cannot disable your own account",
+        ));
+    }
+    let node = accounts::bindings(&state.store, id)
+        .await?
+        .first()
+        .map(|b| b.node_code.clone());
+    let mut tx = state.store.begin().await?;
+    accounts::set_disabled(&mut tx, id, disabled, now_millis()).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            "user",
+            id.to_string(),
+            node,
+            Some(serde_json::json!({"username": user.username, "disabled": user.is_disabled()})),
+            Some(serde_json::json!({"username": user.username, "disabled": disabled})),
+            request_id,
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)))]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<JsonOut<UserView>> {
+    set_user_disabled(&state, &actor, id, true, request_id(&headers)).await?;
+    Ok(JsonOut(user_view(&state, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "access", params(("id" = i64, Path)),
+    responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)))]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<JsonOut<UserView>> {
+    set_user_disabled(&state, &actor, id, false, request_id(&headers)).await?;
+    Ok(JsonOut(user_view(&state, id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    /// The integration's service account; its roles decide what the token may do.
+    pub user_id: i64,
+    pub name: String,
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    /// Shown once; only its hash is stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Issues an integration token for a user the actor manages (API and CLI).
+pub async fn issue_token(
+    state: &AppState,
+    actor: &Actor,
+    req: &NewTokenRequest,
+    request_id: Option<String>,
+) -> ApiResult<TokenView> {
+    if req.name.trim().is_empty() || req.name.chars().count() > 64 {
+        return Err(ApiError::field(
+            "name",
+            "名称须为 1–64 个字符 / name must have 1–64 characters",
+        ));
+    }
+    if req
+        .expires_in_days
+        .is_some_and(|d| !(1..=3650).contains(&d))
+    {
+        return Err(ApiError::field(
+            "expires_in_days",
+            "须在 1–3650 天 / must be 1–3650 days",
+        ));
+    }
+    managed_user(state, actor, req.user_id).await?;
+    authorize_platform_integration(actor)?;
+    let token = format!("{TOKEN_PREFIX}{}", random_token(24));
+    let now = now_millis();
+    let expires_at = req.expires_in_days.map(|d| now + d * 86_400_000);
+    let mut tx = state.store.begin().await?;
+    let id = accounts::create_token(
+        &mut tx,
+        req.user_id,
+        req.name.trim(),
+        &secret_hash(&token),
+        now,
+        expires_at,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "token.create", "api_token", id.to_string(), first_node(actor), None,
+            Some(serde_json::json!({"user_id": req.user_id, "name": req.name.trim(), "expires_at": expires_at})), request_id),
+    )
+    .await?;
+    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    Ok(TokenView {
+        id,
+        user_id: req.user_id,
+        name: req.name.trim().into(),
+        token: Some(token),
+        expires_at,
+        revoked_at: None,
+    })
+}
+
+fn authorize_platform_integration(actor: &Actor) -> ApiResult<()> {
+    authorize(actor, Action::ManageIntegrations, Target::Platform).map_err(Into::into)
+}
+
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "access", request_body = NewTokenRequest,
+    responses((status = 201, body = TokenView), (status = 404, body = crate::error::Problem)))]
+pub async fn post_token(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Json(req): Json<NewTokenRequest>,
+) -> ApiResult<(StatusCode, JsonOut<TokenView>)> {
+    Ok((
+        StatusCode::CREATED,
+        JsonOut(issue_token(&state, &actor, &req, request_id(&headers)).await?),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let token = accounts::get_token(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    managed_user(&state, &actor, token.user_id).await?;
+    let mut tx = state.store.begin().await?;
+    accounts::revoke_token(&mut tx, id, now_millis()).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            &actor,
+            "token.revoke",
+            "api_token",
+            id.to_string(),
+            first_node(&actor),
+            None,
+            None,
+            request_id(&headers),
+        ),
+    )
+    .await?;
+    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    Ok(StatusCode::NO_CONTENT)
+}

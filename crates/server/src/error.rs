@@ -1,0 +1,181 @@
+//! RFC 9457 problem details: every error the API gives names what was wrong and where.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tongxin_core::access::Denial;
+use tongxin_store::StoreError;
+
+/// One specific complaint: which field (or row/feature index) and why.
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct FieldError {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        FieldError {
+            field: Some(field.into()),
+            index: None,
+            code: None,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The problem+json body.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub slug: &'static str,
+    pub title: &'static str,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(
+        status: StatusCode,
+        slug: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            slug,
+            title,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn invalid(detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
+        ApiError {
+            errors,
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "输入有误 / Invalid input",
+                detail,
+            )
+        }
+    }
+
+    pub fn field(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        ApiError::invalid(
+            format!("{field}: {reason}"),
+            vec![FieldError::field(field, reason)],
+        )
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "请求有误 / Bad request",
+            detail,
+        )
+    }
+
+    pub fn not_found() -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "未找到 / Not found",
+            "没有这项内容，或您无权查看 / no such resource, or it is outside your reach",
+        )
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "需要登录 / Sign-in required",
+            detail,
+        )
+    }
+
+    pub fn forbidden() -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权操作 / Forbidden",
+            "您的角色不能执行此操作 / your role does not permit this action",
+        )
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::CONFLICT, "conflict", "冲突 / Conflict", detail)
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "服务器错误 / Internal error",
+            "服务器内部错误，已记录 / an internal error occurred and was logged",
+        )
+    }
+
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!("https://tongxin.example/problems/{}", self.slug),
+            title: self.title.into(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl From<Denial> for ApiError {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::Hidden => ApiError::not_found(),
+            Denial::Forbidden => ApiError::forbidden(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::NotFound(_) => ApiError::not_found(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        resp
+    }
+}

@@ -1,0 +1,51 @@
+use crate::territory::locator::Locator;
+use std::sync::{Arc, RwLock};
+use tongxin_store::Store;
+
+/// Settings the server needs; the CLI assembles them from file, environment and flags.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub session_ttl_ms: i64,
+    /// Mark cookies `Secure` (behind HTTPS in production).
+    pub secure_cookies: bool,
+    /// Largest request body accepted (grid imports are the biggest).
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            session_ttl_ms: 12 * 3600 * 1000,
+            secure_cookies: false,
+            max_body_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    locator: Arc<RwLock<Arc<Locator>>>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: ServerConfig, locator: Locator) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+            locator: Arc::new(RwLock::new(Arc::new(locator))),
+            metrics: crate::ops::metrics_handle(),
+        }
+    }
+
+    /// The current point → grid index; readers never wait for a rebuild.
+    pub fn locator(&self) -> Arc<Locator> {
+        self.locator.read().expect("locator lock").clone()
+    }
+
+    pub fn replace_locator(&self, locator: Locator) {
+        *self.locator.write().expect("locator lock") = Arc::new(locator);
+    }
+}

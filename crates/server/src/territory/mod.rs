@@ -1,0 +1,7 @@
+//! Territory: divisions, grids (with GeoJSON import/export), compounds, buildings, locate.
+
+pub mod grids;
+mod handlers;
+pub mod locator;
+
+pub use handlers::*;
