@@ -1,1 +1,440 @@
-fn main() {}
+//! `tongxin`: the one binary — serve, demo city, users, tokens, grid import and export.
+
+mod config;
+
+use clap::{Parser, Subcommand};
+use config::{CommonOpts, ServeOpts, Settings};
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use tongxin_core::access::Actor;
+use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
+use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
+use tongxin_server::{AppState, ServerConfig};
+use tongxin_store::{Store, accounts};
+
+#[derive(Parser)]
+#[command(name = "tongxin", version, about = "同心 Tongxin — grassroots governance platform")]
+struct Cli {
+    #[command(flatten)]
+    common: CommonOpts,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform over HTTP.
+    Serve(ServeOpts),
+    /// Build a synthetic demo city (if the database is empty) and serve it.
+    Demo {
+        /// default (Nanning-sized: 260 communities, 6,764 grids) or small (for tests).
+        #[arg(long, default_value = "default")]
+        size: String,
+        #[arg(long, default_value_t = DEFAULT_SEED)]
+        seed: u64,
+        /// Build the city and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+        #[command(flatten)]
+        serve: ServeOpts,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage integration tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Create a division (city, district, street, community).
+    #[command(subcommand)]
+    Division(DivisionCommand),
+    /// Import data (all-or-nothing).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is asked for unless --password or TONGXIN_NEW_PASSWORD is given.
+    Add {
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// ROLE@NODE, repeatable, e.g. grid_worker@450103001001001
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long, env = "TONGXIN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List users (optionally only those bound under a node).
+    List {
+        #[arg(long)]
+        within: Option<String>,
+    },
+    /// Disable a user and end their sessions.
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a bearer token acting as USER (printed once).
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        days: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DivisionCommand {
+    Add {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// city, district, development_zone, street, town, community, village
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        parent: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Grids from a GeoJSON FeatureCollection.
+    Grids {
+        file: std::path::PathBuf,
+        /// Check and report only.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Grids as GeoJSON (to stdout, or -o FILE).
+    Grids {
+        #[arg(long)]
+        within: Option<String>,
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误 / error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(settings: &Settings) -> Result<Store, String> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data)
+            .map_err(|e| format!("cannot create data directory {}: {e}", settings.data.display()))?;
+    }
+    Store::open(&settings.database_url)
+        .await
+        .map_err(|e| format!("cannot open database: {e}"))
+}
+
+async fn open_state(settings: &Settings) -> Result<AppState, String> {
+    let store = open_store(settings).await?;
+    let config = ServerConfig {
+        session_ttl_ms: settings.session_ttl_hours * 3_600_000,
+        secure_cookies: settings.secure_cookies,
+        ..ServerConfig::default()
+    };
+    tongxin_server::state_for(store, config)
+        .await
+        .map_err(|e| format!("cannot load the grid index: {e}"))
+}
+
+fn problem_text(e: tongxin_server::error::ApiError) -> String {
+    let mut text = e.detail.clone();
+    for f in &e.errors {
+        let place = match (&f.field, f.index, &f.code) {
+            (Some(field), _, _) => field.clone(),
+            (None, Some(i), Some(code)) => format!("#{i} {code}"),
+            (None, Some(i), None) => format!("#{i}"),
+            _ => String::new(),
+        };
+        text.push_str(&format!("\n  - {place}: {}", f.reason));
+    }
+    text
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let no_serve = ServeOpts::default();
+    let serve_opts = match &cli.command {
+        Command::Serve(s) => s,
+        Command::Demo { serve, .. } => serve,
+        _ => &no_serve,
+    };
+    let settings = Settings::resolve(&cli.common, serve_opts)?;
+    init_logging(&settings.log);
+    match cli.command {
+        Command::Serve(opts) => {
+            let state = open_state(&settings).await?;
+            ensure_first_admin(&state, &opts).await?;
+            serve(state, &settings.listen).await
+        }
+        Command::Demo { size, seed, no_serve, serve: opts } => {
+            let size = DemoSize::parse(&size).ok_or_else(|| format!("--size must be small or default, not {size:?}"))?;
+            let store = open_store(&settings).await?;
+            build_demo(&store, size, seed).await?;
+            if no_serve {
+                return Ok(());
+            }
+            drop(store);
+            let state = open_state(&settings).await?;
+            ensure_first_admin(&state, &opts).await?;
+            serve(state, &settings.listen).await
+        }
+        Command::User(cmd) => user_command(&open_state(&settings).await?, cmd).await,
+        Command::Token(TokenCommand::Create { user, name, days }) => {
+            let state = open_state(&settings).await?;
+            let id = user_id(&state, &user).await?;
+            let req = NewTokenRequest { user_id: id, name, expires_in_days: days };
+            let token = tongxin_server::access::issue_token(&state, &Actor::system(), &req, None)
+                .await
+                .map_err(problem_text)?;
+            println!("{}", token.token.unwrap_or_default());
+            eprintln!("token #{} for {user}; shown once, store it safely", token.id);
+            Ok(())
+        }
+        Command::Division(DivisionCommand::Add { code, name, kind, parent }) => {
+            let state = open_state(&settings).await?;
+            let req = tongxin_server::territory::NewDivisionRequest { code, name, kind, parent_code: parent, geometry: None };
+            let row = tongxin_server::territory::create_division(&state, &Actor::system(), &req, None)
+                .await
+                .map_err(problem_text)?;
+            println!("created {} {} ({})", row.code, row.name, row.level);
+            Ok(())
+        }
+        Command::Import(ImportCommand::Grids { file, dry_run }) => {
+            let state = open_state(&settings).await?;
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let report = tongxin_server::territory::grids::import_grids(&state, &Actor::system(), &text, dry_run, None)
+                .await
+                .map_err(problem_text)?;
+            for w in &report.warnings {
+                eprintln!("warning: {} {}", w.community_code, w.reason);
+            }
+            println!(
+                "{}{} features: {} new, {} updated",
+                if dry_run { "dry run: " } else { "" },
+                report.features,
+                report.created,
+                report.updated
+            );
+            Ok(())
+        }
+        Command::Export(ExportCommand::Grids { within, output }) => {
+            let state = open_state(&settings).await?;
+            let prefixes = tongxin_server::util::reach_within(&Actor::system(), tongxin_core::access::Action::ViewTerritory, within.as_deref())
+                .map_err(problem_text)?;
+            let text = tongxin_server::territory::grids::export_grids(&state, &prefixes).await.map_err(problem_text)?;
+            match output {
+                Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+            }
+        }
+    }
+}
+
+async fn serve(state: AppState, listen: &str) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let grids = state.locator().grid_count();
+    eprintln!("同心 Tongxin serving http://{addr}/  ({grids} grids indexed; API docs at http://{addr}/api/v1/docs/)");
+    let app = tongxin_server::app(state);
+    axum_serve(listener, app).await
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: tongxin_server::Router) -> Result<(), String> {
+    tongxin_server::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            eprintln!("shutting down");
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn build_demo(store: &Store, size: DemoSize, seed: u64) -> Result<(), String> {
+    if tongxin_store::demo::has_territory(store).await.map_err(|e| e.to_string())? {
+        eprintln!("the database already holds a city; serving it as it is (use a fresh --data directory for a new demo)");
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let city = tongxin_core::demo::generate(&DemoOptions { size, seed });
+    let hash = tongxin_server::access::password::hash_password(DEMO_PASSWORD)?;
+    tongxin_store::demo::load(store, &city, &hash).await.map_err(|e| format!("loading the demo city: {e}"))?;
+    let c = city.counts();
+    eprintln!(
+        "demo city built in {:.1} s: {} districts, {} streets, {} communities, {} grids ({} dedicated), {} compounds, {} buildings, {} accounts ({} grid workers)",
+        started.elapsed().as_secs_f64(), c.districts, c.streets, c.communities, c.grids, c.dedicated_grids,
+        c.compounds, c.buildings, c.accounts, c.grid_workers
+    );
+    print_demo_accounts(&city);
+    Ok(())
+}
+
+fn print_demo_accounts(city: &tongxin_core::demo::DemoCity) {
+    eprintln!("\ndemo accounts (password for all: {DEMO_PASSWORD}):");
+    let mut shown = std::collections::HashSet::new();
+    for a in &city.accounts {
+        if shown.insert(a.role) {
+            eprintln!("  {:<22} {:<18} {}", a.username, a.role, a.node_code);
+        }
+    }
+    eprintln!();
+}
+
+fn prompt(label: &str) -> Result<String, String> {
+    eprint!("{label}: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    Ok(line.trim().to_string())
+}
+
+fn prompt_password() -> Result<String, String> {
+    let first = rpassword::prompt_password("password: ").map_err(|e| e.to_string())?;
+    let again = rpassword::prompt_password("password again: ").map_err(|e| e.to_string())?;
+    if first != again {
+        return Err("the two passwords differ".into());
+    }
+    Ok(first)
+}
+
+/// `serve` on an empty database has no default password: the first admin is given or asked for.
+async fn ensure_first_admin(state: &AppState, opts: &ServeOpts) -> Result<(), String> {
+    if accounts::count_users(&state.store).await.map_err(|e| e.to_string())? > 0 {
+        return Ok(());
+    }
+    let city = first_city(state).await?;
+    let interactive = std::io::stdin().is_terminal();
+    let username = match &opts.admin_user {
+        Some(u) => u.clone(),
+        None if interactive => {
+            eprintln!("no accounts yet: create the first administrator (city_admin on {city})");
+            prompt("username")?
+        }
+        None => return Err(
+            "the database has no users: give the first administrator with --admin-user NAME and TONGXIN_ADMIN_PASSWORD (or run in a terminal to be asked)".into(),
+        ),
+    };
+    let password = match &opts.admin_password {
+        Some(p) => p.clone(),
+        None if interactive => prompt_password()?,
+        None => return Err("TONGXIN_ADMIN_PASSWORD (or --admin-password) is required for the first administrator".into()),
+    };
+    let req = NewUserRequest {
+        username: username.clone(),
+        display_name: username.clone(),
+        password,
+        roles: vec![RoleRequest { role: "city_admin".into(), node: city.clone() }],
+    };
+    tongxin_server::access::create_user(state, &Actor::system(), &req, None)
+        .await
+        .map_err(problem_text)?;
+    eprintln!("created the first administrator {username} (city_admin on {city})");
+    Ok(())
+}
+
+/// The city the first admin governs: the root of the division tree, created if absent.
+async fn first_city(state: &AppState) -> Result<String, String> {
+    let roots = tongxin_store::territory::list_divisions(&state.store, None, None, 1)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(root) = roots.items.first() {
+        return Ok(root.code.clone());
+    }
+    Err("the database has no city yet: create it first, e.g. `tongxin division add --code 450100 --name 南宁市 --kind city`".into())
+}
+
+async fn user_id(state: &AppState, username: &str) -> Result<i64, String> {
+    accounts::find_user_by_name(&state.store, username)
+        .await
+        .map_err(|e| e.to_string())?
+        .map(|u| u.id)
+        .ok_or_else(|| format!("no user named {username}"))
+}
+
+async fn user_command(state: &AppState, cmd: UserCommand) -> Result<(), String> {
+    let system = Actor::system();
+    match cmd {
+        UserCommand::Add { username, display_name, roles, password } => {
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    r.split_once('@')
+                        .map(|(role, node)| RoleRequest { role: role.into(), node: node.into() })
+                        .ok_or_else(|| format!("--role must be ROLE@NODE, got {r:?}"))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let password = match password {
+                Some(p) => p,
+                None => prompt_password()?,
+            };
+            let req = NewUserRequest { display_name: display_name.unwrap_or_else(|| username.clone()), username, password, roles };
+            let id = tongxin_server::access::create_user(state, &system, &req, None).await.map_err(problem_text)?;
+            println!("created user #{id} {}", req.username);
+            Ok(())
+        }
+        UserCommand::List { within } => {
+            let prefixes = tongxin_server::util::reach_within(&system, tongxin_core::access::Action::ManageUsers, within.as_deref())
+                .map_err(problem_text)?;
+            let mut after = None;
+            loop {
+                let page = accounts::list_users(&state.store, &prefixes, after, 1000).await.map_err(|e| e.to_string())?;
+                for (u, bindings) in &page.items {
+                    let roles: Vec<String> = bindings.iter().map(|b| format!("{}@{}", b.role, b.node_code)).collect();
+                    println!("{}\t{}\t{}\t{}\t{}", u.id, u.username, u.display_name, if u.is_disabled() { "disabled" } else { "active" }, roles.join(","));
+                }
+                match page.next {
+                    Some(n) => after = n.parse().ok(),
+                    None => break,
+                }
+            }
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let id = user_id(state, &username).await?;
+            tongxin_server::access::set_user_disabled(state, &system, id, true, None).await.map_err(problem_text)?;
+            println!("disabled {username}");
+            Ok(())
+        }
+        UserCommand::Enable { username } => {
+            let id = user_id(state, &username).await?;
+            tongxin_server::access::set_user_disabled(state, &system, id, false, None).await.map_err(problem_text)?;
+            println!("enabled {username}");
+            Ok(())
+        }
+    }
+}

@@ -89,6 +89,28 @@ fn main() {
         refdata::bench_dir().display()
     );
 
+    // ---- optional resolution sweep (GEO_BENCH_SWEEP=1): build time, memory, throughput
+    if std::env::var_os("GEO_BENCH_SWEEP").is_some() {
+        let mut out = Vec::with_capacity(n);
+        for res in [512usize, 724, 1024, 1448, 2048, 2896, 4096] {
+            let t = Instant::now();
+            let idx = GridIndex::build_with_resolution(&data.polygons, res);
+            let build_ms = t.elapsed().as_secs_f64() * 1e3;
+            let mut rates = Vec::new();
+            for _ in 0..9 {
+                let t = Instant::now();
+                idx.locate_many(black_box(&data.points), &mut out);
+                rates.push(n as f64 / t.elapsed().as_secs_f64());
+            }
+            let mism = (0..n).filter(|&i| out[i] != data.truth[i]).count();
+            println!(
+                "sweep: long side {res:5}: build {build_ms:6.1} ms, {:6.1} MB, batch median {:5.1}M/s, mismatches {mism}",
+                idx.heap_bytes() as f64 / 1e6,
+                median(&mut rates) / 1e6
+            );
+        }
+    }
+
     // ---- build
     let mut builds = Vec::new();
     let mut idx = GridIndex::build(&data.polygons);

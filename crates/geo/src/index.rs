@@ -362,6 +362,34 @@ impl GridIndex {
         }
     }
 
+    #[doc(hidden)]
+    pub fn debug_is_mixed(&self, lon: f64, lat: f64) -> bool {
+        self.word(lon, lat) & MIXED != 0
+    }
+
+    #[doc(hidden)]
+    pub fn debug_work(&self, lon: f64, lat: f64) -> (usize, usize) {
+        let w = self.word(lon, lat);
+        if w & MIXED == 0 { return (0, 0); }
+        let off = (w & !MIXED) as usize;
+        let n = self.cands[off] as usize;
+        let list = &self.cands[off + 1..off + 1 + 3 * n];
+        let mut ne = 0; let mut nc = 0;
+        for c in list.chunks_exact(3) {
+            nc += 1; ne += c[1] as usize;
+            let (s, len) = (c[0] as usize, c[1] as usize);
+            let mut odd = false;
+            for e in &self.edges[s..s + len] { if crosses(lon, lat, e.x1, e.y1, e.dx, e.y2) { odd = !odd; } }
+            if odd { break; }
+        }
+        (nc, ne)
+    }
+
+    #[doc(hidden)]
+    pub fn debug_sizes(&self) -> (usize, usize, usize) {
+        (self.cells.len() * 4, self.cands.len() * 4, self.edges.len() * 32)
+    }
+
     /// Number of polygons indexed.
     pub fn len(&self) -> usize {
         self.ids.len()
@@ -420,9 +448,11 @@ impl GridIndex {
             let (s, len, poly) = (c[0] as usize, c[1] as usize, c[2] as usize);
             let mut odd = false;
             for e in &self.edges[s..s + len] {
-                if crosses(px, py, e.x1, e.y1, e.dx, e.y2) {
-                    odd = !odd;
-                }
+                // Branch-free form of `crosses` (same arithmetic; the quotient is finite
+                // because stored edges are never horizontal, and ignored unless straddling).
+                let straddles = (e.y1 > py) != (e.y2 > py);
+                let right = px < e.x1 + (py - e.y1) * e.dx / (e.y2 - e.y1);
+                odd ^= straddles & right;
             }
             if odd {
                 return Some(self.ids[poly]);
@@ -439,17 +469,42 @@ impl GridIndex {
     }
 
     /// Locates many points (`[lon, lat]`); `out` is cleared and receives one answer per
-    /// point, in order. Faster per point than [`GridIndex::locate`] because the raster
-    /// loads of a block of points are issued before any of them is resolved.
+    /// point, in order.
+    ///
+    /// Faster per point than [`GridIndex::locate`]: points are processed in blocks, and
+    /// the memory loads of a block (raster words, then candidate lists, then the first
+    /// edges of the candidates) are issued in separate passes so that the cache misses of
+    /// different points overlap instead of queueing one after another.
     pub fn locate_many(&self, pts: &[[f64; 2]], out: &mut Vec<Option<u32>>) {
-        const BLOCK: usize = 64;
+        const BLOCK: usize = 128;
         out.clear();
         out.reserve(pts.len());
         let mut words = [0u32; BLOCK];
+        let mut mixed = [0u8; BLOCK];
+        let mut first = [0u32; BLOCK];
         for chunk in pts.chunks(BLOCK) {
-            for (w, p) in words.iter_mut().zip(chunk) {
-                *w = self.word(p[0], p[1]);
+            // Pass 1: raster words; compact the positions of mixed cells.
+            let mut nm = 0usize;
+            for (k, p) in chunk.iter().enumerate() {
+                let w = self.word(p[0], p[1]);
+                words[k] = w;
+                mixed[nm] = k as u8;
+                nm += (w >> 31) as usize;
             }
+            if nm > 0 {
+                // Pass 2: candidate lists (independent loads, overlapping misses).
+                for (f, &k) in first.iter_mut().zip(&mixed[..nm]) {
+                    let off = (words[k as usize] & !MIXED) as usize;
+                    *f = self.cands.get(off + 1).copied().unwrap_or(0);
+                }
+                // Pass 3: first edge of the first candidate.
+                let mut sink = 0u64;
+                for &s in &first[..nm] {
+                    sink ^= self.edges.get(s as usize).map_or(0, |e| e.y1.to_bits());
+                }
+                std::hint::black_box(sink);
+            }
+            // Pass 4: answers (mixed cells now mostly hit the cache).
             for (&w, p) in words.iter().zip(chunk) {
                 out.push(self.finish(w, p[0], p[1]));
             }

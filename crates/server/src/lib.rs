@@ -10,7 +10,7 @@ pub mod state;
 pub mod territory;
 pub mod util;
 
-use axum::Router;
+pub use axum::{Router, serve};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
