@@ -85,21 +85,33 @@ impl Settings {
             .clone()
             .or(file.database_url)
             .unwrap_or_else(|| data.join("tongxin.db").to_string_lossy().to_string());
-        let session_ttl_hours = serve.session_ttl_hours.or(file.session_ttl_hours).unwrap_or(12);
+        let session_ttl_hours = serve
+            .session_ttl_hours
+            .or(file.session_ttl_hours)
+            .unwrap_or(12);
         if !(1..=24 * 30).contains(&session_ttl_hours) {
-            return Err(format!("session_ttl_hours must be 1–720, got {session_ttl_hours}"));
+            return Err(format!(
+                "session_ttl_hours must be 1–720, got {session_ttl_hours}"
+            ));
         }
         Ok(Settings {
             data,
             database_url,
-            log: common.log.clone().or(file.log).unwrap_or_else(|| "info".into()),
+            log: common
+                .log
+                .clone()
+                .or(file.log)
+                .unwrap_or_else(|| "info".into()),
             listen: serve
                 .listen
                 .clone()
                 .or(file.listen)
                 .unwrap_or_else(|| "127.0.0.1:8080".into()),
             session_ttl_hours,
-            secure_cookies: serve.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+            secure_cookies: serve
+                .secure_cookies
+                .or(file.secure_cookies)
+                .unwrap_or(false),
         })
     }
 
@@ -116,13 +128,23 @@ mod tests {
     fn flags_override_file_and_defaults_fill_in() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.toml");
-        std::fs::write(&path, "listen = \"0.0.0.0:9000\"\ndata = \"/srv/tx\"\nsession_ttl_hours = 8\n").unwrap();
-        let common = CommonOpts { config: Some(path.clone()), ..Default::default() };
+        std::fs::write(
+            &path,
+            "listen = \"0.0.0.0:9000\"\ndata = \"/srv/tx\"\nsession_ttl_hours = 8\n",
+        )
+        .unwrap();
+        let common = CommonOpts {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
         let s = Settings::resolve(&common, &ServeOpts::default()).unwrap();
         assert_eq!(s.listen, "0.0.0.0:9000");
         assert_eq!(s.database_url, "/srv/tx/tongxin.db");
         assert_eq!(s.session_ttl_hours, 8);
-        let serve = ServeOpts { listen: Some("127.0.0.1:1".into()), ..Default::default() };
+        let serve = ServeOpts {
+            listen: Some("127.0.0.1:1".into()),
+            ..Default::default()
+        };
         let s = Settings::resolve(&common, &serve).unwrap();
         assert_eq!(s.listen, "127.0.0.1:1");
     }
@@ -132,10 +154,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.toml");
         std::fs::write(&path, "lisen = \"x\"\n").unwrap();
-        let common = CommonOpts { config: Some(path), ..Default::default() };
+        let common = CommonOpts {
+            config: Some(path),
+            ..Default::default()
+        };
         let err = Settings::resolve(&common, &ServeOpts::default()).unwrap_err();
         assert!(err.contains("lisen"), "{err}");
-        let serve = ServeOpts { session_ttl_hours: Some(0), ..Default::default() };
+        let serve = ServeOpts {
+            session_ttl_hours: Some(0),
+            ..Default::default()
+        };
         assert!(Settings::resolve(&CommonOpts::default(), &serve).is_err());
     }
 }

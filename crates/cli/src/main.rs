@@ -13,7 +13,11 @@ use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
 
 #[derive(Parser)]
-#[command(name = "tongxin", version, about = "同心 Tongxin — grassroots governance platform")]
+#[command(
+    name = "tongxin",
+    version,
+    about = "同心 Tongxin — grassroots governance platform"
+)]
 struct Cli {
     #[command(flatten)]
     common: CommonOpts,
@@ -152,8 +156,12 @@ async fn main() -> ExitCode {
 
 async fn open_store(settings: &Settings) -> Result<Store, String> {
     if settings.is_sqlite() {
-        std::fs::create_dir_all(&settings.data)
-            .map_err(|e| format!("cannot create data directory {}: {e}", settings.data.display()))?;
+        std::fs::create_dir_all(&settings.data).map_err(|e| {
+            format!(
+                "cannot create data directory {}: {e}",
+                settings.data.display()
+            )
+        })?;
     }
     Store::open(&settings.database_url)
         .await
@@ -201,8 +209,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             ensure_first_admin(&state, &opts).await?;
             serve(state, &settings.listen).await
         }
-        Command::Demo { size, seed, no_serve, serve: opts } => {
-            let size = DemoSize::parse(&size).ok_or_else(|| format!("--size must be small or default, not {size:?}"))?;
+        Command::Demo {
+            size,
+            seed,
+            no_serve,
+            serve: opts,
+        } => {
+            let size = DemoSize::parse(&size)
+                .ok_or_else(|| format!("--size must be small or default, not {size:?}"))?;
             let store = open_store(&settings).await?;
             build_demo(&store, size, seed).await?;
             if no_serve {
@@ -217,29 +231,55 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Token(TokenCommand::Create { user, name, days }) => {
             let state = open_state(&settings).await?;
             let id = user_id(&state, &user).await?;
-            let req = NewTokenRequest { user_id: id, name, expires_in_days: days };
+            let req = NewTokenRequest {
+                user_id: id,
+                name,
+                expires_in_days: days,
+            };
             let token = tongxin_server::access::issue_token(&state, &Actor::system(), &req, None)
                 .await
                 .map_err(problem_text)?;
             println!("{}", token.token.unwrap_or_default());
-            eprintln!("token #{} for {user}; shown once, store it safely", token.id);
+            eprintln!(
+                "token #{} for {user}; shown once, store it safely",
+                token.id
+            );
             Ok(())
         }
-        Command::Division(DivisionCommand::Add { code, name, kind, parent }) => {
+        Command::Division(DivisionCommand::Add {
+            code,
+            name,
+            kind,
+            parent,
+        }) => {
             let state = open_state(&settings).await?;
-            let req = tongxin_server::territory::NewDivisionRequest { code, name, kind, parent_code: parent, geometry: None };
-            let row = tongxin_server::territory::create_division(&state, &Actor::system(), &req, None)
-                .await
-                .map_err(problem_text)?;
+            let req = tongxin_server::territory::NewDivisionRequest {
+                code,
+                name,
+                kind,
+                parent_code: parent,
+                geometry: None,
+            };
+            let row =
+                tongxin_server::territory::create_division(&state, &Actor::system(), &req, None)
+                    .await
+                    .map_err(problem_text)?;
             println!("created {} {} ({})", row.code, row.name, row.level);
             Ok(())
         }
         Command::Import(ImportCommand::Grids { file, dry_run }) => {
             let state = open_state(&settings).await?;
-            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let report = tongxin_server::territory::grids::import_grids(&state, &Actor::system(), &text, dry_run, None)
-                .await
-                .map_err(problem_text)?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let report = tongxin_server::territory::grids::import_grids(
+                &state,
+                &Actor::system(),
+                &text,
+                dry_run,
+                None,
+            )
+            .await
+            .map_err(problem_text)?;
             for w in &report.warnings {
                 eprintln!("warning: {} {}", w.community_code, w.reason);
             }
@@ -254,12 +294,21 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Export(ExportCommand::Grids { within, output }) => {
             let state = open_state(&settings).await?;
-            let prefixes = tongxin_server::util::reach_within(&Actor::system(), tongxin_core::access::Action::ViewTerritory, within.as_deref())
+            let prefixes = tongxin_server::util::reach_within(
+                &Actor::system(),
+                tongxin_core::access::Action::ViewTerritory,
+                within.as_deref(),
+            )
+            .map_err(problem_text)?;
+            let text = tongxin_server::territory::grids::export_grids(&state, &prefixes)
+                .await
                 .map_err(problem_text)?;
-            let text = tongxin_server::territory::grids::export_grids(&state, &prefixes).await.map_err(problem_text)?;
             match output {
-                Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
-                None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display())),
+                None => std::io::stdout()
+                    .write_all(text.as_bytes())
+                    .map_err(|e| e.to_string()),
             }
         }
     }
@@ -271,12 +320,17 @@ async fn serve(state: AppState, listen: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let grids = state.locator().grid_count();
-    eprintln!("同心 Tongxin serving http://{addr}/  ({grids} grids indexed; API docs at http://{addr}/api/v1/docs/)");
+    eprintln!(
+        "同心 Tongxin serving http://{addr}/  ({grids} grids indexed; API docs at http://{addr}/api/v1/docs/)"
+    );
     let app = tongxin_server::app(state);
     axum_serve(listener, app).await
 }
 
-async fn axum_serve(listener: tokio::net::TcpListener, app: tongxin_server::Router) -> Result<(), String> {
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    app: tongxin_server::Router,
+) -> Result<(), String> {
     tongxin_server::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -287,19 +341,34 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: tongxin_server::Rout
 }
 
 async fn build_demo(store: &Store, size: DemoSize, seed: u64) -> Result<(), String> {
-    if tongxin_store::demo::has_territory(store).await.map_err(|e| e.to_string())? {
-        eprintln!("the database already holds a city; serving it as it is (use a fresh --data directory for a new demo)");
+    if tongxin_store::demo::has_territory(store)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        eprintln!(
+            "the database already holds a city; serving it as it is (use a fresh --data directory for a new demo)"
+        );
         return Ok(());
     }
     let started = std::time::Instant::now();
     let city = tongxin_core::demo::generate(&DemoOptions { size, seed });
     let hash = tongxin_server::access::password::hash_password(DEMO_PASSWORD)?;
-    tongxin_store::demo::load(store, &city, &hash).await.map_err(|e| format!("loading the demo city: {e}"))?;
+    tongxin_store::demo::load(store, &city, &hash)
+        .await
+        .map_err(|e| format!("loading the demo city: {e}"))?;
     let c = city.counts();
     eprintln!(
         "demo city built in {:.1} s: {} districts, {} streets, {} communities, {} grids ({} dedicated), {} compounds, {} buildings, {} accounts ({} grid workers)",
-        started.elapsed().as_secs_f64(), c.districts, c.streets, c.communities, c.grids, c.dedicated_grids,
-        c.compounds, c.buildings, c.accounts, c.grid_workers
+        started.elapsed().as_secs_f64(),
+        c.districts,
+        c.streets,
+        c.communities,
+        c.grids,
+        c.dedicated_grids,
+        c.compounds,
+        c.buildings,
+        c.accounts,
+        c.grid_workers
     );
     print_demo_accounts(&city);
     Ok(())
@@ -319,7 +388,9 @@ fn print_demo_accounts(city: &tongxin_core::demo::DemoCity) {
 fn prompt(label: &str) -> Result<String, String> {
     eprint!("{label}: ");
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
     Ok(line.trim().to_string())
 }
 
@@ -334,7 +405,11 @@ fn prompt_password() -> Result<String, String> {
 
 /// `serve` on an empty database has no default password: the first admin is given or asked for.
 async fn ensure_first_admin(state: &AppState, opts: &ServeOpts) -> Result<(), String> {
-    if accounts::count_users(&state.store).await.map_err(|e| e.to_string())? > 0 {
+    if accounts::count_users(&state.store)
+        .await
+        .map_err(|e| e.to_string())?
+        > 0
+    {
         return Ok(());
     }
     let city = first_city(state).await?;
@@ -352,13 +427,19 @@ async fn ensure_first_admin(state: &AppState, opts: &ServeOpts) -> Result<(), St
     let password = match &opts.admin_password {
         Some(p) => p.clone(),
         None if interactive => prompt_password()?,
-        None => return Err("TONGXIN_ADMIN_PASSWORD (or --admin-password) is required for the first administrator".into()),
+        None => return Err(
+            "TONGXIN_ADMIN_PASSWORD (or --admin-password) is required for the first administrator"
+                .into(),
+        ),
     };
     let req = NewUserRequest {
         username: username.clone(),
         display_name: username.clone(),
         password,
-        roles: vec![RoleRequest { role: "city_admin".into(), node: city.clone() }],
+        roles: vec![RoleRequest {
+            role: "city_admin".into(),
+            node: city.clone(),
+        }],
     };
     tongxin_server::access::create_user(state, &Actor::system(), &req, None)
         .await
@@ -389,12 +470,20 @@ async fn user_id(state: &AppState, username: &str) -> Result<i64, String> {
 async fn user_command(state: &AppState, cmd: UserCommand) -> Result<(), String> {
     let system = Actor::system();
     match cmd {
-        UserCommand::Add { username, display_name, roles, password } => {
+        UserCommand::Add {
+            username,
+            display_name,
+            roles,
+            password,
+        } => {
             let roles = roles
                 .iter()
                 .map(|r| {
                     r.split_once('@')
-                        .map(|(role, node)| RoleRequest { role: role.into(), node: node.into() })
+                        .map(|(role, node)| RoleRequest {
+                            role: role.into(),
+                            node: node.into(),
+                        })
                         .ok_or_else(|| format!("--role must be ROLE@NODE, got {r:?}"))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -402,20 +491,47 @@ async fn user_command(state: &AppState, cmd: UserCommand) -> Result<(), String> 
                 Some(p) => p,
                 None => prompt_password()?,
             };
-            let req = NewUserRequest { display_name: display_name.unwrap_or_else(|| username.clone()), username, password, roles };
-            let id = tongxin_server::access::create_user(state, &system, &req, None).await.map_err(problem_text)?;
+            let req = NewUserRequest {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password,
+                roles,
+            };
+            let id = tongxin_server::access::create_user(state, &system, &req, None)
+                .await
+                .map_err(problem_text)?;
             println!("created user #{id} {}", req.username);
             Ok(())
         }
         UserCommand::List { within } => {
-            let prefixes = tongxin_server::util::reach_within(&system, tongxin_core::access::Action::ManageUsers, within.as_deref())
-                .map_err(problem_text)?;
+            let prefixes = tongxin_server::util::reach_within(
+                &system,
+                tongxin_core::access::Action::ManageUsers,
+                within.as_deref(),
+            )
+            .map_err(problem_text)?;
             let mut after = None;
             loop {
-                let page = accounts::list_users(&state.store, &prefixes, after, 1000).await.map_err(|e| e.to_string())?;
+                let page = accounts::list_users(&state.store, &prefixes, after, 1000)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 for (u, bindings) in &page.items {
-                    let roles: Vec<String> = bindings.iter().map(|b| format!("{}@{}", b.role, b.node_code)).collect();
-                    println!("{}\t{}\t{}\t{}\t{}", u.id, u.username, u.display_name, if u.is_disabled() { "disabled" } else { "active" }, roles.join(","));
+                    let roles: Vec<String> = bindings
+                        .iter()
+                        .map(|b| format!("{}@{}", b.role, b.node_code))
+                        .collect();
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        u.id,
+                        u.username,
+                        u.display_name,
+                        if u.is_disabled() {
+                            "disabled"
+                        } else {
+                            "active"
+                        },
+                        roles.join(",")
+                    );
                 }
                 match page.next {
                     Some(n) => after = n.parse().ok(),
@@ -426,13 +542,17 @@ async fn user_command(state: &AppState, cmd: UserCommand) -> Result<(), String> 
         }
         UserCommand::Disable { username } => {
             let id = user_id(state, &username).await?;
-            tongxin_server::access::set_user_disabled(state, &system, id, true, None).await.map_err(problem_text)?;
+            tongxin_server::access::set_user_disabled(state, &system, id, true, None)
+                .await
+                .map_err(problem_text)?;
             println!("disabled {username}");
             Ok(())
         }
         UserCommand::Enable { username } => {
             let id = user_id(state, &username).await?;
-            tongxin_server::access::set_user_disabled(state, &system, id, false, None).await.map_err(problem_text)?;
+            tongxin_server::access::set_user_disabled(state, &system, id, false, None)
+                .await
+                .map_err(problem_text)?;
             println!("enabled {username}");
             Ok(())
         }

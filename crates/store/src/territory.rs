@@ -167,18 +167,17 @@ pub async fn list_divisions(
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<DivisionRow>, StoreError> {
-    let parent_clause = if parent.is_some() {
-        "parent_code = $1"
-    } else {
-        "parent_code IS NULL AND $1 IS NULL"
+    let (parent_clause, parent) = match parent {
+        Some(p) => ("parent_code = $3", p),
+        None => ("parent_code IS NULL AND $3 = ''", ""),
     };
     let sql = format!(
-        "SELECT {DIVISION_COLS} FROM divisions WHERE {parent_clause} AND code > $2 ORDER BY code LIMIT $3"
+        "SELECT {DIVISION_COLS} FROM divisions WHERE code > $1 AND {parent_clause} ORDER BY code LIMIT $2"
     );
     let rows: Vec<DivisionRow> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(parent)
         .bind(after.unwrap_or(""))
         .bind(limit as i64 + 1)
+        .bind(parent)
         .fetch_all(store.pool())
         .await?;
     Ok(page(rows, limit, |r| r.code.clone()))
@@ -407,7 +406,7 @@ pub async fn counts(store: &Store, prefix: &str) -> Result<TerritoryCounts, Stor
         }
     };
     let (grids, households, population): (i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(households), 0), COALESCE(SUM(population), 0) FROM grids WHERE code LIKE $1",
+        "SELECT COUNT(*), CAST(COALESCE(SUM(households), 0) AS BIGINT), CAST(COALESCE(SUM(population), 0) AS BIGINT) FROM grids WHERE code LIKE $1",
     )
     .bind(&like)
     .fetch_one(pool)

@@ -1,0 +1,125 @@
+//! The binary end to end: demo build, user management, first-admin rule, grid export/import.
+
+use std::process::{Command, Output};
+
+fn tongxin(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongxin"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("TONGXIN_DATABASE_URL")
+        .env_remove("TONGXIN_ADMIN_PASSWORD")
+        .env_remove("TONGXIN_CONFIG")
+        .output()
+        .expect("run tongxin")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn demo_then_users_and_grids_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = tongxin(&data, &["demo", "--size", "small", "--no-serve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("32 grids"), "{t}");
+    assert!(t.contains("tongxin-demo"), "demo prints the password: {t}");
+
+    let out = tongxin(
+        &data,
+        &[
+            "user",
+            "add",
+            "wangfang",
+            "--display-name",
+            "王芳",
+            "--role",
+            "grid_worker@450103001001001",
+            "--password",
+            "a-long-password",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tongxin(&data, &["user", "list", "--within", "450103001001001"]);
+    assert!(
+        text(&out).contains("wangfang\t王芳\tactive"),
+        "{}",
+        text(&out)
+    );
+
+    let out = tongxin(&data, &["user", "disable", "wangfang"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tongxin(&data, &["user", "list", "--within", "450103001001001"]);
+    assert!(
+        text(&out).contains("wangfang\t王芳\tdisabled"),
+        "{}",
+        text(&out)
+    );
+
+    let bad = tongxin(
+        &data,
+        &[
+            "user",
+            "add",
+            "x1",
+            "--role",
+            "grid_worker@450103001001",
+            "--password",
+            "a-long-password",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("roles[0].node"), "{}", text(&bad));
+
+    let file = dir.path().join("grids.geojson");
+    let out = tongxin(&data, &["export", "grids", "-o", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tongxin(
+        &data,
+        &["import", "grids", file.to_str().unwrap(), "--dry-run"],
+    );
+    assert!(text(&out).contains("0 new, 32 updated"), "{}", text(&out));
+}
+
+#[test]
+fn serve_on_an_empty_database_demands_a_first_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = tongxin(
+        &data,
+        &[
+            "division",
+            "add",
+            "--code",
+            "450100",
+            "--name",
+            "南宁市",
+            "--kind",
+            "city",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tongxin(&data, &["serve", "--listen", "127.0.0.1:0"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("--admin-user"), "{}", text(&out));
+}
+
+#[test]
+fn a_config_file_with_an_unknown_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("t.toml");
+    std::fs::write(&cfg, "listn = \"x\"\n").unwrap();
+    let out = tongxin(
+        dir.path(),
+        &["--config", cfg.to_str().unwrap(), "user", "list"],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("listn"), "{}", text(&out));
+}
