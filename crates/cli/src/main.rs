@@ -323,6 +323,7 @@ async fn serve(state: AppState, listen: &str) -> Result<(), String> {
     eprintln!(
         "同心 Tongxin serving http://{addr}/  ({grids} grids indexed; API docs at http://{addr}/api/v1/docs/)"
     );
+    tongxin_server::spawn_housekeeping(state.clone());
     let app = tongxin_server::app(state);
     axum_serve(listener, app).await
 }

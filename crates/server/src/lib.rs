@@ -134,3 +134,23 @@ pub async fn state_for(
     let locator = territory::locator::Locator::load(&store).await?;
     Ok(AppState::new(store, config, locator))
 }
+
+/// Background upkeep: expired sessions are deleted every ten minutes.
+pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match tongxin_store::accounts::delete_expired_sessions(
+                &state.store,
+                tongxin_store::now_millis(),
+            )
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "session cleanup failed"),
+            }
+        }
+    })
+}

@@ -28,6 +28,7 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     locator: Arc<RwLock<Arc<Locator>>>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub login_throttle: Arc<crate::access::throttle::LoginThrottle>,
 }
 
 impl AppState {
@@ -37,6 +38,7 @@ impl AppState {
             config: Arc::new(config),
             locator: Arc::new(RwLock::new(Arc::new(locator))),
             metrics: crate::ops::metrics_handle(),
+            login_throttle: Arc::default(),
         }
     }
 

@@ -83,13 +83,13 @@ impl TestDb {
     /// Drops the PostgreSQL schema; SQLite files go with the temp dir.
     pub async fn cleanup(self) {
         self.store.close().await;
-        if let Some(schema) = &self.schema {
-            if let Ok(admin) = sqlx::AnyPool::connect(&self.url).await {
-                let _ = sqlx::query(AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
-                    .execute(&admin)
-                    .await;
-                admin.close().await;
-            }
+        if let Some(schema) = &self.schema
+            && let Ok(admin) = sqlx::AnyPool::connect(&self.url).await
+        {
+            let _ = sqlx::query(AssertSqlSafe(format!("DROP SCHEMA \"{schema}\" CASCADE")))
+                .execute(&admin)
+                .await;
+            admin.close().await;
         }
     }
 }

@@ -114,15 +114,15 @@ pub enum BindingError {
 
 impl Binding {
     pub fn new(role: Role, node: NodeCode) -> Result<Binding, BindingError> {
-        if let Some(levels) = role.required_level() {
-            if !levels.contains(&node.level()) {
-                return Err(BindingError::WrongLevel {
-                    role: role.as_str(),
-                    node: node.to_string(),
-                    expected: levels[0].name_zh(),
-                    actual: node.level().name_zh(),
-                });
-            }
+        if let Some(levels) = role.required_level()
+            && !levels.contains(&node.level())
+        {
+            return Err(BindingError::WrongLevel {
+                role: role.as_str(),
+                node: node.to_string(),
+                expected: levels[0].name_zh(),
+                actual: node.level().name_zh(),
+            });
         }
         Ok(Binding { role, node })
     }

@@ -20,6 +20,28 @@ pub struct AuditEntry {
     pub request_id: Option<String>,
 }
 
+impl AuditEntry {
+    pub fn node(mut self, node_code: Option<String>) -> Self {
+        self.node_code = node_code;
+        self
+    }
+
+    pub fn before(mut self, before: Option<serde_json::Value>) -> Self {
+        self.before = before;
+        self
+    }
+
+    pub fn after(mut self, after: Option<serde_json::Value>) -> Self {
+        self.after = after;
+        self
+    }
+
+    pub fn request(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+}
+
 /// Keys whose values never enter an audit summary in plain text.
 const SECRET_KEYS: [&str; 6] = [
     "password",

@@ -83,16 +83,11 @@ pub async fn open_session(
     .await?;
     audit::record(
         &mut tx,
-        &audit_entry(
-            actor,
-            "session.login",
-            "user",
-            actor.user_id.to_string(),
-            first_node(actor),
-            None,
-            None,
-            request_id(headers),
-        ),
+        &audit_entry(actor, "session.login", "user", actor.user_id.to_string())
+            .node(first_node(actor))
+            .before(None)
+            .after(None)
+            .request(request_id(headers)),
     )
     .await?;
     tx.commit().await.map_err(tongxin_store::StoreError::from)?;
@@ -115,6 +110,31 @@ pub async fn check_credentials(
     username: &str,
     password: &str,
 ) -> ApiResult<Actor> {
+    let now = now_millis();
+    if let Err(wait_ms) = state.login_throttle.check(username, now) {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            "尝试次数过多 / Too many attempts",
+            format!(
+                "该账号登录失败次数过多，请 {} 分钟后再试 / too many failed sign-ins for this account; try again in {} min",
+                wait_ms / 60_000 + 1,
+                wait_ms / 60_000 + 1
+            ),
+        ));
+    }
+    let result = verify_credentials(state, username, password).await;
+    match &result {
+        Ok(_) => state.login_throttle.record_success(username),
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            state.login_throttle.record_failure(username, now)
+        }
+        Err(_) => {}
+    }
+    result
+}
+
+async fn verify_credentials(state: &AppState, username: &str, password: &str) -> ApiResult<Actor> {
     let bad = || ApiError::unauthenticated("用户名或密码错误 / wrong username or password");
     let Some(user) = accounts::find_user_by_name(&state.store, username).await? else {
         let p = password.to_string();
@@ -173,16 +193,11 @@ pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap)
         accounts::delete_session(&mut tx, &secret_hash(&sid)).await?;
         audit::record(
             &mut tx,
-            &audit_entry(
-                actor,
-                "session.logout",
-                "user",
-                actor.user_id.to_string(),
-                first_node(actor),
-                None,
-                None,
-                request_id(headers),
-            ),
+            &audit_entry(actor, "session.logout", "user", actor.user_id.to_string())
+                .node(first_node(actor))
+                .before(None)
+                .after(None)
+                .request(request_id(headers)),
         )
         .await?;
         tx.commit().await.map_err(tongxin_store::StoreError::from)?;
@@ -339,16 +354,11 @@ pub async fn create_user(
     });
     audit::record(
         &mut tx,
-        &audit_entry(
-            actor,
-            "user.create",
-            "user",
-            id.to_string(),
-            bindings.first().map(|b| b.node.to_string()),
-            None,
-            Some(after),
-            request_id,
-        ),
+        &audit_entry(actor, "user.create", "user", id.to_string())
+            .node(bindings.first().map(|b| b.node.to_string()))
+            .before(None)
+            .after(Some(after))
+            .request(request_id),
     )
     .await?;
     tx.commit().await.map_err(tongxin_store::StoreError::from)?;
@@ -486,11 +496,15 @@ pub async fn set_user_disabled(
             },
             "user",
             id.to_string(),
-            node,
-            Some(serde_json::json!({"username": user.username, "disabled": user.is_disabled()})),
-            Some(serde_json::json!({"username": user.username, "disabled": disabled})),
-            request_id,
-        ),
+        )
+        .node(node)
+        .before(Some(
+            serde_json::json!({"username": user.username, "disabled": user.is_disabled()}),
+        ))
+        .after(Some(
+            serde_json::json!({"username": user.username, "disabled": disabled}),
+        ))
+        .request(request_id),
     )
     .await?;
     tx.commit().await.map_err(tongxin_store::StoreError::from)?;
@@ -580,8 +594,7 @@ pub async fn issue_token(
     .await?;
     audit::record(
         &mut tx,
-        &audit_entry(actor, "token.create", "api_token", id.to_string(), first_node(actor), None,
-            Some(serde_json::json!({"user_id": req.user_id, "name": req.name.trim(), "expires_at": expires_at})), request_id),
+        &audit_entry(actor, "token.create", "api_token", id.to_string()).node(first_node(actor)).before(None).after(Some(serde_json::json!({"user_id": req.user_id, "name": req.name.trim(), "expires_at": expires_at}))).request(request_id),
     )
     .await?;
     tx.commit().await.map_err(tongxin_store::StoreError::from)?;
@@ -629,16 +642,11 @@ pub async fn revoke_token(
     accounts::revoke_token(&mut tx, id, now_millis()).await?;
     audit::record(
         &mut tx,
-        &audit_entry(
-            &actor,
-            "token.revoke",
-            "api_token",
-            id.to_string(),
-            first_node(&actor),
-            None,
-            None,
-            request_id(&headers),
-        ),
+        &audit_entry(&actor, "token.revoke", "api_token", id.to_string())
+            .node(first_node(&actor))
+            .before(None)
+            .after(None)
+            .request(request_id(&headers)),
     )
     .await?;
     tx.commit().await.map_err(tongxin_store::StoreError::from)?;

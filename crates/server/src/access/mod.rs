@@ -3,6 +3,7 @@
 mod handlers;
 pub mod password;
 pub mod session;
+pub mod throttle;
 
 pub use handlers::*;
 pub use session::{Authenticated, Caller};
@@ -10,16 +11,13 @@ pub use session::{Authenticated, Caller};
 use tongxin_core::access::Actor;
 use tongxin_core::audit::AuditEntry;
 
-/// An audit record for a change made by `actor` now.
+/// An audit record for a change made by `actor` now; add the details with the
+/// `node`/`before`/`after`/`request` builders.
 pub fn audit_entry(
     actor: &Actor,
     action: &str,
     entity_type: &str,
     entity_id: impl Into<String>,
-    node_code: Option<String>,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
-    request_id: Option<String>,
 ) -> AuditEntry {
     AuditEntry {
         at: tongxin_store::now_millis(),
@@ -28,9 +26,9 @@ pub fn audit_entry(
         action: action.into(),
         entity_type: entity_type.into(),
         entity_id: entity_id.into(),
-        node_code,
-        before,
-        after,
-        request_id,
+        node_code: None,
+        before: None,
+        after: None,
+        request_id: None,
     }
 }

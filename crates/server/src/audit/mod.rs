@@ -72,13 +72,13 @@ pub async fn list_audit(
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<PageOut<AuditView>>> {
     authorize(&actor, Action::ReadAudit, Target::Platform)?;
-    if let (Some(f), Some(t)) = (q.from, q.to) {
-        if f >= t {
-            return Err(ApiError::field(
-                "from",
-                "from 须早于 to / from must be before to",
-            ));
-        }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f >= t
+    {
+        return Err(ApiError::field(
+            "from",
+            "from 须早于 to / from must be before to",
+        ));
     }
     let prefixes = actor.scope_prefixes(Action::ReadAudit);
     let city_level = actor

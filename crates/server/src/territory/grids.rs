@@ -344,11 +344,11 @@ async fn write_grids(
                 },
                 "grid",
                 row.code.clone(),
-                Some(row.code.clone()),
-                before.as_ref().map(grid_summary),
-                Some(grid_summary(&row)),
-                request_id.clone(),
-            ),
+            )
+            .node(Some(row.code.clone()))
+            .before(before.as_ref().map(grid_summary))
+            .after(Some(grid_summary(&row)))
+            .request(request_id.clone()),
         )
         .await?;
     }
