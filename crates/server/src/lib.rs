@@ -106,6 +106,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(from_fn_with_state(state.clone(), idempotency::idempotent))
         .layer(from_fn_with_state(state.clone(), access::session::resolve_caller))
         .layer(from_fn(ops::track))
@@ -124,6 +126,24 @@ pub fn app(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+async fn no_route() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "not-found",
+        "未找到 / Not found",
+        "没有这个地址 / no such route",
+    )
+}
+
+async fn wrong_method() -> error::ApiError {
+    error::ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "方法不允许 / Method not allowed",
+        "此地址不支持该 HTTP 方法 / this route does not accept that HTTP method",
+    )
 }
 
 /// Builds the state (loading the grid index) for a store.

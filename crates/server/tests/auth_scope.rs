@@ -581,7 +581,7 @@ async fn district_admin_grants_only_inside_the_district_and_no_auditors() {
 /// carrying *all* of that user's bindings. A district admin can thus mint a token for a user
 /// who is also city_admin (given one binding inside the district) and act as city admin.
 #[tokio::test]
-async fn bug_district_admin_can_mint_token_with_powers_beyond_the_district() {
+async fn district_admin_cannot_mint_a_token_with_powers_beyond_the_district() {
     let app = sqlite_app().await;
     let own = app.districts()[0].clone();
     let own_grid = app.grids_of(&own)[0].clone();
@@ -627,7 +627,7 @@ async fn bug_district_admin_can_mint_token_with_powers_beyond_the_district() {
 /// BUG (same root cause as above): a district admin can disable a city admin who also holds
 /// one binding inside the district.
 #[tokio::test]
-async fn bug_district_admin_can_disable_a_city_admin_with_a_binding_in_the_district() {
+async fn district_admin_cannot_disable_a_city_admin_bound_in_the_district() {
     let app = sqlite_app().await;
     let own = app.districts()[0].clone();
     let own_grid = app.grids_of(&own)[0].clone();
@@ -657,5 +657,31 @@ async fn bug_district_admin_can_disable_a_city_admin_with_a_binding_in_the_distr
         r.status,
         r.text
     );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn login_throttle_treats_known_and_unknown_users_alike() {
+    let app = sqlite_app().await;
+    let max = tongxin_server::access::throttle::MAX_FAILURES;
+    for _ in 0..max {
+        app.login_reply("admin", "wrong-password")
+            .await
+            .problem(401);
+        app.login_reply("ghost-user", "wrong-password")
+            .await
+            .problem(401);
+    }
+    // Locked now, even with the right password; an unknown name locks the same way, so
+    // the lock does not reveal which accounts exist.
+    let known = app.login_reply("admin", PASSWORD).await;
+    let unknown = app.login_reply("ghost-user", PASSWORD).await;
+    let a = known.problem(429);
+    let b = unknown.problem(429);
+    assert_eq!(a["type"], b["type"]);
+    assert_eq!(a["title"], b["title"]);
+    assert!(known.header("set-cookie").is_none());
+    // Other accounts are not affected.
+    app.login("auditor").await;
     app.cleanup().await;
 }

@@ -259,11 +259,8 @@ async fn export_then_dry_run_reimport_changes_nothing() {
         assert_eq!(report["updated"], 32, "{label}: {report}");
         assert_eq!(report["created"], 0, "{label}: {report}");
         assert_eq!(report["problems"], json!([]), "{label}: {report}");
-        assert_eq!(
-            report["warnings"],
-            json!([]),
-            "{label}: the demo tiles every community: {report}"
-        );
+        // (Whether `warnings` is empty is checked in
+        // `reimport_of_an_exact_tiling_reports_no_gaps`.)
         assert_eq!(
             app.audit_count().await,
             audit_before,
@@ -485,6 +482,7 @@ async fn importing_new_grids_into_a_new_community() {
         .await
         .problem(409);
 
+        let auditor = app.login("auditor").await.auth();
         let audit_before = app.audit_count().await;
         let g1 = format!("{community}001");
         let g2 = format!("{community}002");
@@ -499,14 +497,20 @@ async fn importing_new_grids_into_a_new_community() {
         assert_eq!(report["dry_run"], false, "{label}");
         assert_eq!(report["created"], 2, "{label}: {report}");
         assert_eq!(report["updated"], 0, "{label}: {report}");
+        // The new community is half covered: a gap warning for it. (Spurious warnings for
+        // the demo communities are the subject of
+        // `reimport_of_an_exact_tiling_reports_no_gaps`.)
         let warnings = report["warnings"].as_array().unwrap();
+        let mine: Vec<&Value> = warnings
+            .iter()
+            .filter(|w| w["community_code"] == community.as_str())
+            .collect();
         assert_eq!(
-            warnings.len(),
+            mine.len(),
             1,
-            "{label}: only the new community has a gap: {report}"
+            "{label}: no gap warning for the new community: {report}"
         );
-        assert_eq!(warnings[0]["community_code"], community.as_str(), "{label}");
-        let gap = warnings[0]["gap_area_m2"].as_f64().unwrap();
+        let gap = mine[0]["gap_area_m2"].as_f64().unwrap();
         let half = tongxin_geo::polygon::Polygon::rect(100.0, 30.01, 100.02, 30.02).area_m2();
         assert!(
             (gap - half).abs() < half * 0.01,
@@ -553,7 +557,6 @@ async fn importing_new_grids_into_a_new_community() {
         );
 
         // Audit: one grid.create per grid, by the admin.
-        let auditor = app.login("auditor").await.auth();
         let rows = app
             .get(
                 &auditor,
@@ -611,4 +614,43 @@ async fn importing_new_grids_into_a_new_community() {
         );
         app.cleanup().await;
     }
+}
+
+/// BUG: re-importing the demo's own grids (which tile every community exactly: the areas in
+/// degrees² agree to ~1e-18) reports "not covered" gaps of several hundred to a few thousand
+/// m² per community. `validate_grids` (crates/geo/src/validate.rs, step 5 "Gaps", lines
+/// ~520-530) sums `area_m2()` of each grid, each converted from degrees² at its *own*
+/// bounding-box centre latitude, and subtracts that from the community's `area_m2()`
+/// converted at the community's latitude; the conversion error (~1e-5 relative) dwarfs the
+/// 10 m² tolerance. It can also hide real gaps of that size (the error is signed).
+#[tokio::test]
+async fn reimport_of_an_exact_tiling_reports_no_gaps() {
+    use tongxin_geo::polygon::Polygon;
+    let app = sqlite_app().await;
+    // The generated tiling is exact.
+    for c in app.city.divisions.iter().filter(|d| d.code.len() == 12) {
+        let whole = Polygon::new(c.boundary.clone()).area_deg2();
+        let parts: f64 = app
+            .grids_of(&c.code)
+            .iter()
+            .map(|g| Polygon::new(app.grid_ring(g)).area_deg2())
+            .sum();
+        assert!(
+            (whole - parts).abs() < 1e-15,
+            "{}: {whole} vs {parts}",
+            c.code
+        );
+    }
+    let admin = app.login("admin").await.auth();
+    let export = app.get(&admin, "/api/v1/grids/export").await;
+    let report = app
+        .post_text(&admin, "/api/v1/grids/import?dry_run=true", &export.text)
+        .await
+        .expect(200);
+    assert_eq!(
+        report["warnings"],
+        json!([]),
+        "the demo tiles every community exactly, yet gaps are reported: {report}"
+    );
+    app.cleanup().await;
 }

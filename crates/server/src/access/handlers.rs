@@ -450,20 +450,34 @@ pub async fn list_users(
     )))
 }
 
-/// The user, if `actor` may manage at least one of the user's bindings; hidden otherwise.
+/// The user, if `actor` may manage every one of the user's bindings: managing an account
+/// (disabling it, minting its tokens) wields all its roles, so reaching one is not enough.
+/// Hidden when the actor reaches none of them.
 async fn managed_user(state: &AppState, actor: &Actor, id: i64) -> ApiResult<accounts::UserRow> {
     let user = accounts::get_user(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let bindings = accounts::bindings(&state.store, id).await?;
-    let mut last = ApiError::not_found();
+    let mut reached_any = false;
+    let mut all_granted = true;
     for b in &bindings {
-        match authorize(actor, Action::ManageUsers, Target::Node(&b.node_code)) {
-            Ok(()) => return Ok(user),
-            Err(d) => last = d.into(),
+        let binding = Role::parse(&b.role)
+            .zip(NodeCode::parse(&b.node_code).ok())
+            .map(|(role, node)| Binding { role, node });
+        match binding.map(|b| may_grant(actor, &b)) {
+            Some(Ok(())) => reached_any = true,
+            Some(Err(access::Denial::Forbidden)) => {
+                reached_any = true;
+                all_granted = false;
+            }
+            _ => all_granted = false,
         }
     }
-    Err(last)
+    match (reached_any, all_granted) {
+        (false, _) => Err(ApiError::not_found()),
+        (true, false) => Err(ApiError::forbidden()),
+        (true, true) => Ok(user),
+    }
 }
 
 pub async fn set_user_disabled(
