@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod demo;
+pub mod people;
 pub mod territory;
 
 /// UTC time in milliseconds since the Unix epoch; the only time type stored or exchanged.
