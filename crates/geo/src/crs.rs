@@ -19,7 +19,9 @@ use serde::{Deserialize, Serialize};
 
 /// Semi-major axis of the Krasovsky 1940 ellipsoid used by GCJ-02.
 pub const GCJ_A: f64 = 6378245.0;
-/// First eccentricity squared of the Krasovsky 1940 ellipsoid used by GCJ-02.
+/// First eccentricity squared of the Krasovsky 1940 ellipsoid used by GCJ-02 (the
+/// published literal, kept digit for digit).
+#[allow(clippy::excessive_precision)]
 pub const GCJ_EE: f64 = 0.006_693_421_622_965_943_23;
 /// BD-09 rotation constant, π·3000/180.
 pub const BD_X_PI: f64 = PI * 3000.0 / 180.0;
@@ -291,6 +293,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::excessive_precision)]
     fn constants_match_domain_reference() {
         assert_eq!(GCJ_A, 6378245.0);
         assert_eq!(GCJ_EE, 0.00669342162296594323);

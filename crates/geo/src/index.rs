@@ -289,8 +289,9 @@ impl GridIndex {
             let mut prev_list: Option<(usize, usize)> = None; // (offset, len) in cands
             for (i, cell) in row_cells.iter_mut().enumerate() {
                 let xc = x0 + (i as f64 + 0.5) / sx;
-                // Crossings at or left of xc no longer count (rule: px < xint).
-                while xp < xings.len() && !(xc < xings[xp].0) {
+                // Crossings at or left of xc no longer count (rule: px < xint; xint is
+                // never NaN for finite coordinates).
+                while xp < xings.len() && xings[xp].0 <= xc {
                     toggle(&mut inside, &mut inside_list, xings[xp].1);
                     xp += 1;
                 }
@@ -363,48 +364,6 @@ impl GridIndex {
             edges,
             ids,
         }
-    }
-
-    #[doc(hidden)]
-    pub fn debug_is_mixed(&self, lon: f64, lat: f64) -> bool {
-        self.word(lon, lat) & MIXED != 0
-    }
-
-    #[doc(hidden)]
-    pub fn debug_work(&self, lon: f64, lat: f64) -> (usize, usize) {
-        let w = self.word(lon, lat);
-        if w & MIXED == 0 {
-            return (0, 0);
-        }
-        let off = (w & !MIXED) as usize;
-        let n = self.cands[off] as usize;
-        let list = &self.cands[off + 1..off + 1 + 3 * n];
-        let mut ne = 0;
-        let mut nc = 0;
-        for c in list.chunks_exact(3) {
-            nc += 1;
-            ne += c[1] as usize;
-            let (s, len) = (c[0] as usize, c[1] as usize);
-            let mut odd = false;
-            for e in &self.edges[s..s + len] {
-                if crosses(lon, lat, e.x1, e.y1, e.dx, e.y2) {
-                    odd = !odd;
-                }
-            }
-            if odd {
-                break;
-            }
-        }
-        (nc, ne)
-    }
-
-    #[doc(hidden)]
-    pub fn debug_sizes(&self) -> (usize, usize, usize) {
-        (
-            self.cells.len() * 4,
-            self.cands.len() * 4,
-            self.edges.len() * 32,
-        )
     }
 
     /// Number of polygons indexed.
@@ -556,6 +515,12 @@ mod tests {
             .iter()
             .find(|(_, p)| p.contains(x, y))
             .map(|(id, _)| *id)
+    }
+
+    #[test]
+    fn is_send_sync_and_clone() {
+        fn check<T: Send + Sync + Clone + Default>() {}
+        check::<GridIndex>();
     }
 
     #[test]

@@ -169,11 +169,16 @@ impl Polygon {
     /// Point-in-polygon: even–odd crossing number over all rings, ray to +x, half-open in
     /// y, each edge evaluated in canonical orientation. This is exactly the rule used by
     /// [`crate::index::GridIndex`], so the two always agree, and a point on an edge shared
-    /// by two polygons is inside exactly one of them.
+    /// by two polygons is inside exactly one of them. Edges with non-finite coordinates are
+    /// ignored.
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         let mut inside = false;
         for r in self.rings() {
             for (a, b) in ring_edges(r) {
+                // Edges with non-finite coordinates are ignored (as by the index).
+                if !(a[0].is_finite() && a[1].is_finite() && b[0].is_finite() && b[1].is_finite()) {
+                    continue;
+                }
                 let (x1, y1, x2, y2) = canonical(a, b);
                 if crosses(lon, lat, x1, y1, x2 - x1, y2) {
                     inside = !inside;

@@ -515,19 +515,23 @@ pub fn validate_grids(
     }
     problems.sort_by_key(|p| p.index); // stable: keeps the order of checks per grid
 
-    // 5. Gaps, per community with a polygon.
+    // 5. Gaps, per community with a polygon. Areas are summed in degrees² and converted once
+    // at the community's latitude: converting each grid at its own latitude would make an
+    // exact tiling look like it has gaps (or hide real ones).
     let mut covered: HashMap<&str, f64> = HashMap::new();
     for (i, c) in candidates.iter().enumerate() {
         if usable[i] {
-            *covered.entry(c.community_code).or_default() += c.polygon.area_m2();
+            *covered.entry(c.community_code).or_default() += c.polygon.area_deg2();
         }
     }
     for e in &live_existing {
-        *covered.entry(e.1).or_default() += e.2.area_m2();
+        *covered.entry(e.1).or_default() += e.2.area_deg2();
     }
     let mut warnings: Vec<Warning> = Vec::new();
     for (code, poly) in communities {
-        let gap = poly.area_m2() - covered.get(code.as_str()).copied().unwrap_or(0.0);
+        let gap_deg2 = poly.area_deg2() - covered.get(code.as_str()).copied().unwrap_or(0.0);
+        let b = poly.bbox();
+        let gap = deg2_to_m2(gap_deg2, 0.5 * (b.min_lat + b.max_lat));
         if gap > tol.gap_m2 {
             warnings.push(Warning {
                 community_code: code.clone(),

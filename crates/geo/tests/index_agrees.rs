@@ -55,7 +55,8 @@ fn tiling(nx: usize, ny: usize, k: usize, x0: f64, y0: f64, d: f64, seed: u64) -
             *p = [x0 + i as f64 * d + jx, y0 + j as f64 * d + jy];
         }
     }
-    let mut chains: std::collections::HashMap<((usize, usize), (usize, usize)), Vec<[f64; 2]>> =
+    type Lattice = (usize, usize);
+    let mut chains: std::collections::HashMap<(Lattice, Lattice), Vec<[f64; 2]>> =
         Default::default();
     let mut chain =
         |a: (usize, usize), b: (usize, usize), boundary: bool, rng: &mut Rng| -> Vec<[f64; 2]> {
