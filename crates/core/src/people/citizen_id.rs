@@ -10,13 +10,17 @@ const CHECK: &[u8; 11] = b"10X98765432";
 pub enum IdError {
     #[error("身份证号须为 18 位，实际 {0} 位 / an ID number has 18 characters, this has {0}")]
     Length(usize),
-    #[error("身份证号前 17 位须为数字，末位为数字或 X / the first 17 characters must be digits, the last a digit or X")]
+    #[error(
+        "身份证号前 17 位须为数字，末位为数字或 X / the first 17 characters must be digits, the last a digit or X"
+    )]
     Characters,
     #[error("出生日期 {0} 不存在 / birth date {0} does not exist")]
     Date(String),
     #[error("出生日期 {0} 晚于今天 / birth date {0} is in the future")]
     FutureDate(String),
-    #[error("校验位错误：应为 {expected}，实际 {actual} / wrong check character: expected {expected}, got {actual}")]
+    #[error(
+        "校验位错误：应为 {expected}，实际 {actual} / wrong check character: expected {expected}, got {actual}"
+    )]
     CheckDigit { expected: char, actual: char },
 }
 
@@ -65,7 +69,7 @@ pub fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         _ => 0,
     }
@@ -181,9 +185,15 @@ mod tests {
     fn bad_numbers_say_why() {
         assert_eq!(
             CitizenId::parse("110105194912310021", TODAY),
-            Err(IdError::CheckDigit { expected: 'X', actual: '1' })
+            Err(IdError::CheckDigit {
+                expected: 'X',
+                actual: '1'
+            })
         );
-        assert_eq!(CitizenId::parse("1101051949123100", TODAY), Err(IdError::Length(16)));
+        assert_eq!(
+            CitizenId::parse("1101051949123100", TODAY),
+            Err(IdError::Length(16))
+        );
         assert!(matches!(
             CitizenId::parse(&CitizenId::compose("450103", 19900230, 1), TODAY),
             Err(IdError::Date(_))
@@ -192,7 +202,10 @@ mod tests {
             CitizenId::parse(&CitizenId::compose("450103", 20300101, 1), TODAY),
             Err(IdError::FutureDate(_))
         ));
-        assert_eq!(CitizenId::parse("11010519491231002Y", TODAY), Err(IdError::Characters));
+        assert_eq!(
+            CitizenId::parse("11010519491231002Y", TODAY),
+            Err(IdError::Characters)
+        );
         assert!(CitizenId::parse(&CitizenId::compose("450103", 20000229, 1), TODAY).is_ok());
         assert!(matches!(
             CitizenId::parse(&CitizenId::compose("450103", 19000229, 1), TODAY),

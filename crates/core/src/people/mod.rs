@@ -99,7 +99,11 @@ impl Tag {
 }
 
 fn tag_names() -> String {
-    ALL_TAGS.iter().map(|t| t.name_zh()).collect::<Vec<_>>().join("、")
+    ALL_TAGS
+        .iter()
+        .map(|t| t.name_zh())
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// Stored form of a tag set: `,a,b,` so that one tag is found with `LIKE '%,a,%'`.
@@ -122,8 +126,13 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if count == 0 || count > 40 {
         return Err("姓名须为 1–40 个字 / name must have 1–40 characters".into());
     }
-    if !n.chars().all(|c| c.is_alphabetic() || matches!(c, '·' | '•' | ' ' | '.')) {
-        return Err("姓名只能包含文字、· 和空格 / name may contain only letters, · and spaces".into());
+    if !n
+        .chars()
+        .all(|c| c.is_alphabetic() || matches!(c, '·' | '•' | ' ' | '.'))
+    {
+        return Err(
+            "姓名只能包含文字、· 和空格 / name may contain only letters, · and spaces".into(),
+        );
     }
     Ok(())
 }

@@ -4,7 +4,9 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
-    #[error("电话号码格式不对：手机为 11 位 1 开头，座机为区号-号码 / phone must be an 11-digit mobile (1…) or a landline with area code (0771-1234567)")]
+    #[error(
+        "电话号码格式不对：手机为 11 位 1 开头，座机为区号-号码 / phone must be an 11-digit mobile (1…) or a landline with area code (0771-1234567)"
+    )]
     Format,
 }
 
@@ -71,7 +73,10 @@ mod tests {
         let p = Phone::parse("138 0013 5678").unwrap();
         assert_eq!(p.expose(), "13800135678");
         assert_eq!(p.masked(), "138****5678");
-        assert_eq!(Phone::parse("+8613800135678").unwrap().expose(), "13800135678");
+        assert_eq!(
+            Phone::parse("+8613800135678").unwrap().expose(),
+            "13800135678"
+        );
         let l = Phone::parse("0771-5612345").unwrap();
         assert_eq!(l.masked(), "0771*****45");
         assert!(Phone::parse("12800135678").is_err());

@@ -15,7 +15,9 @@ const SEALED_PREFIX: &str = "v1.";
 pub enum KeyError {
     #[error("数据密钥须为 32 字节的 Base64 / the data key must be 32 bytes in Base64")]
     BadKey,
-    #[error("密文无法解密（密钥不符或数据被改动）/ a sealed value cannot be opened (wrong key or altered data)")]
+    #[error(
+        "密文无法解密（密钥不符或数据被改动）/ a sealed value cannot be opened (wrong key or altered data)"
+    )]
     Open,
 }
 
@@ -102,7 +104,8 @@ impl DataKeys {
     /// Keyed hash for exact lookup: equal inputs give equal hashes, and without the key the
     /// hash reveals nothing (ID numbers are too few to resist a plain hash's brute force).
     pub fn lookup_hash(&self, field: Field, value: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.hash_key).expect("any key length");
         mac.update(field.label());
         mac.update(&[0]);
         mac.update(value.as_bytes());
@@ -134,11 +137,19 @@ mod tests {
         let sealed = k.seal("11010519491231002X", [1; 12]);
         assert!(!sealed.contains("11010519491231002X"));
         assert_eq!(k.open(&sealed).unwrap(), "11010519491231002X");
-        assert_eq!(keys(8).open(&sealed), Err(KeyError::Open), "another key cannot open it");
+        assert_eq!(
+            keys(8).open(&sealed),
+            Err(KeyError::Open),
+            "another key cannot open it"
+        );
         let mut tampered = sealed.clone();
         tampered.replace_range(10..11, if &sealed[10..11] == "A" { "B" } else { "A" });
         assert_eq!(k.open(&tampered), Err(KeyError::Open));
-        assert_ne!(k.seal("x", [1; 12]), k.seal("x", [2; 12]), "nonce makes each sealing unique");
+        assert_ne!(
+            k.seal("x", [1; 12]),
+            k.seal("x", [2; 12]),
+            "nonce makes each sealing unique"
+        );
     }
 
     #[test]
@@ -146,7 +157,10 @@ mod tests {
         let k = keys(7);
         let a = k.lookup_hash(Field::CitizenId, "11010519491231002X");
         assert_eq!(a, k.lookup_hash(Field::CitizenId, "11010519491231002X"));
-        assert_ne!(a, keys(8).lookup_hash(Field::CitizenId, "11010519491231002X"));
+        assert_ne!(
+            a,
+            keys(8).lookup_hash(Field::CitizenId, "11010519491231002X")
+        );
         assert_ne!(a, k.lookup_hash(Field::Phone, "11010519491231002X"));
         assert_eq!(a.len(), 64);
     }
@@ -155,6 +169,9 @@ mod tests {
     fn master_key_text() {
         let text = DataKeys::encode_master(&[9; 32]);
         assert!(DataKeys::parse_master(&text).is_ok());
-        assert_eq!(DataKeys::parse_master("c2hvcnQ=").unwrap_err(), KeyError::BadKey);
+        assert_eq!(
+            DataKeys::parse_master("c2hvcnQ=").unwrap_err(),
+            KeyError::BadKey
+        );
     }
 }
