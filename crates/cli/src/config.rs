@@ -20,6 +20,10 @@ pub struct CommonOpts {
     /// Log filter, e.g. info, debug, tongxin_server=debug
     #[arg(long, env = "TONGXIN_LOG", global = true)]
     pub log: Option<String>,
+    /// Key for personal data at rest: 32 bytes in Base64. Default: DATA/data.key (created
+    /// on first start; back it up with the database).
+    #[arg(long, env = "TONGXIN_DATA_KEY", global = true, hide_env_values = true)]
+    pub data_key: Option<String>,
 }
 
 /// Options of the commands that serve HTTP.
@@ -46,6 +50,7 @@ pub struct ServeOpts {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     data: Option<PathBuf>,
+    data_key: Option<String>,
     database_url: Option<String>,
     log: Option<String>,
     listen: Option<String>,
@@ -56,6 +61,7 @@ struct FileConfig {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data: PathBuf,
+    pub data_key: Option<String>,
     pub database_url: String,
     pub log: String,
     pub listen: String,
@@ -95,6 +101,7 @@ impl Settings {
             ));
         }
         Ok(Settings {
+            data_key: common.data_key.clone().or(file.data_key),
             data,
             database_url,
             log: common
@@ -113,6 +120,10 @@ impl Settings {
                 .or(file.secure_cookies)
                 .unwrap_or(false),
         })
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.data.join("data.key")
     }
 
     pub fn is_sqlite(&self) -> bool {

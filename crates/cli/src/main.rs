@@ -8,7 +8,9 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tongxin_core::access::Actor;
 use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
+use tongxin_core::people::protect::DataKeys;
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
+use tongxin_server::people::protect::Protector;
 use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
 
@@ -168,11 +170,47 @@ async fn open_store(settings: &Settings) -> Result<Store, String> {
         .map_err(|e| format!("cannot open database: {e}"))
 }
 
+/// The data key: configured, or read from DATA/data.key, or created there on first use.
+fn load_data_keys(settings: &Settings) -> Result<DataKeys, String> {
+    if let Some(text) = &settings.data_key {
+        return DataKeys::parse_master(text)
+            .map_err(|e| format!("TONGXIN_DATA_KEY / data_key: {e}"));
+    }
+    let path = settings.key_file();
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        return DataKeys::parse_master(&text).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    std::fs::create_dir_all(&settings.data)
+        .map_err(|e| format!("cannot create {}: {e}", settings.data.display()))?;
+    let mut master = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut master);
+    write_private(&path, &DataKeys::encode_master(&master))?;
+    eprintln!(
+        "created a new data key at {} — back it up with the database: without it, personal data cannot be read",
+        path.display()
+    );
+    Ok(DataKeys::from_master(&master))
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes()).map_err(|e| e.to_string())
+}
+
 async fn open_state(settings: &Settings) -> Result<AppState, String> {
     let store = open_store(settings).await?;
     let config = ServerConfig {
         session_ttl_ms: settings.session_ttl_hours * 3_600_000,
         secure_cookies: settings.secure_cookies,
+        protector: Protector::new(load_data_keys(settings)?),
         ..ServerConfig::default()
     };
     tongxin_server::state_for(store, config)

@@ -6,6 +6,7 @@ pub mod error;
 mod idempotency;
 pub mod ops;
 mod pages;
+pub mod people;
 pub mod state;
 pub mod territory;
 pub mod util;
@@ -32,11 +33,17 @@ use utoipa_swagger_ui::SwaggerUi;
         territory::locate, territory::post_compound, territory::list_compounds,
         territory::post_building, territory::list_buildings,
         audit::list_audit,
+        people::post_resident, people::search_residents, people::get_resident, people::patch_resident,
+        people::reveal_resident, people::move_resident, people::resident_history,
+        people::post_household, people::get_household, people::set_household_head,
+        people::post_organisation, people::list_organisations, people::get_organisation,
+        people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
     tags((name = "access", description = "Sign-in, users, roles, tokens"),
          (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
+         (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
          (name = "audit", description = "The audit trail"))
 )]
 pub struct ApiDoc;
@@ -91,6 +98,29 @@ fn api_routes() -> Router<AppState> {
             get(territory::list_buildings).post(territory::post_building),
         )
         .route("/audit", get(audit::list_audit))
+        .route("/residents", post(people::post_resident))
+        .route("/residents/search", post(people::search_residents))
+        .route(
+            "/residents/{id}",
+            get(people::get_resident).patch(people::patch_resident),
+        )
+        .route("/residents/{id}/reveal", post(people::reveal_resident))
+        .route("/residents/{id}/move", post(people::move_resident))
+        .route("/residents/{id}/history", get(people::resident_history))
+        .route("/households", post(people::post_household))
+        .route("/households/{id}", get(people::get_household))
+        .route("/households/{id}/head", post(people::set_household_head))
+        .route(
+            "/organisations",
+            get(people::list_organisations).post(people::post_organisation),
+        )
+        .route("/organisations/{id}", get(people::get_organisation))
+        .route(
+            "/party-orgs",
+            get(people::list_party_orgs).post(people::post_party_org),
+        )
+        .route("/party-orgs/{id}/members", get(people::list_party_members))
+        .route("/party-members", post(people::post_party_member))
 }
 
 /// The whole application, ready to serve.

@@ -3,13 +3,16 @@ use std::sync::{Arc, RwLock};
 use tongxin_store::Store;
 
 /// Settings the server needs; the CLI assembles them from file, environment and flags.
-#[derive(Debug, Clone)]
+#[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub session_ttl_ms: i64,
     /// Mark cookies `Secure` (behind HTTPS in production).
     pub secure_cookies: bool,
     /// Largest request body accepted (grid imports are the biggest).
     pub max_body_bytes: usize,
+    /// Keys for personal data at rest. The CLI always sets the configured key; the default
+    /// is a throwaway key for tests.
+    pub protector: crate::people::protect::Protector,
 }
 
 impl Default for ServerConfig {
@@ -18,6 +21,7 @@ impl Default for ServerConfig {
             session_ttl_ms: 12 * 3600 * 1000,
             secure_cookies: false,
             max_body_bytes: 64 * 1024 * 1024,
+            protector: crate::people::protect::Protector::ephemeral(),
         }
     }
 }

@@ -149,3 +149,119 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+/// One value of a bulk insert row (the `Any` driver binds by concrete type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Int(i64),
+    OptInt(Option<i64>),
+    Real(f64),
+    Text(String),
+    OptText(Option<String>),
+}
+
+/// Inserts many rows with multi-row `VALUES` statements, in chunks that stay under both
+/// engines' parameter limits (SQLite 32,766; PostgreSQL 65,535).
+pub async fn bulk_insert(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Val>],
+) -> Result<(), StoreError> {
+    let per_chunk = (30_000 / columns.len()).max(1);
+    for chunk in rows.chunks(per_chunk) {
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 1;
+        for (i, row) in chunk.iter().enumerate() {
+            debug_assert_eq!(row.len(), columns.len());
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!("${n}"));
+                n += 1;
+            }
+            sql.push(')');
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            for v in row {
+                q = match v {
+                    Val::Int(x) => q.bind(*x),
+                    Val::OptInt(x) => q.bind(*x),
+                    Val::Real(x) => q.bind(*x),
+                    Val::Text(x) => q.bind(x.clone()),
+                    Val::OptText(x) => q.bind(x.clone()),
+                };
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Reserves `n` consecutive ids of `table` inside the caller's transaction, so rows that
+/// refer to each other can be bulk-inserted. Call `sync_ids` after inserting.
+pub async fn reserve_ids(
+    conn: &mut Conn,
+    backend: Backend,
+    table: &str,
+    n: usize,
+) -> Result<i64, StoreError> {
+    if backend == Backend::Postgres {
+        let lock = format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE");
+        sqlx::query(sqlx::AssertSqlSafe(lock))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+    let (max,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut *conn)
+        .await?;
+    let _ = n;
+    Ok(max + 1)
+}
+
+/// After explicit ids were inserted, moves PostgreSQL's identity sequence past them
+/// (SQLite's AUTOINCREMENT follows explicit ids by itself).
+pub async fn sync_ids(conn: &mut Conn, backend: Backend, table: &str) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        let sql = format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Commits, turning the driver's error into ours.
+pub async fn commit(tx: Tx) -> Result<(), StoreError> {
+    tx.commit().await.map_err(StoreError::from)
+}
+
+impl Store {
+    pub async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn set_setting(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

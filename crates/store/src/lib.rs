@@ -5,8 +5,12 @@ pub mod accounts;
 pub mod audit;
 mod db;
 pub mod demo;
+pub mod people;
 pub mod territory;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
-pub use db::{Backend, Conn, Page, Store, StoreError, Tx, now_millis};
+pub use db::{
+    Backend, Conn, Page, Store, StoreError, Tx, Val, bulk_insert, commit, now_millis, reserve_ids,
+    sync_ids,
+};

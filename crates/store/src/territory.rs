@@ -369,6 +369,16 @@ pub async fn insert_building(conn: &mut Conn, row: &BuildingRow) -> Result<i64, 
     Ok(id)
 }
 
+pub async fn get_building(store: &Store, id: i64) -> Result<Option<BuildingRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, community_code, compound_id, grid_code, district_code, name, lon, lat, floors, households, created_at \
+         FROM buildings WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(store.pool())
+    .await?)
+}
+
 pub async fn list_buildings(
     store: &Store,
     prefixes: &[String],

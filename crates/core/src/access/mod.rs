@@ -88,6 +88,14 @@ impl Role {
                 self.is_admin()
             }
             Action::ReadAudit => matches!(self, Role::Auditor | Role::CityAdmin),
+            Action::ViewPeople | Action::ManagePeople => {
+                self.is_admin() || self == Role::GridWorker
+            }
+            // Plain ID and phone numbers: only those who visit households need them.
+            Action::RevealPersonalData => matches!(
+                self,
+                Role::GridWorker | Role::CommunityAdmin | Role::StreetAdmin
+            ),
         }
     }
 }
@@ -187,6 +195,9 @@ pub enum Action {
     ManageIntegrations,
     ReadAudit,
     Locate,
+    ViewPeople,
+    ManagePeople,
+    RevealPersonalData,
 }
 
 /// What an action is aimed at.
@@ -359,6 +370,24 @@ mod tests {
         );
         assert_eq!(
             authorize(&auditor, Action::ManageUsers, Target::Node("450103")),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn only_those_who_visit_households_reveal_personal_data() {
+        let worker = actor(&[(Role::GridWorker, "450103001002001")]);
+        let district = actor(&[(Role::DistrictAdmin, "450103")]);
+        let grid = Target::Node("450103001002001");
+        assert_eq!(authorize(&worker, Action::RevealPersonalData, grid), Ok(()));
+        assert_eq!(authorize(&district, Action::ViewPeople, grid), Ok(()));
+        assert_eq!(
+            authorize(&district, Action::RevealPersonalData, grid),
+            Err(Denial::Forbidden)
+        );
+        let resident = actor(&[(Role::Resident, "450103001002001")]);
+        assert_eq!(
+            authorize(&resident, Action::ViewPeople, grid),
             Err(Denial::Forbidden)
         );
     }

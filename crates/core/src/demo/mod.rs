@@ -25,6 +25,7 @@
 
 mod geometry;
 mod names;
+pub mod people;
 mod rng;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,11 @@ use geometry::{Rect, VertexIndex, Warp};
 use names::{DistrictSpec, NameBook};
 use rng::{Rng, Stream, allocate};
 use serde::Serialize;
+
+pub use people::{
+    AGE_REFERENCE_DATE, DEFAULT_RESIDENTS, DemoHousehold, DemoOrganisation, DemoPartyMember,
+    DemoPartyOrg, DemoPeople, DemoResident, PeopleCounts, PeopleOptions, generate_people,
+};
 
 /// The documented password of every demo account, so a new user can log in at once.
 pub const DEMO_PASSWORD: &str = "tongxin-demo";

@@ -137,6 +137,64 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The calendar date (YYYYMMDD) in China (UTC+8) at `millis`, for age and birth-date checks.
+pub fn china_date(millis: i64) -> u32 {
+    let days = (millis + 8 * 3_600_000).div_euclid(86_400_000);
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y * 10_000 + m * 100 + d) as u32
+}
+
+/// A resident's personal fields, checked together so every bad field is reported at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValidResident {
+    pub name: String,
+    pub citizen_id: CitizenId,
+    pub phone: Option<Phone>,
+    pub tags: Vec<Tag>,
+}
+
+/// Validates name, ID number, optional phone and tag list; errors name the field and never
+/// repeat the number itself.
+pub fn validate_resident(
+    name: &str,
+    citizen_id: &str,
+    phone: Option<&str>,
+    tags: &str,
+    today: u32,
+) -> Result<ValidResident, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    if let Err(e) = check_name(name) {
+        errors.push(("name", e));
+    }
+    let id =
+        CitizenId::parse(citizen_id, today).map_err(|e| errors.push(("citizen_id", e.to_string())));
+    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+        None => Ok(None),
+        Some(p) => Phone::parse(p)
+            .map(Some)
+            .map_err(|e| errors.push(("phone", e.to_string()))),
+    };
+    let tags = Tag::parse_list(tags).map_err(|e| errors.push(("tags", e)));
+    match (id, phone, tags) {
+        (Ok(citizen_id), Ok(phone), Ok(tags)) if errors.is_empty() => Ok(ValidResident {
+            name: name.trim().to_string(),
+            citizen_id,
+            phone,
+            tags,
+        }),
+        _ => Err(errors),
+    }
+}
+
 /// Kinds of organisation in a community's area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -290,6 +348,32 @@ mod tests {
         assert_eq!(col, ",elderly_alone,low_income,veteran,");
         assert_eq!(tags_from_column(&col), tags);
         assert!(Tag::parse_list("外星人").unwrap_err().contains("外星人"));
+    }
+
+    #[test]
+    fn china_dates() {
+        assert_eq!(china_date(0), 19700101);
+        // 2026-11-26 16:00 UTC is already the 27th in China.
+        assert_eq!(china_date(1_795_708_800_000), 20261127);
+        assert_eq!(china_date(1_795_708_800_000 - 8 * 3_600_000 - 1), 20261126);
+    }
+
+    #[test]
+    fn every_bad_resident_field_is_reported_without_the_number() {
+        let errs = validate_resident("", "110105194912310021", Some("123"), "外星人", 20261126)
+            .unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.0).collect();
+        assert_eq!(fields, vec!["name", "citizen_id", "phone", "tags"]);
+        assert!(errs.iter().all(|e| !e.1.contains("110105194912310021")));
+        let ok = validate_resident(
+            "王芳",
+            "11010519491231002X",
+            Some("13800135678"),
+            "独居老人",
+            20261126,
+        )
+        .unwrap();
+        assert_eq!(ok.tags, vec![Tag::ElderlyAlone]);
     }
 
     #[test]

@@ -203,6 +203,11 @@ impl App {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The database URL (for SQLite, the file path).
+    pub fn db_url(&self) -> &str {
+        &self.db.url
+    }
+
     pub fn store(&self) -> &Store {
         &self.db.store
     }

@@ -1,0 +1,72 @@
+//! The server's handle on the data keys: sealing with fresh random nonces, keyed hashes for
+//! lookup, and masks for display.
+
+use rand::RngCore;
+use tongxin_core::people::protect::{DataKeys, Field, KeyError};
+use tongxin_core::people::{CitizenId, Phone};
+
+/// A personal number as stored: sealed, keyed-hashed and masked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Protected {
+    pub sealed: String,
+    pub hash: String,
+    pub masked: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Protector {
+    keys: DataKeys,
+}
+
+impl Protector {
+    pub fn new(keys: DataKeys) -> Self {
+        Protector { keys }
+    }
+
+    /// A throwaway key, for tests only: data sealed with it is unreadable after restart.
+    pub fn ephemeral() -> Self {
+        let mut master = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut master);
+        Protector::new(DataKeys::from_master(&master))
+    }
+
+    fn seal(&self, plain: &str) -> String {
+        let mut nonce = [0u8; 12];
+        rand::thread_rng().fill_bytes(&mut nonce);
+        self.keys.seal(plain, nonce)
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<String, KeyError> {
+        self.keys.open(sealed)
+    }
+
+    pub fn citizen_id(&self, id: &CitizenId) -> Protected {
+        Protected {
+            sealed: self.seal(id.expose()),
+            hash: self.id_hash(id),
+            masked: id.masked(),
+        }
+    }
+
+    pub fn phone(&self, phone: &Phone) -> Protected {
+        Protected {
+            sealed: self.seal(phone.expose()),
+            hash: self.phone_hash(phone),
+            masked: phone.masked(),
+        }
+    }
+
+    /// A fingerprint of the key, stored with the data so a wrong key is noticed at start-up
+    /// instead of silently making personal data unreadable.
+    pub fn key_check(&self) -> String {
+        self.keys.lookup_hash(Field::Phone, "tongxin-key-check")
+    }
+
+    pub fn id_hash(&self, id: &CitizenId) -> String {
+        self.keys.lookup_hash(Field::CitizenId, id.expose())
+    }
+
+    pub fn phone_hash(&self, phone: &Phone) -> String {
+        self.keys.lookup_hash(Field::Phone, phone.expose())
+    }
+}

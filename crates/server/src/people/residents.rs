@@ -1,0 +1,847 @@
+//! Residents and households.
+
+use super::{invalid_fields, today};
+use crate::access::session::request_id;
+use crate::access::{Authenticated, audit_entry};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::util::{ApiJson, Cursor, PageOut, clamp_limit, reach_within};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use tongxin_core::access::{Action, Actor, Target, authorize};
+use tongxin_core::people::{
+    CitizenId, Phone, Tag, ValidResident, age_on, tags_from_column, tags_to_column,
+    validate_resident,
+};
+use tongxin_core::territory::GridCode;
+use tongxin_store::people::{self, HouseholdRow, ResidentQuery, ResidentRow};
+use tongxin_store::{Backend, audit, commit, now_millis, reserve_ids, sync_ids, territory};
+use utoipa::ToSchema;
+
+#[derive(Serialize, ToSchema, Clone)]
+pub struct TagView {
+    pub code: String,
+    pub name: String,
+}
+
+fn tag_views(column: &str) -> Vec<TagView> {
+    tags_from_column(column)
+        .into_iter()
+        .map(|t| TagView {
+            code: t.as_str().into(),
+            name: t.name_zh().into(),
+        })
+        .collect()
+}
+
+/// A resident as most readers see them: ID and phone masked.
+#[derive(Serialize, ToSchema)]
+pub struct ResidentView {
+    pub id: i64,
+    pub name: String,
+    /// Masked, e.g. 4501**********123X.
+    pub citizen_id: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub age: u32,
+    /// Masked, e.g. 138****5678.
+    pub phone: Option<String>,
+    pub household_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub unit: String,
+    pub room: String,
+    pub grid_code: String,
+    pub tags: Vec<TagView>,
+    /// resident or moved_out.
+    pub status: String,
+}
+
+pub fn resident_view(r: &ResidentRow) -> ResidentView {
+    let birth: u32 = r.birth_date.replace('-', "").parse().unwrap_or(0);
+    ResidentView {
+        id: r.id,
+        name: r.name.clone(),
+        citizen_id: r.id_masked.clone(),
+        sex: r.sex.clone(),
+        birth_date: r.birth_date.clone(),
+        age: age_on(birth, today()),
+        phone: r.phone_masked.clone(),
+        household_id: r.household_id,
+        building_id: r.building_id,
+        unit: r.unit.clone(),
+        room: r.room.clone(),
+        grid_code: r.grid_code.clone(),
+        tags: tag_views(&r.tags),
+        status: r.status.clone(),
+    }
+}
+
+#[derive(Deserialize, ToSchema, Default, Clone)]
+pub struct PlaceRequest {
+    /// Join an existing household (its grid and building apply).
+    pub household_id: Option<i64>,
+    /// Or live in a building (its grid applies).
+    pub building_id: Option<i64>,
+    /// Or only a grid (bungalows, villages).
+    pub grid_code: Option<String>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub room: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewResidentRequest {
+    pub name: String,
+    /// 18-character GB 11643 number; stored encrypted, shown masked.
+    pub citizen_id: String,
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(flatten)]
+    pub place: PlaceRequest,
+}
+
+/// Where a person lives, resolved and checked against the actor's reach.
+pub struct Place {
+    pub household_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub grid_code: String,
+    pub unit: String,
+    pub room: String,
+}
+
+pub async fn resolve_place(
+    state: &AppState,
+    actor: &Actor,
+    req: &PlaceRequest,
+) -> ApiResult<Place> {
+    let (grid, building_id, unit, room) = if let Some(hid) = req.household_id {
+        let h = people::get_household(&state.store, hid)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "household_id",
+                    format!("户 {hid} 不存在 / household does not exist"),
+                )
+            })?;
+        (h.grid_code, h.building_id, h.unit, h.room)
+    } else if let Some(bid) = req.building_id {
+        let b = territory::get_building(&state.store, bid)
+            .await?
+            .ok_or_else(|| {
+                ApiError::field(
+                    "building_id",
+                    format!("楼栋 {bid} 不存在 / building does not exist"),
+                )
+            })?;
+        (
+            b.grid_code,
+            Some(bid),
+            req.unit.trim().into(),
+            req.room.trim().into(),
+        )
+    } else {
+        let code = req
+            .grid_code
+            .as_deref()
+            .ok_or_else(|| ApiError::field("grid_code", "须给出 household_id、building_id 或 grid_code / give a household, building or grid"))?;
+        GridCode::parse(code).map_err(|e| ApiError::field("grid_code", e.to_string()))?;
+        if territory::get_grid(&state.store, code).await?.is_none() {
+            return Err(ApiError::field(
+                "grid_code",
+                format!("网格 {code} 不存在 / grid does not exist"),
+            ));
+        }
+        (
+            code.to_string(),
+            None,
+            req.unit.trim().into(),
+            req.room.trim().into(),
+        )
+    };
+    authorize(actor, Action::ManagePeople, Target::Node(&grid))?;
+    Ok(Place {
+        household_id: req.household_id,
+        building_id,
+        grid_code: grid,
+        unit,
+        room,
+    })
+}
+
+fn tags_text(tags: &[String]) -> String {
+    tags.join(",")
+}
+
+/// A new resident row with sealed, hashed and masked personal numbers.
+pub fn build_row(
+    state: &AppState,
+    id: i64,
+    valid: &ValidResident,
+    place: &Place,
+    now: i64,
+) -> ResidentRow {
+    let (name, citizen_id, phone, tags) = (
+        &valid.name,
+        &valid.citizen_id,
+        valid.phone.as_ref(),
+        &valid.tags,
+    );
+    let p = &state.config.protector;
+    let sealed_id = p.citizen_id(citizen_id);
+    let sealed_phone = phone.map(|ph| p.phone(ph));
+    ResidentRow {
+        id,
+        name: name.clone(),
+        id_sealed: sealed_id.sealed,
+        id_hash: sealed_id.hash,
+        id_masked: sealed_id.masked,
+        sex: citizen_id.sex().as_str().into(),
+        birth_date: citizen_id.birth_date(),
+        phone_sealed: sealed_phone.as_ref().map(|s| s.sealed.clone()),
+        phone_hash: sealed_phone.as_ref().map(|s| s.hash.clone()),
+        phone_masked: sealed_phone.map(|s| s.masked),
+        household_id: place.household_id,
+        building_id: place.building_id,
+        unit: place.unit.clone(),
+        room: place.room.clone(),
+        district_code: place.grid_code[..6].to_string(),
+        grid_code: place.grid_code.clone(),
+        tags: tags_to_column(tags),
+        status: "resident".into(),
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn summary(r: &ResidentRow) -> serde_json::Value {
+    serde_json::json!({
+        "name": r.name, "citizen_id": r.id_masked, "phone": r.phone_masked,
+        "grid_code": r.grid_code, "household_id": r.household_id, "building_id": r.building_id,
+        "unit": r.unit, "room": r.room, "tags": r.tags, "status": r.status,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/residents", tag = "people", request_body = NewResidentRequest,
+    responses((status = 201, body = ResidentView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn post_resident(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NewResidentRequest>,
+) -> ApiResult<(StatusCode, Json<ResidentView>)> {
+    let valid = validate_resident(
+        &req.name,
+        &req.citizen_id,
+        req.phone.as_deref(),
+        &tags_text(&req.tags),
+        today(),
+    )
+    .map_err(invalid_fields)?;
+    let place = resolve_place(&state, &actor, &req.place).await?;
+    let hash = state.config.protector.id_hash(&valid.citizen_id);
+    let now = now_millis();
+    let backend = state.store.backend();
+    let mut tx = state.store.begin().await?;
+    if !people::existing_id_hashes(&mut tx, std::slice::from_ref(&hash))
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::conflict(
+            "该身份证号已登记 / this citizen ID number is already registered",
+        ));
+    }
+    let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
+    let row = build_row(&state, id, &valid, &place, now);
+    people::insert_residents(&mut tx, std::slice::from_ref(&row)).await?;
+    sync_ids(&mut tx, backend, "residents").await?;
+    people::open_residence(&mut tx, &row, now, "登记 / registered").await?;
+    if let Some(hid) = row.household_id {
+        claim_head_if_vacant(&mut tx, hid, row.id, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "resident.create", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .after(Some(summary(&row)))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok((StatusCode::CREATED, Json(resident_view(&row))))
+}
+
+async fn claim_head_if_vacant(
+    tx: &mut tongxin_store::Conn,
+    household: i64,
+    resident: i64,
+    now: i64,
+) -> ApiResult<()> {
+    let (head,): (Option<i64>,) = sqlx_head(tx, household).await?;
+    if head.is_none() {
+        people::set_household_head(tx, household, Some(resident), now).await?;
+    }
+    Ok(())
+}
+
+async fn sqlx_head(tx: &mut tongxin_store::Conn, household: i64) -> ApiResult<(Option<i64>,)> {
+    Ok(people::household_head(tx, household).await?)
+}
+
+/// The resident if the actor may `action` at their grid; hidden otherwise.
+async fn reachable_resident(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+) -> ApiResult<ResidentRow> {
+    let row = people::get_resident(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(actor, action, Target::Node(&row.grid_code))?;
+    Ok(row)
+}
+
+#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_resident(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ResidentView>> {
+    let row = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
+    Ok(Json(resident_view(&row)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevealRequest {
+    /// Why the plain values are needed (kept in the audit trail).
+    pub reason: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevealedView {
+    pub id: i64,
+    pub citizen_id: String,
+    pub phone: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", tag = "people", params(("id" = i64, Path)), request_body = RevealRequest,
+    responses((status = 200, body = RevealedView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn reveal_resident(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<RevealRequest>,
+) -> ApiResult<Json<RevealedView>> {
+    let row = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
+    authorize(
+        &actor,
+        Action::RevealPersonalData,
+        Target::Node(&row.grid_code),
+    )?;
+    let reason = req.reason.trim();
+    if reason.chars().count() < 2 || reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "须说明用途（2–200 字）/ state the purpose (2–200 characters)",
+        ));
+    }
+    let p = &state.config.protector;
+    let citizen_id = p.open(&row.id_sealed).map_err(ApiError::internal)?;
+    let phone = row
+        .phone_sealed
+        .as_deref()
+        .map(|s| p.open(s))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "resident.reveal", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .after(Some(
+                serde_json::json!({"reason": reason, "fields": ["citizen_id", "phone"]}),
+            ))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(Json(RevealedView {
+        id,
+        citizen_id,
+        phone,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateResidentRequest {
+    pub name: Option<String>,
+    /// New phone; an empty string removes it.
+    pub phone: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/residents/{id}", tag = "people", params(("id" = i64, Path)), request_body = UpdateResidentRequest,
+    responses((status = 200, body = ResidentView), (status = 422, body = crate::error::Problem)))]
+pub async fn patch_resident(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<UpdateResidentRequest>,
+) -> ApiResult<Json<ResidentView>> {
+    let before = reachable_resident(&state, &actor, id, Action::ManagePeople).await?;
+    let mut row = before.clone();
+    let mut errors = Vec::new();
+    if let Some(name) = &req.name {
+        match tongxin_core::people::check_name(name) {
+            Ok(()) => row.name = name.trim().into(),
+            Err(e) => errors.push(("name", e)),
+        }
+    }
+    if let Some(phone) = &req.phone {
+        if phone.trim().is_empty() {
+            (row.phone_sealed, row.phone_hash, row.phone_masked) = (None, None, None);
+        } else {
+            match Phone::parse(phone) {
+                Ok(p) => {
+                    let s = state.config.protector.phone(&p);
+                    (row.phone_sealed, row.phone_hash, row.phone_masked) =
+                        (Some(s.sealed), Some(s.hash), Some(s.masked));
+                }
+                Err(e) => errors.push(("phone", e.to_string())),
+            }
+        }
+    }
+    if let Some(tags) = &req.tags {
+        match Tag::parse_list(&tags_text(tags)) {
+            Ok(t) => row.tags = tags_to_column(&t),
+            Err(e) => errors.push(("tags", e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(invalid_fields(errors));
+    }
+    row.updated_at = now_millis();
+    let mut tx = state.store.begin().await?;
+    people::update_resident_details(&mut tx, &row).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "resident.update", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .before(Some(summary(&before)))
+            .after(Some(summary(&row)))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(Json(resident_view(&row)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MoveRequest {
+    /// Leaving the registry (moved away, deceased); otherwise give the new place.
+    #[serde(default)]
+    pub move_out: bool,
+    pub reason: String,
+    #[serde(flatten)]
+    pub place: PlaceRequest,
+}
+
+#[utoipa::path(post, path = "/api/v1/residents/{id}/move", tag = "people", params(("id" = i64, Path)), request_body = MoveRequest,
+    responses((status = 200, body = ResidentView), (status = 422, body = crate::error::Problem)))]
+pub async fn move_resident(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<MoveRequest>,
+) -> ApiResult<Json<ResidentView>> {
+    let before = reachable_resident(&state, &actor, id, Action::ManagePeople).await?;
+    if before.status != "resident" {
+        return Err(ApiError::conflict(
+            "此人已迁出 / this person has already moved out",
+        ));
+    }
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "须说明迁移原因（1–200 字）/ give the reason (1–200 characters)",
+        ));
+    }
+    let mut row = before.clone();
+    if req.move_out {
+        row.status = "moved_out".into();
+    } else {
+        let place = resolve_place(&state, &actor, &req.place).await?;
+        row.household_id = place.household_id;
+        row.building_id = place.building_id;
+        row.district_code = place.grid_code[..6].to_string();
+        row.grid_code = place.grid_code;
+        row.unit = place.unit;
+        row.room = place.room;
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    people::move_resident(&mut tx, &row, now, reason).await?;
+    let left_household = before
+        .household_id
+        .filter(|h| req.move_out || Some(*h) != row.household_id);
+    if let Some(old) = left_household {
+        people::reassign_head(&mut tx, old, id, now).await?;
+    }
+    if let Some(new) = row.household_id.filter(|_| !req.move_out) {
+        claim_head_if_vacant(&mut tx, new, id, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            &actor,
+            if req.move_out {
+                "resident.move_out"
+            } else {
+                "resident.move"
+            },
+            "resident",
+            id.to_string(),
+        )
+        .node(Some(before.grid_code.clone()))
+        .before(Some(summary(&before)))
+        .after(Some(summary(&row)))
+        .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(Json(resident_view(&row)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResidencePeriod {
+    pub household_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub grid_code: Option<String>,
+    pub unit: String,
+    pub room: String,
+    pub from_at: i64,
+    pub to_at: Option<i64>,
+    pub reason: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/residents/{id}/history", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ResidencePeriod>)))]
+pub async fn resident_history(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<ResidencePeriod>>> {
+    reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
+    let rows = people::history(&state.store, id).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|h| ResidencePeriod {
+                household_id: h.household_id,
+                building_id: h.building_id,
+                grid_code: h.grid_code,
+                unit: h.unit,
+                room: h.room,
+                from_at: h.from_at,
+                to_at: h.to_at,
+                reason: h.reason,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct ResidentSearch {
+    /// Division or grid code; omitted = everywhere the caller reaches.
+    pub within: Option<String>,
+    /// Part of the name (Chinese or other), e.g. "芳".
+    pub name: Option<String>,
+    /// Tag code or Chinese name, e.g. elderly_alone or 独居老人.
+    pub tag: Option<String>,
+    /// Exact ID number (matched by keyed hash; never stored or logged in plain text).
+    pub citizen_id: Option<String>,
+    /// Exact phone number (matched by keyed hash).
+    pub phone: Option<String>,
+    pub household_id: Option<i64>,
+    #[serde(default)]
+    pub include_moved_out: bool,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// Builds the store query for a search, hashing exact numbers; `None` = cannot match.
+pub fn resident_query(
+    state: &AppState,
+    actor: &Actor,
+    s: &ResidentSearch,
+    action: Action,
+) -> ApiResult<Option<ResidentQuery>> {
+    let prefixes = reach_within(actor, action, s.within.as_deref())?;
+    let p = &state.config.protector;
+    let id_hash = match s
+        .citizen_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        None => None,
+        Some(text) => match CitizenId::parse(text, today()) {
+            Ok(id) => Some(p.id_hash(&id)),
+            Err(_) => return Ok(None),
+        },
+    };
+    let phone_hash = match s.phone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(text) => match Phone::parse(text) {
+            Ok(ph) => Some(p.phone_hash(&ph)),
+            Err(e) => return Err(ApiError::field("phone", e.to_string())),
+        },
+    };
+    let tag = match s.tag.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(t) => Some(
+            Tag::parse(t)
+                .ok_or_else(|| ApiError::field("tag", format!("未知标签 {t:?} / unknown tag")))?
+                .as_str()
+                .to_string(),
+        ),
+    };
+    let name_part = s
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string);
+    if name_part.as_ref().is_some_and(|n| n.chars().count() > 40) {
+        return Err(ApiError::field(
+            "name",
+            "最多 40 字 / at most 40 characters",
+        ));
+    }
+    Ok(Some(ResidentQuery {
+        prefixes,
+        name_part,
+        tag,
+        id_hash,
+        phone_hash,
+        household_id: s.household_id,
+        include_moved_out: s.include_moved_out,
+        after: Cursor::decode_i64(s.cursor.as_deref())?,
+        limit: clamp_limit(s.limit),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/residents/search", tag = "people", request_body = ResidentSearch,
+    responses((status = 200, body = PageOut<ResidentView>)))]
+pub async fn search_residents(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiJson(req): ApiJson<ResidentSearch>,
+) -> ApiResult<Json<PageOut<ResidentView>>> {
+    let Some(query) = resident_query(&state, &actor, &req, Action::ViewPeople)? else {
+        return Ok(Json(PageOut::new(Vec::new(), None)));
+    };
+    let page = people::search_residents(&state.store, &query).await?;
+    Ok(Json(PageOut::new(
+        page.items.iter().map(resident_view).collect(),
+        page.next,
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewHouseholdRequest {
+    pub grid_code: Option<String>,
+    pub building_id: Option<i64>,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub room: String,
+    /// Address text; derived from the building when empty.
+    #[serde(default)]
+    pub address: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: i64,
+    pub grid_code: String,
+    pub building_id: Option<i64>,
+    pub unit: String,
+    pub room: String,
+    pub address: String,
+    pub head_resident_id: Option<i64>,
+    pub members: Vec<ResidentView>,
+}
+
+fn household_view(h: HouseholdRow, members: Vec<ResidentView>) -> HouseholdView {
+    HouseholdView {
+        id: h.id,
+        grid_code: h.grid_code,
+        building_id: h.building_id,
+        unit: h.unit,
+        room: h.room,
+        address: h.address,
+        head_resident_id: h.head_resident_id,
+        members,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/households", tag = "people", request_body = NewHouseholdRequest,
+    responses((status = 201, body = HouseholdView), (status = 422, body = crate::error::Problem)))]
+pub async fn post_household(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NewHouseholdRequest>,
+) -> ApiResult<(StatusCode, Json<HouseholdView>)> {
+    let place = resolve_place(
+        &state,
+        &actor,
+        &PlaceRequest {
+            household_id: None,
+            building_id: req.building_id,
+            grid_code: req.grid_code.clone(),
+            unit: req.unit.clone(),
+            room: req.room.clone(),
+        },
+    )
+    .await?;
+    let mut address = req.address.trim().to_string();
+    if address.is_empty() {
+        address = match place.building_id {
+            Some(b) => {
+                let building = territory::get_building(&state.store, b)
+                    .await?
+                    .map(|b| b.name)
+                    .unwrap_or_default();
+                format!("{building}{}{}", place.unit, place.room)
+            }
+            None => {
+                return Err(ApiError::field(
+                    "address",
+                    "没有楼栋时须填写地址 / an address is required without a building",
+                ));
+            }
+        };
+    }
+    let now = now_millis();
+    let backend: Backend = state.store.backend();
+    let mut tx = state.store.begin().await?;
+    let id = reserve_ids(&mut tx, backend, "households", 1).await?;
+    let row = HouseholdRow {
+        id,
+        district_code: place.grid_code[..6].into(),
+        grid_code: place.grid_code,
+        building_id: place.building_id,
+        unit: place.unit,
+        room: place.room,
+        address,
+        head_resident_id: None,
+        created_at: now,
+        updated_at: now,
+    };
+    people::insert_households(&mut tx, std::slice::from_ref(&row)).await?;
+    sync_ids(&mut tx, backend, "households").await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "household.create", "household", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .after(Some(
+                serde_json::json!({"address": row.address, "grid_code": row.grid_code}),
+            ))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok((StatusCode::CREATED, Json(household_view(row, Vec::new()))))
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "people", params(("id" = i64, Path)),
+    responses((status = 200, body = HouseholdView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_household(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<HouseholdView>> {
+    let h = people::get_household(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(&actor, Action::ViewPeople, Target::Node(&h.grid_code))?;
+    let query = ResidentQuery {
+        prefixes: vec![h.grid_code[..6].to_string()],
+        household_id: Some(id),
+        limit: 100,
+        ..Default::default()
+    };
+    let members = people::search_residents(&state.store, &query).await?;
+    Ok(Json(household_view(
+        h,
+        members.items.iter().map(resident_view).collect(),
+    )))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HeadRequest {
+    pub resident_id: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/households/{id}/head", tag = "people", params(("id" = i64, Path)), request_body = HeadRequest,
+    responses((status = 200, body = HouseholdView), (status = 422, body = crate::error::Problem)))]
+pub async fn set_household_head(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<HeadRequest>,
+) -> ApiResult<Json<HouseholdView>> {
+    let h = people::get_household(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(&actor, Action::ManagePeople, Target::Node(&h.grid_code))?;
+    let member = people::get_resident(&state.store, req.resident_id).await?;
+    if member.is_none_or(|m| m.household_id != Some(id) || m.status != "resident") {
+        return Err(ApiError::field(
+            "resident_id",
+            "户主须为本户在册成员 / the head must be a current member of the household",
+        ));
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    people::set_household_head(&mut tx, id, Some(req.resident_id), now).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "household.head", "household", id.to_string())
+            .node(Some(h.grid_code.clone()))
+            .before(Some(
+                serde_json::json!({"head_resident_id": h.head_resident_id}),
+            ))
+            .after(Some(
+                serde_json::json!({"head_resident_id": req.resident_id}),
+            ))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    let h = people::get_household(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let query = ResidentQuery {
+        prefixes: vec![h.grid_code[..6].to_string()],
+        household_id: Some(id),
+        limit: 100,
+        ..Default::default()
+    };
+    let members = people::search_residents(&state.store, &query).await?;
+    Ok(Json(household_view(
+        h,
+        members.items.iter().map(resident_view).collect(),
+    )))
+}

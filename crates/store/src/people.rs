@@ -1,0 +1,740 @@
+//! Residents, households, residence history, organisations, party organisations and members.
+//! Personal numbers arrive here already sealed, hashed and masked: this layer never sees them
+//! in plain text.
+
+use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert};
+use crate::territory::{like_prefix, prefix_clause};
+use sqlx::{AssertSqlSafe, FromRow};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ResidentRow {
+    pub id: i64,
+    pub name: String,
+    pub id_sealed: String,
+    pub id_hash: String,
+    pub id_masked: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub phone_sealed: Option<String>,
+    pub phone_hash: Option<String>,
+    pub phone_masked: Option<String>,
+    pub household_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub unit: String,
+    pub room: String,
+    pub grid_code: String,
+    pub district_code: String,
+    pub tags: String,
+    pub status: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const RESIDENT_COLS: &str = "id, name, id_sealed, id_hash, id_masked, sex, birth_date, phone_sealed, phone_hash, phone_masked, household_id, building_id, unit, room, grid_code, district_code, tags, status, created_at, updated_at";
+const RESIDENT_COLUMNS: [&str; 20] = [
+    "id",
+    "name",
+    "id_sealed",
+    "id_hash",
+    "id_masked",
+    "sex",
+    "birth_date",
+    "phone_sealed",
+    "phone_hash",
+    "phone_masked",
+    "household_id",
+    "building_id",
+    "unit",
+    "room",
+    "grid_code",
+    "district_code",
+    "tags",
+    "status",
+    "created_at",
+    "updated_at",
+];
+
+impl ResidentRow {
+    fn values(&self) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::Text(self.name.clone()),
+            Val::Text(self.id_sealed.clone()),
+            Val::Text(self.id_hash.clone()),
+            Val::Text(self.id_masked.clone()),
+            Val::Text(self.sex.clone()),
+            Val::Text(self.birth_date.clone()),
+            Val::OptText(self.phone_sealed.clone()),
+            Val::OptText(self.phone_hash.clone()),
+            Val::OptText(self.phone_masked.clone()),
+            Val::OptInt(self.household_id),
+            Val::OptInt(self.building_id),
+            Val::Text(self.unit.clone()),
+            Val::Text(self.room.clone()),
+            Val::Text(self.grid_code.clone()),
+            Val::Text(self.district_code.clone()),
+            Val::Text(self.tags.clone()),
+            Val::Text(self.status.clone()),
+            Val::Int(self.created_at),
+            Val::Int(self.updated_at),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct HouseholdRow {
+    pub id: i64,
+    pub grid_code: String,
+    pub district_code: String,
+    pub building_id: Option<i64>,
+    pub unit: String,
+    pub room: String,
+    pub address: String,
+    pub head_resident_id: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const HOUSEHOLD_COLS: &str = "id, grid_code, district_code, building_id, unit, room, address, head_resident_id, created_at, updated_at";
+
+impl HouseholdRow {
+    fn values(&self) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::Text(self.grid_code.clone()),
+            Val::Text(self.district_code.clone()),
+            Val::OptInt(self.building_id),
+            Val::Text(self.unit.clone()),
+            Val::Text(self.room.clone()),
+            Val::Text(self.address.clone()),
+            Val::OptInt(self.head_resident_id),
+            Val::Int(self.created_at),
+            Val::Int(self.updated_at),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub resident_id: i64,
+    pub household_id: Option<i64>,
+    pub building_id: Option<i64>,
+    pub grid_code: Option<String>,
+    pub unit: String,
+    pub room: String,
+    pub from_at: i64,
+    pub to_at: Option<i64>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct OrganisationRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub community_code: String,
+    pub grid_code: String,
+    pub district_code: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub contact_name: String,
+    pub contact_phone_sealed: Option<String>,
+    pub contact_phone_hash: Option<String>,
+    pub contact_phone_masked: Option<String>,
+    pub registered: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const ORG_COLS: &str = "id, name, kind, community_code, grid_code, district_code, lon, lat, contact_name, contact_phone_sealed, contact_phone_hash, contact_phone_masked, registered, created_at, updated_at";
+
+impl OrganisationRow {
+    fn values(&self) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::Text(self.name.clone()),
+            Val::Text(self.kind.clone()),
+            Val::Text(self.community_code.clone()),
+            Val::Text(self.grid_code.clone()),
+            Val::Text(self.district_code.clone()),
+            Val::Real(self.lon),
+            Val::Real(self.lat),
+            Val::Text(self.contact_name.clone()),
+            Val::OptText(self.contact_phone_sealed.clone()),
+            Val::OptText(self.contact_phone_hash.clone()),
+            Val::OptText(self.contact_phone_masked.clone()),
+            Val::Int(self.registered),
+            Val::Int(self.created_at),
+            Val::Int(self.updated_at),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct PartyOrgRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub kind: String,
+    pub name: String,
+    pub community_code: String,
+    pub grid_code: Option<String>,
+    pub building_id: Option<i64>,
+    /// The deepest territory node the organisation sits at (grid or community), for scope.
+    pub node_code: String,
+    pub created_at: i64,
+}
+
+const PARTY_ORG_COLS: &str =
+    "id, parent_id, kind, name, community_code, grid_code, building_id, node_code, created_at";
+
+impl PartyOrgRow {
+    fn values(&self) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::OptInt(self.parent_id),
+            Val::Text(self.kind.clone()),
+            Val::Text(self.name.clone()),
+            Val::Text(self.community_code.clone()),
+            Val::OptText(self.grid_code.clone()),
+            Val::OptInt(self.building_id),
+            Val::Text(self.node_code.clone()),
+            Val::Int(self.created_at),
+        ]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct PartyMemberRow {
+    pub id: i64,
+    pub resident_id: i64,
+    pub org_id: i64,
+    pub in_service: i64,
+    pub employer_org_id: Option<i64>,
+    pub node_code: String,
+    pub created_at: i64,
+}
+
+const MEMBER_COLS: &str =
+    "id, resident_id, org_id, in_service, employer_org_id, node_code, created_at";
+
+impl PartyMemberRow {
+    fn values(&self) -> Vec<Val> {
+        vec![
+            Val::Int(self.id),
+            Val::Int(self.resident_id),
+            Val::Int(self.org_id),
+            Val::Int(self.in_service),
+            Val::OptInt(self.employer_org_id),
+            Val::Text(self.node_code.clone()),
+            Val::Int(self.created_at),
+        ]
+    }
+}
+
+fn columns(cols: &str) -> Vec<&str> {
+    cols.split(", ").collect()
+}
+
+fn unique_conflict(e: StoreError, message: &str) -> StoreError {
+    if e.is_constraint_violation() {
+        StoreError::Conflict(message.to_string())
+    } else {
+        e
+    }
+}
+
+pub async fn insert_residents(conn: &mut Conn, rows: &[ResidentRow]) -> Result<(), StoreError> {
+    let values: Vec<Vec<Val>> = rows.iter().map(ResidentRow::values).collect();
+    bulk_insert(conn, "residents", &RESIDENT_COLUMNS, &values)
+        .await
+        .map_err(|e| {
+            unique_conflict(
+                e,
+                "身份证号已登记 / a citizen ID number is already registered",
+            )
+        })
+}
+
+pub async fn insert_households(conn: &mut Conn, rows: &[HouseholdRow]) -> Result<(), StoreError> {
+    let values: Vec<Vec<Val>> = rows.iter().map(HouseholdRow::values).collect();
+    bulk_insert(conn, "households", &columns(HOUSEHOLD_COLS), &values).await
+}
+
+pub async fn insert_organisations(
+    conn: &mut Conn,
+    rows: &[OrganisationRow],
+) -> Result<(), StoreError> {
+    let values: Vec<Vec<Val>> = rows.iter().map(OrganisationRow::values).collect();
+    bulk_insert(conn, "organisations", &columns(ORG_COLS), &values).await
+}
+
+pub async fn insert_party_orgs(conn: &mut Conn, rows: &[PartyOrgRow]) -> Result<(), StoreError> {
+    let values: Vec<Vec<Val>> = rows.iter().map(PartyOrgRow::values).collect();
+    bulk_insert(conn, "party_orgs", &columns(PARTY_ORG_COLS), &values).await
+}
+
+pub async fn insert_party_members(
+    conn: &mut Conn,
+    rows: &[PartyMemberRow],
+) -> Result<(), StoreError> {
+    let values: Vec<Vec<Val>> = rows.iter().map(PartyMemberRow::values).collect();
+    bulk_insert(conn, "party_members", &columns(MEMBER_COLS), &values)
+        .await
+        .map_err(|e| {
+            unique_conflict(
+                e,
+                "该居民已登记为党员 / this resident is already a registered party member",
+            )
+        })
+}
+
+/// Opens a residence period (moving in).
+pub async fn open_residence(
+    conn: &mut Conn,
+    r: &ResidentRow,
+    at: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO residence_history (resident_id, household_id, building_id, grid_code, unit, room, from_at, to_at, reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
+    )
+    .bind(r.id)
+    .bind(r.household_id)
+    .bind(r.building_id)
+    .bind(&r.grid_code)
+    .bind(&r.unit)
+    .bind(&r.room)
+    .bind(at)
+    .bind(reason)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Residence periods for many new residents at once (imports).
+pub async fn open_residences(
+    conn: &mut Conn,
+    rows: &[ResidentRow],
+    at: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    let cols = [
+        "resident_id",
+        "household_id",
+        "building_id",
+        "grid_code",
+        "unit",
+        "room",
+        "from_at",
+        "reason",
+    ];
+    let values: Vec<Vec<Val>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                Val::Int(r.id),
+                Val::OptInt(r.household_id),
+                Val::OptInt(r.building_id),
+                Val::Text(r.grid_code.clone()),
+                Val::Text(r.unit.clone()),
+                Val::Text(r.room.clone()),
+                Val::Int(at),
+                Val::Text(reason.to_string()),
+            ]
+        })
+        .collect();
+    bulk_insert(conn, "residence_history", &cols, &values).await
+}
+
+/// Closes the open residence period and, unless the person left the city's registry,
+/// opens the next one; the resident row carries the new place.
+pub async fn move_resident(
+    conn: &mut Conn,
+    moved: &ResidentRow,
+    at: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE residence_history SET to_at = $1 WHERE resident_id = $2 AND to_at IS NULL")
+        .bind(at)
+        .bind(moved.id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "UPDATE residents SET household_id = $1, building_id = $2, unit = $3, room = $4, grid_code = $5, \
+         district_code = $6, status = $7, updated_at = $8 WHERE id = $9",
+    )
+    .bind(moved.household_id)
+    .bind(moved.building_id)
+    .bind(&moved.unit)
+    .bind(&moved.room)
+    .bind(&moved.grid_code)
+    .bind(&moved.district_code)
+    .bind(&moved.status)
+    .bind(at)
+    .bind(moved.id)
+    .execute(&mut *conn)
+    .await?;
+    if moved.status == "resident" {
+        open_residence(conn, moved, at, reason).await?;
+    }
+    Ok(())
+}
+
+pub async fn update_resident_details(conn: &mut Conn, r: &ResidentRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE residents SET name = $1, phone_sealed = $2, phone_hash = $3, phone_masked = $4, tags = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&r.name)
+    .bind(&r.phone_sealed)
+    .bind(&r.phone_hash)
+    .bind(&r.phone_masked)
+    .bind(&r.tags)
+    .bind(r.updated_at)
+    .bind(r.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn history(store: &Store, resident_id: i64) -> Result<Vec<HistoryRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, resident_id, household_id, building_id, grid_code, unit, room, from_at, to_at, reason \
+         FROM residence_history WHERE resident_id = $1 ORDER BY from_at, id",
+    )
+    .bind(resident_id)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+pub async fn get_resident(store: &Store, id: i64) -> Result<Option<ResidentRow>, StoreError> {
+    let sql = format!("SELECT {RESIDENT_COLS} FROM residents WHERE id = $1");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// Which of `hashes` are already registered (duplicate check before an import).
+pub async fn existing_id_hashes(
+    conn: &mut Conn,
+    hashes: &[String],
+) -> Result<Vec<String>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in hashes.chunks(5_000) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id_hash FROM residents WHERE id_hash IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
+        for h in chunk {
+            q = q.bind(h.clone());
+        }
+        found.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(h,)| h));
+    }
+    Ok(found)
+}
+
+/// What to look for; the scope prefixes always apply.
+#[derive(Debug, Clone, Default)]
+pub struct ResidentQuery {
+    pub prefixes: Vec<String>,
+    pub name_part: Option<String>,
+    pub tag: Option<String>,
+    pub id_hash: Option<String>,
+    pub phone_hash: Option<String>,
+    pub household_id: Option<i64>,
+    pub include_moved_out: bool,
+    pub after: Option<i64>,
+    pub limit: usize,
+}
+
+pub async fn search_residents(
+    store: &Store,
+    q: &ResidentQuery,
+) -> Result<Page<ResidentRow>, StoreError> {
+    let mut clauses = vec!["id > $1".to_string()];
+    let mut binds: Vec<String> = Vec::new();
+    let mut n = 2;
+    let mut add = |clauses: &mut Vec<String>, sql: &str, value: String| {
+        clauses.push(sql.replace('?', &format!("${n}")));
+        binds.push(value);
+        n += 1;
+    };
+    if let Some(h) = &q.id_hash {
+        add(&mut clauses, "id_hash = ?", h.clone());
+    }
+    if let Some(h) = &q.phone_hash {
+        add(&mut clauses, "phone_hash = ?", h.clone());
+    }
+    if let Some(name) = &q.name_part {
+        let escaped = name
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        add(
+            &mut clauses,
+            "name LIKE ? ESCAPE '\\'",
+            format!("%{escaped}%"),
+        );
+    }
+    if let Some(tag) = &q.tag {
+        add(&mut clauses, "tags LIKE ?", format!("%,{tag},%"));
+    }
+    if !q.include_moved_out {
+        clauses.push("status = 'resident'".into());
+    }
+    let household = q.household_id.map(|h| {
+        let c = format!("household_id = ${n}");
+        n += 1;
+        (c, h)
+    });
+    if let Some((c, _)) = &household {
+        clauses.push(c.clone());
+    }
+    clauses.push(prefix_clause("grid_code", &q.prefixes, n));
+    let sql = format!(
+        "SELECT {RESIDENT_COLS} FROM residents WHERE {} ORDER BY id LIMIT {}",
+        clauses.join(" AND "),
+        q.limit + 1
+    );
+    let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(q.after.unwrap_or(0));
+    for b in binds {
+        query = query.bind(b);
+    }
+    if let Some((_, h)) = household {
+        query = query.bind(h);
+    }
+    for p in &q.prefixes {
+        query = query.bind(like_prefix(p));
+    }
+    let mut items: Vec<ResidentRow> = query.fetch_all(store.pool()).await?;
+    let next = if items.len() > q.limit {
+        items.truncate(q.limit);
+        items.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+pub async fn get_household(store: &Store, id: i64) -> Result<Option<HouseholdRow>, StoreError> {
+    let sql = format!("SELECT {HOUSEHOLD_COLS} FROM households WHERE id = $1");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+pub async fn set_household_head(
+    conn: &mut Conn,
+    household_id: i64,
+    resident_id: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE households SET head_resident_id = $1, updated_at = $2 WHERE id = $3")
+        .bind(resident_id)
+        .bind(now)
+        .bind(household_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get_organisation(
+    store: &Store,
+    id: i64,
+) -> Result<Option<OrganisationRow>, StoreError> {
+    let sql = format!("SELECT {ORG_COLS} FROM organisations WHERE id = $1");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+pub async fn list_organisations(
+    store: &Store,
+    prefixes: &[String],
+    kind: Option<&str>,
+    name_part: Option<&str>,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Page<OrganisationRow>, StoreError> {
+    let mut clauses = vec![
+        "id > $1".to_string(),
+        "kind LIKE $2".to_string(),
+        "name LIKE $3".to_string(),
+    ];
+    clauses.push(prefix_clause("grid_code", prefixes, 4));
+    let sql = format!(
+        "SELECT {ORG_COLS} FROM organisations WHERE {} ORDER BY id LIMIT {}",
+        clauses.join(" AND "),
+        limit + 1
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(after.unwrap_or(0))
+        .bind(kind.unwrap_or("%").to_string())
+        .bind(format!("%{}%", name_part.unwrap_or("")));
+    for p in prefixes {
+        q = q.bind(like_prefix(p));
+    }
+    let mut items: Vec<OrganisationRow> = q.fetch_all(store.pool()).await?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+pub async fn get_party_org(store: &Store, id: i64) -> Result<Option<PartyOrgRow>, StoreError> {
+    let sql = format!("SELECT {PARTY_ORG_COLS} FROM party_orgs WHERE id = $1");
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(store.pool())
+        .await?)
+}
+
+/// Party organisations under the scope prefixes, parents before children (by id).
+pub async fn list_party_orgs(
+    store: &Store,
+    prefixes: &[String],
+) -> Result<Vec<PartyOrgRow>, StoreError> {
+    let sql = format!(
+        "SELECT {PARTY_ORG_COLS} FROM party_orgs WHERE {} ORDER BY id",
+        prefix_clause("node_code", prefixes, 1)
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for p in prefixes {
+        q = q.bind(like_prefix(p));
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}
+
+#[derive(FromRow)]
+struct NamedMember {
+    id: i64,
+    resident_id: i64,
+    org_id: i64,
+    in_service: i64,
+    employer_org_id: Option<i64>,
+    node_code: String,
+    created_at: i64,
+    name: String,
+}
+
+pub async fn list_party_members(
+    store: &Store,
+    org_id: i64,
+    after: Option<i64>,
+    limit: usize,
+) -> Result<Page<(PartyMemberRow, String)>, StoreError> {
+    let rows: Vec<NamedMember> = sqlx::query_as(
+        "SELECT m.id, m.resident_id, m.org_id, m.in_service, m.employer_org_id, m.node_code, m.created_at, r.name \
+         FROM party_members m JOIN residents r ON r.id = m.resident_id WHERE m.org_id = $1 AND m.id > $2 ORDER BY m.id LIMIT $3",
+    )
+    .bind(org_id)
+    .bind(after.unwrap_or(0))
+    .bind(limit as i64 + 1)
+    .fetch_all(store.pool())
+    .await?;
+    let mut items: Vec<(PartyMemberRow, String)> = rows
+        .into_iter()
+        .map(|m| {
+            let row = PartyMemberRow {
+                id: m.id,
+                resident_id: m.resident_id,
+                org_id: m.org_id,
+                in_service: m.in_service,
+                employer_org_id: m.employer_org_id,
+                node_code: m.node_code,
+                created_at: m.created_at,
+            };
+            (row, m.name)
+        })
+        .collect();
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|r| r.0.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// Counts for a subtree, from the records.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PeopleCounts {
+    pub residents: i64,
+    pub households: i64,
+    pub organisations: i64,
+    pub registered_organisations: i64,
+    pub party_orgs: i64,
+    pub party_members: i64,
+}
+
+pub async fn counts(store: &Store, prefix: &str) -> Result<PeopleCounts, StoreError> {
+    let like = like_prefix(prefix);
+    let one = |sql: &'static str| {
+        let like = like.clone();
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql)
+                .bind(like)
+                .fetch_one(store.pool())
+                .await?;
+            Ok::<i64, StoreError>(n)
+        }
+    };
+    Ok(PeopleCounts {
+        residents: one(
+            "SELECT COUNT(*) FROM residents WHERE status = 'resident' AND grid_code LIKE $1",
+        )
+        .await?,
+        households: one("SELECT COUNT(*) FROM households WHERE grid_code LIKE $1").await?,
+        organisations: one("SELECT COUNT(*) FROM organisations WHERE grid_code LIKE $1").await?,
+        registered_organisations: one(
+            "SELECT COUNT(*) FROM organisations WHERE registered = 1 AND grid_code LIKE $1",
+        )
+        .await?,
+        party_orgs: one("SELECT COUNT(*) FROM party_orgs WHERE node_code LIKE $1").await?,
+        party_members: one("SELECT COUNT(*) FROM party_members WHERE node_code LIKE $1").await?,
+    })
+}
+
+pub async fn household_head(
+    conn: &mut Conn,
+    household_id: i64,
+) -> Result<(Option<i64>,), StoreError> {
+    Ok(
+        sqlx::query_as("SELECT head_resident_id FROM households WHERE id = $1")
+            .bind(household_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or((None,)),
+    )
+}
+
+/// When the head leaves a household, the longest-registered remaining member takes over
+/// (or nobody, if the household is empty).
+pub async fn reassign_head(
+    conn: &mut Conn,
+    household_id: i64,
+    leaving: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let (head,) = household_head(conn, household_id).await?;
+    if head != Some(leaving) {
+        return Ok(());
+    }
+    let next: Option<(i64,)> = sqlx::query_as(
+        "SELECT id FROM residents WHERE household_id = $1 AND status = 'resident' AND id <> $2 ORDER BY id LIMIT 1",
+    )
+    .bind(household_id)
+    .bind(leaving)
+    .fetch_optional(&mut *conn)
+    .await?;
+    set_household_head(conn, household_id, next.map(|n| n.0), now).await
+}
