@@ -38,6 +38,9 @@ enum Command {
         size: String,
         #[arg(long, default_value_t = DEFAULT_SEED)]
         seed: u64,
+        /// Residents to generate (default 200,000; 2,000 with --size small).
+        #[arg(long)]
+        residents: Option<usize>,
         /// Build the city and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -250,18 +253,21 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo {
             size,
             seed,
+            residents,
             no_serve,
             serve: opts,
         } => {
             let size = DemoSize::parse(&size)
                 .ok_or_else(|| format!("--size must be small or default, not {size:?}"))?;
-            let store = open_store(&settings).await?;
-            build_demo(&store, size, seed).await?;
+            let residents = residents.unwrap_or(match size {
+                DemoSize::Small => 2_000,
+                DemoSize::Default => tongxin_core::demo::DEFAULT_RESIDENTS,
+            });
+            let state = open_state(&settings).await?;
+            build_demo(&state, size, seed, residents).await?;
             if no_serve {
                 return Ok(());
             }
-            drop(store);
-            let state = open_state(&settings).await?;
             ensure_first_admin(&state, &opts).await?;
             serve(state, &settings.listen).await
         }
@@ -379,7 +385,13 @@ async fn axum_serve(
         .map_err(|e| e.to_string())
 }
 
-async fn build_demo(store: &Store, size: DemoSize, seed: u64) -> Result<(), String> {
+async fn build_demo(
+    state: &AppState,
+    size: DemoSize,
+    seed: u64,
+    residents: usize,
+) -> Result<(), String> {
+    let store = &state.store;
     if tongxin_store::demo::has_territory(store)
         .await
         .map_err(|e| e.to_string())?
@@ -395,7 +407,18 @@ async fn build_demo(store: &Store, size: DemoSize, seed: u64) -> Result<(), Stri
     tongxin_store::demo::load(store, &city, &hash)
         .await
         .map_err(|e| format!("loading the demo city: {e}"))?;
+    let people = tongxin_core::demo::generate_people(
+        &city,
+        &tongxin_core::demo::PeopleOptions { residents, seed },
+    );
+    tongxin_server::people::demo::load_people(store, &state.config.protector, &city, &people)
+        .await
+        .map_err(|e| format!("loading the demo people: {e}"))?;
+    tongxin_server::territory::grids::rebuild_locator(state)
+        .await
+        .map_err(problem_text)?;
     let c = city.counts();
+    let p = people.counts();
     eprintln!(
         "demo city built in {:.1} s: {} districts, {} streets, {} communities, {} grids ({} dedicated), {} compounds, {} buildings, {} accounts ({} grid workers)",
         started.elapsed().as_secs_f64(),
@@ -408,6 +431,15 @@ async fn build_demo(store: &Store, size: DemoSize, seed: u64) -> Result<(), Stri
         c.buildings,
         c.accounts,
         c.grid_workers
+    );
+    eprintln!(
+        "  people: {} residents in {} households, {} organisations ({} registered), {} party organisations, {} party members",
+        p.residents,
+        p.households,
+        p.organisations,
+        p.registered_organisations,
+        p.party_orgs,
+        p.party_members
     );
     print_demo_accounts(&city);
     Ok(())

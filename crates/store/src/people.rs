@@ -245,48 +245,76 @@ fn unique_conflict(e: StoreError, message: &str) -> StoreError {
 }
 
 pub async fn insert_residents(conn: &mut Conn, rows: &[ResidentRow]) -> Result<(), StoreError> {
-    let values: Vec<Vec<Val>> = rows.iter().map(ResidentRow::values).collect();
-    bulk_insert(conn, "residents", &RESIDENT_COLUMNS, &values)
-        .await
-        .map_err(|e| {
-            unique_conflict(
-                e,
-                "身份证号已登记 / a citizen ID number is already registered",
-            )
-        })
+    bulk_insert(
+        conn,
+        "residents",
+        &RESIDENT_COLUMNS,
+        rows,
+        ResidentRow::values,
+    )
+    .await
+    .map_err(|e| {
+        unique_conflict(
+            e,
+            "身份证号已登记 / a citizen ID number is already registered",
+        )
+    })
 }
 
 pub async fn insert_households(conn: &mut Conn, rows: &[HouseholdRow]) -> Result<(), StoreError> {
-    let values: Vec<Vec<Val>> = rows.iter().map(HouseholdRow::values).collect();
-    bulk_insert(conn, "households", &columns(HOUSEHOLD_COLS), &values).await
+    bulk_insert(
+        conn,
+        "households",
+        &columns(HOUSEHOLD_COLS),
+        rows,
+        HouseholdRow::values,
+    )
+    .await
 }
 
 pub async fn insert_organisations(
     conn: &mut Conn,
     rows: &[OrganisationRow],
 ) -> Result<(), StoreError> {
-    let values: Vec<Vec<Val>> = rows.iter().map(OrganisationRow::values).collect();
-    bulk_insert(conn, "organisations", &columns(ORG_COLS), &values).await
+    bulk_insert(
+        conn,
+        "organisations",
+        &columns(ORG_COLS),
+        rows,
+        OrganisationRow::values,
+    )
+    .await
 }
 
 pub async fn insert_party_orgs(conn: &mut Conn, rows: &[PartyOrgRow]) -> Result<(), StoreError> {
-    let values: Vec<Vec<Val>> = rows.iter().map(PartyOrgRow::values).collect();
-    bulk_insert(conn, "party_orgs", &columns(PARTY_ORG_COLS), &values).await
+    bulk_insert(
+        conn,
+        "party_orgs",
+        &columns(PARTY_ORG_COLS),
+        rows,
+        PartyOrgRow::values,
+    )
+    .await
 }
 
 pub async fn insert_party_members(
     conn: &mut Conn,
     rows: &[PartyMemberRow],
 ) -> Result<(), StoreError> {
-    let values: Vec<Vec<Val>> = rows.iter().map(PartyMemberRow::values).collect();
-    bulk_insert(conn, "party_members", &columns(MEMBER_COLS), &values)
-        .await
-        .map_err(|e| {
-            unique_conflict(
-                e,
-                "该居民已登记为党员 / this resident is already a registered party member",
-            )
-        })
+    bulk_insert(
+        conn,
+        "party_members",
+        &columns(MEMBER_COLS),
+        rows,
+        PartyMemberRow::values,
+    )
+    .await
+    .map_err(|e| {
+        unique_conflict(
+            e,
+            "该居民已登记为党员 / this resident is already a registered party member",
+        )
+    })
 }
 
 /// Opens a residence period (moving in).
@@ -330,22 +358,19 @@ pub async fn open_residences(
         "from_at",
         "reason",
     ];
-    let values: Vec<Vec<Val>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                Val::Int(r.id),
-                Val::OptInt(r.household_id),
-                Val::OptInt(r.building_id),
-                Val::Text(r.grid_code.clone()),
-                Val::Text(r.unit.clone()),
-                Val::Text(r.room.clone()),
-                Val::Int(at),
-                Val::Text(reason.to_string()),
-            ]
-        })
-        .collect();
-    bulk_insert(conn, "residence_history", &cols, &values).await
+    let values = |r: &ResidentRow| {
+        vec![
+            Val::Int(r.id),
+            Val::OptInt(r.household_id),
+            Val::OptInt(r.building_id),
+            Val::Text(r.grid_code.clone()),
+            Val::Text(r.unit.clone()),
+            Val::Text(r.room.clone()),
+            Val::Int(at),
+            Val::Text(reason.to_string()),
+        ]
+    };
+    bulk_insert(conn, "residence_history", &cols, rows, values).await
 }
 
 /// Closes the open residence period and, unless the person left the city's registry,

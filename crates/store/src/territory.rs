@@ -451,3 +451,11 @@ pub async fn counts(store: &Store, prefix: &str) -> Result<TerritoryCounts, Stor
         grid_workers,
     })
 }
+
+/// Every building id in insertion order.
+pub async fn building_ids(store: &Store) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as("SELECT id FROM buildings ORDER BY id")
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
