@@ -10,6 +10,7 @@ use tongxin_core::access::Actor;
 use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_core::people::protect::DataKeys;
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
+use tongxin_server::people::ledger::SheetFormat as tongxin_sheets_format;
 use tongxin_server::people::protect::Protector;
 use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
@@ -125,10 +126,37 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Residents from an XLSX or CSV ledger (UTF-8 or GBK).
+    Residents(LedgerArgs),
+    /// Buildings from an XLSX or CSV ledger.
+    Buildings(LedgerArgs),
+    /// Organisations from an XLSX or CSV ledger.
+    Organisations(LedgerArgs),
+}
+
+#[derive(clap::Args)]
+struct LedgerArgs {
+    file: std::path::PathBuf,
+    /// Check and report only.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the good rows and report the rest (default: nothing unless all rows are good).
+    #[arg(long)]
+    partial: bool,
 }
 
 #[derive(Subcommand)]
 enum ExportCommand {
+    /// Residents as an XLSX or CSV ledger (ID and phone numbers masked unless --unmasked).
+    Residents {
+        #[arg(long)]
+        within: Option<String>,
+        #[arg(short, long)]
+        output: std::path::PathBuf,
+        /// Plain ID and phone numbers (audited).
+        #[arg(long)]
+        unmasked: bool,
+    },
     /// Grids as GeoJSON (to stdout, or -o FILE).
     Grids {
         #[arg(long)]
@@ -221,16 +249,22 @@ async fn open_state(settings: &Settings) -> Result<AppState, String> {
         .map_err(|e| format!("cannot load the grid index: {e}"))
 }
 
+/// A problem as text for the terminal: the detail, then each complaint (at most 50 of them).
 fn problem_text(e: tongxin_server::error::ApiError) -> String {
+    const SHOWN: usize = 50;
     let mut text = e.detail.clone();
-    for f in &e.errors {
-        let place = match (&f.field, f.index, &f.code) {
-            (Some(field), _, _) => field.clone(),
-            (None, Some(i), Some(code)) => format!("#{i} {code}"),
-            (None, Some(i), None) => format!("#{i}"),
+    for f in e.errors.iter().take(SHOWN) {
+        let place = match (f.index, &f.field, &f.code) {
+            (Some(i), Some(field), _) => format!("row {i}, {field}"),
+            (Some(i), None, Some(code)) => format!("#{i} {code}"),
+            (Some(i), None, None) => format!("#{i}"),
+            (None, Some(field), _) => field.clone(),
             _ => String::new(),
         };
         text.push_str(&format!("\n  - {place}: {}", f.reason));
+    }
+    if e.errors.len() > SHOWN {
+        text.push_str(&format!("\n  … and {} more", e.errors.len() - SHOWN));
     }
     text
 }
@@ -336,6 +370,50 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Import(ImportCommand::Residents(args)) => {
+            import_ledger(&settings, "residents", args).await
+        }
+        Command::Import(ImportCommand::Buildings(args)) => {
+            import_ledger(&settings, "buildings", args).await
+        }
+        Command::Import(ImportCommand::Organisations(args)) => {
+            import_ledger(&settings, "organisations", args).await
+        }
+        Command::Export(ExportCommand::Residents {
+            within,
+            output,
+            unmasked,
+        }) => {
+            let state = open_state(&settings).await?;
+            let system = Actor::system();
+            let prefixes = tongxin_server::util::reach_within(
+                &system,
+                tongxin_core::access::Action::ViewPeople,
+                within.as_deref(),
+            )
+            .map_err(problem_text)?;
+            let format = match output.extension().and_then(|e| e.to_str()) {
+                Some("csv") => tongxin_sheets_format::Csv,
+                _ => tongxin_sheets_format::Xlsx,
+            };
+            let file = tongxin_server::people::ledger::export_residents(
+                &state, prefixes, unmasked, format,
+            )
+            .await
+            .map_err(problem_text)?;
+            std::fs::write(&output, file.bytes)
+                .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            eprintln!(
+                "wrote {}{}",
+                output.display(),
+                if unmasked {
+                    " (UNMASKED: handle as personal data)"
+                } else {
+                    ""
+                }
+            );
+            Ok(())
+        }
         Command::Export(ExportCommand::Grids { within, output }) => {
             let state = open_state(&settings).await?;
             let prefixes = tongxin_server::util::reach_within(
@@ -356,6 +434,61 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+async fn import_ledger(settings: &Settings, kind: &str, args: LedgerArgs) -> Result<(), String> {
+    let state = open_state(settings).await?;
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let opts = tongxin_server::people::ledger::ImportOptions {
+        filename: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string()),
+        partial: args.partial,
+        dry_run: args.dry_run,
+    };
+    let system = Actor::system();
+    let started = std::time::Instant::now();
+    let report = match kind {
+        "residents" => {
+            tongxin_server::people::ledger::import_residents(&state, &system, &bytes, &opts, None)
+                .await
+        }
+        "buildings" => {
+            tongxin_server::people::ledger::import_buildings(&state, &system, &bytes, &opts, None)
+                .await
+        }
+        _ => {
+            tongxin_server::people::ledger::import_organisations(
+                &state, &system, &bytes, &opts, None,
+            )
+            .await
+        }
+    }
+    .map_err(problem_text)?;
+    for e in &report.rejected {
+        eprintln!(
+            "  row {}: {}: {}",
+            e.index.unwrap_or(0),
+            e.field.clone().unwrap_or_default(),
+            e.reason
+        );
+    }
+    println!(
+        "{}{} rows ({}{}): {} imported, {} rejected in {:.2} s",
+        if args.dry_run { "dry run: " } else { "" },
+        report.rows,
+        report.format,
+        report
+            .encoding
+            .map(|e| format!(", {e}"))
+            .unwrap_or_default(),
+        report.imported,
+        report.rejected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn serve(state: AppState, listen: &str) -> Result<(), String> {

@@ -38,6 +38,7 @@ use utoipa_swagger_ui::SwaggerUi;
         people::post_household, people::get_household, people::set_household_head,
         people::post_organisation, people::list_organisations, people::get_organisation,
         people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
+        people::import_ledger, people::ledger_template, people::export_residents,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -121,6 +122,9 @@ fn api_routes() -> Router<AppState> {
         )
         .route("/party-orgs/{id}/members", get(people::list_party_members))
         .route("/party-members", post(people::post_party_member))
+        .route("/ledgers/residents/export", get(people::export_residents))
+        .route("/ledgers/{kind}/import", post(people::import_ledger))
+        .route("/ledgers/{kind}/template", get(people::ledger_template))
 }
 
 /// The whole application, ready to serve.

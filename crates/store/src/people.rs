@@ -447,8 +447,10 @@ pub async fn existing_id_hashes(
     hashes: &[String],
 ) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
-    for chunk in hashes.chunks(5_000) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    let mut placeholder = crate::db::Placeholders::for_conn(conn);
+    for chunk in hashes.chunks(2_000) {
+        placeholder.reset();
+        let placeholders: Vec<String> = chunk.iter().map(|_| placeholder.next()).collect();
         let sql = format!(
             "SELECT id_hash FROM residents WHERE id_hash IN ({})",
             placeholders.join(", ")

@@ -2,10 +2,13 @@
 //! personal data), organisations, party organisations and members.
 
 pub mod demo;
+mod handlers_ledger;
+pub mod ledger;
 mod organisations;
 pub mod protect;
 mod residents;
 
+pub use handlers_ledger::*;
 pub use organisations::*;
 pub use residents::*;
 

@@ -1,0 +1,156 @@
+//! HTTP routes for ledger import, export and templates.
+
+use super::ledger::{self, Download, ImportOptions, LedgerReport};
+use crate::access::Authenticated;
+use crate::access::session::request_id;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::util::{ApiQuery, reach_within};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tongxin_core::access::{Action, Target, authorize};
+use tongxin_sheets::Format;
+use tongxin_store::{audit, commit};
+use utoipa::IntoParams;
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// Original file name (helps tell CSV from XLSX; the content is sniffed anyway).
+    pub filename: Option<String>,
+    /// Import the good rows and report the rest; default: nothing unless every row is good.
+    pub partial: Option<bool>,
+    /// Check and report only.
+    pub dry_run: Option<bool>,
+}
+
+fn options(q: ImportQuery) -> ImportOptions {
+    ImportOptions {
+        filename: q.filename,
+        partial: q.partial.unwrap_or(false),
+        dry_run: q.dry_run.unwrap_or(false),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/ledgers/{kind}/import", tag = "people",
+    params(("kind" = String, Path, description = "residents, buildings or organisations"), ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "An XLSX or CSV file (UTF-8 or GBK); see the template"),
+    responses((status = 200, body = LedgerReport), (status = 422, body = crate::error::Problem, description = "each bad row in `errors`: index = row number, field = column")))]
+pub async fn import_ledger(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> ApiResult<Json<LedgerReport>> {
+    let opts = options(q);
+    let rid = request_id(&headers);
+    let report = match kind.as_str() {
+        "residents" => ledger::import_residents(&state, &actor, &body, &opts, rid).await?,
+        "buildings" => ledger::import_buildings(&state, &actor, &body, &opts, rid).await?,
+        "organisations" => ledger::import_organisations(&state, &actor, &body, &opts, rid).await?,
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok(Json(report))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct FormatQuery {
+    /// xlsx (default) or csv.
+    pub format: Option<String>,
+}
+
+fn parse_format(text: Option<&str>) -> ApiResult<Format> {
+    match text.unwrap_or("xlsx") {
+        "xlsx" => Ok(Format::Xlsx),
+        "csv" => Ok(Format::Csv),
+        other => Err(ApiError::field(
+            "format",
+            format!("须为 xlsx 或 csv，而不是 {other:?} / must be xlsx or csv"),
+        )),
+    }
+}
+
+fn file_response(d: Download) -> Response {
+    let mut resp = d.bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(d.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", d.filename)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+#[utoipa::path(get, path = "/api/v1/ledgers/{kind}/template", tag = "people",
+    params(("kind" = String, Path, description = "residents, buildings or organisations"), FormatQuery),
+    responses((status = 200, description = "the template file")))]
+pub async fn ledger_template(
+    Authenticated(_actor): Authenticated,
+    Path(kind): Path<String>,
+    ApiQuery(q): ApiQuery<FormatQuery>,
+) -> ApiResult<Response> {
+    Ok(file_response(ledger::template(
+        &kind,
+        parse_format(q.format.as_deref())?,
+    )?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    pub within: Option<String>,
+    pub format: Option<String>,
+    /// Plain ID and phone numbers; needs the right to reveal them and is audited.
+    pub unmasked: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/ledgers/residents/export", tag = "people", params(ExportQuery),
+    responses((status = 200, description = "the ledger file, masked unless unmasked=true and permitted"), (status = 403, body = crate::error::Problem)))]
+pub async fn export_residents(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = parse_format(q.format.as_deref())?;
+    let unmasked = q.unmasked.unwrap_or(false);
+    let action = if unmasked {
+        Action::RevealPersonalData
+    } else {
+        Action::ViewPeople
+    };
+    if let Some(w) = &q.within {
+        authorize(&actor, Action::ViewPeople, Target::Node(w))?;
+        authorize(&actor, action, Target::Node(w))?;
+    }
+    let prefixes = reach_within(&actor, action, q.within.as_deref())?;
+    let d = ledger::export_residents(&state, prefixes.clone(), unmasked, format).await?;
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &crate::access::audit_entry(
+            &actor,
+            if unmasked {
+                "resident.export_unmasked"
+            } else {
+                "resident.export"
+            },
+            "resident_ledger",
+            q.within.clone().unwrap_or_default(),
+        )
+        .node(q.within.clone())
+        .after(Some(
+            serde_json::json!({"scope": prefixes, "unmasked": unmasked, "format": format.as_str()}),
+        ))
+        .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(file_response(d))
+}

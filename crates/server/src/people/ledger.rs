@@ -1,0 +1,855 @@
+//! Ledgers in and out: residents, buildings and organisations from XLSX/CSV (all-or-nothing,
+//! or the good rows with the rest reported), templates, and exports masked by right.
+
+use super::organisations::{NewOrganisationRequest, check_organisation, organisation_row};
+use super::residents::{Place, build_row};
+use crate::access::audit_entry;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+use crate::territory::point_to_wgs84;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use tongxin_core::access::{Action, Actor, Target, authorize};
+use tongxin_core::people::{ValidResident, tags_from_column, validate_resident};
+use tongxin_core::territory::{GridCode, NewBuilding};
+pub use tongxin_sheets::Format as SheetFormat;
+use tongxin_sheets::{Format, Limits, Sheet, check_headers};
+use tongxin_store::people::{self, HouseholdRow, ResidentQuery, ResidentRow};
+use tongxin_store::territory::{self, BuildingRow};
+use tongxin_store::{audit, commit, now_millis, reserve_ids, sync_ids};
+use utoipa::ToSchema;
+
+/// What an import did (or, on a dry run, would do).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerReport {
+    pub format: String,
+    /// Detected text encoding of a CSV (utf8, utf8_bom, gb18030).
+    pub encoding: Option<String>,
+    pub rows: usize,
+    pub imported: usize,
+    pub dry_run: bool,
+    /// Each bad row: `index` = the row number as seen in Excel, `field` = the column, and why.
+    pub rejected: Vec<FieldError>,
+}
+
+pub struct ImportOptions {
+    pub filename: Option<String>,
+    /// Import the good rows and report the rest (otherwise nothing unless all are good).
+    pub partial: bool,
+    pub dry_run: bool,
+}
+
+fn row_error(line: usize, column: &str, reason: impl Into<String>) -> FieldError {
+    FieldError {
+        field: Some(column.to_string()),
+        index: Some(line),
+        code: None,
+        reason: reason.into(),
+    }
+}
+
+fn read_sheet(
+    bytes: &[u8],
+    opts: &ImportOptions,
+    required: &[&str],
+    optional: &[&str],
+) -> ApiResult<(tongxin_sheets::ReadReport, Vec<Option<usize>>)> {
+    let report = tongxin_sheets::read(bytes, opts.filename.as_deref(), &Limits::default())
+        .map_err(|e| {
+            ApiError::invalid(
+                format!("文件无法读取 / the file cannot be read: {e}"),
+                vec![],
+            )
+        })?;
+    let columns = check_headers(&report.sheet, required, optional).map_err(|e| {
+        ApiError::invalid(
+            format!("表头不符 / the header row does not match: {e}"),
+            vec![],
+        )
+    })?;
+    Ok((report, columns))
+}
+
+fn cell<'a>(sheet: &'a Sheet, row: usize, col: Option<usize>) -> &'a str {
+    col.and_then(|c| sheet.rows[row].cells.get(c))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+/// Ends an import: all-or-nothing unless `partial`; the report lists every bad row.
+fn verdict(report: &LedgerReport, partial: bool) -> ApiResult<()> {
+    if report.rejected.is_empty() || partial {
+        return Ok(());
+    }
+    let n = report.rejected.len();
+    let mut err = ApiError::invalid(
+        format!("{n} 行有问题，未导入任何数据 / {n} row problem(s); nothing was imported"),
+        report.rejected.clone(),
+    );
+    err.slug = "ledger-import";
+    Err(err)
+}
+
+pub const RESIDENT_REQUIRED: [&str; 3] = ["姓名|name", "身份证号|citizen_id", "网格代码|grid_code"];
+pub const RESIDENT_OPTIONAL: [&str; 10] = [
+    "手机号|phone",
+    "户号|household_no",
+    "与户主关系|relation",
+    "楼栋编号|building_id",
+    "单元|unit",
+    "房号|room",
+    "地址|address",
+    "标签|tags",
+    "状态|status",
+    "序号|no",
+];
+
+struct ResidentLine {
+    line: usize,
+    valid: ValidResident,
+    grid: String,
+    building_id: Option<i64>,
+    unit: String,
+    room: String,
+    address: String,
+    household_no: String,
+    head: bool,
+}
+
+/// Checks one grid (and optional building) once per import: exists, reachable.
+struct PlaceCache<'a> {
+    state: &'a AppState,
+    actor: &'a Actor,
+    grids: HashMap<String, Result<(), String>>,
+    buildings: HashMap<i64, Option<BuildingRow>>,
+}
+
+impl PlaceCache<'_> {
+    async fn grid(&mut self, code: &str) -> ApiResult<Result<(), String>> {
+        if let Some(v) = self.grids.get(code) {
+            return Ok(v.clone());
+        }
+        let verdict = match GridCode::parse(code) {
+            Err(e) => Err(e.to_string()),
+            Ok(_) if authorize(self.actor, Action::ManagePeople, Target::Node(code)).is_err() => {
+                Err(format!(
+                    "网格 {code} 不存在或不在您的管辖范围 / grid {code} not found"
+                ))
+            }
+            Ok(_) => match territory::get_grid(&self.state.store, code).await? {
+                Some(_) => Ok(()),
+                None => Err(format!(
+                    "网格 {code} 不存在或不在您的管辖范围 / grid {code} not found"
+                )),
+            },
+        };
+        self.grids.insert(code.to_string(), verdict.clone());
+        Ok(verdict)
+    }
+
+    async fn building(&mut self, id: i64) -> ApiResult<Option<BuildingRow>> {
+        if !self.buildings.contains_key(&id) {
+            let b = territory::get_building(&self.state.store, id).await?;
+            self.buildings.insert(id, b);
+        }
+        Ok(self.buildings[&id].clone())
+    }
+}
+
+pub async fn import_residents(
+    state: &AppState,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    request_id: Option<String>,
+) -> ApiResult<LedgerReport> {
+    let (read, cols) = read_sheet(bytes, opts, &RESIDENT_REQUIRED, &RESIDENT_OPTIONAL)?;
+    let sheet = &read.sheet;
+    let today = super::today();
+    let mut places = PlaceCache {
+        state,
+        actor,
+        grids: HashMap::new(),
+        buildings: HashMap::new(),
+    };
+    let mut rejected = Vec::new();
+    let mut lines: Vec<ResidentLine> = Vec::with_capacity(sheet.rows.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let header = |i: usize| sheet.headers[cols[i].unwrap_or(0)].clone();
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let line = row.line;
+        let mut ok = true;
+        let valid = match validate_resident(
+            cell(sheet, r, cols[0]),
+            cell(sheet, r, cols[1]),
+            Some(cell(sheet, r, cols[3])),
+            cell(sheet, r, cols[10]),
+            today,
+        ) {
+            Ok(v) => Some(v),
+            Err(errors) => {
+                for (field, reason) in errors {
+                    let col = match field {
+                        "name" => 0,
+                        "citizen_id" => 1,
+                        "phone" => 3,
+                        _ => 10,
+                    };
+                    rejected.push(row_error(line, &header(col), reason));
+                }
+                ok = false;
+                None
+            }
+        };
+        let grid = cell(sheet, r, cols[2]).to_string();
+        if let Err(reason) = places.grid(&grid).await? {
+            rejected.push(row_error(line, &header(2), reason));
+            ok = false;
+        }
+        let building_text = cell(sheet, r, cols[6]);
+        let mut building_id = None;
+        if !building_text.is_empty() {
+            match building_text.parse::<i64>() {
+                Err(_) => {
+                    rejected.push(row_error(
+                        line,
+                        &header(6),
+                        "楼栋编号须为整数 / building_id must be an integer",
+                    ));
+                    ok = false;
+                }
+                Ok(id) => match places.building(id).await? {
+                    Some(b) if b.grid_code == grid => building_id = Some(id),
+                    Some(b) => {
+                        rejected.push(row_error(line, &header(6), format!("楼栋 {id} 在网格 {} 而不在 {grid} / building {id} lies in another grid", b.grid_code)));
+                        ok = false;
+                    }
+                    None => {
+                        rejected.push(row_error(
+                            line,
+                            &header(6),
+                            format!("楼栋 {id} 不存在 / building does not exist"),
+                        ));
+                        ok = false;
+                    }
+                },
+            }
+        }
+        let address = cell(sheet, r, cols[9]).to_string();
+        if building_id.is_none() && address.is_empty() && ok {
+            rejected.push(row_error(
+                line,
+                "地址|address",
+                "没有楼栋编号时须填写地址 / give a building_id or an address",
+            ));
+            ok = false;
+        }
+        if let Some(v) = &valid {
+            let key = v.citizen_id.expose().to_string();
+            if let Some(first) = seen.get(&key) {
+                rejected.push(row_error(
+                    line,
+                    &header(1),
+                    format!("与第 {first} 行身份证号重复 / same ID number as row {first}"),
+                ));
+                ok = false;
+            } else {
+                seen.insert(key, line);
+            }
+        }
+        if let (true, Some(valid)) = (ok, valid) {
+            lines.push(ResidentLine {
+                line,
+                valid,
+                grid,
+                building_id,
+                unit: cell(sheet, r, cols[7]).to_string(),
+                room: cell(sheet, r, cols[8]).to_string(),
+                address,
+                household_no: cell(sheet, r, cols[4]).to_string(),
+                head: matches!(cell(sheet, r, cols[5]), "户主" | "head" | "本人"),
+            });
+        }
+    }
+    drop(seen);
+    let p = &state.config.protector;
+    let hashes: Vec<String> = lines
+        .iter()
+        .map(|l| p.id_hash(&l.valid.citizen_id))
+        .collect();
+    let mut tx = state.store.begin().await?;
+    let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
+        .await?
+        .into_iter()
+        .collect();
+    let id_header = header(1);
+    let mut kept = Vec::with_capacity(lines.len());
+    for (l, h) in lines.into_iter().zip(hashes) {
+        if existing.contains(&h) {
+            rejected.push(row_error(
+                l.line,
+                &id_header,
+                "该身份证号已登记 / this ID number is already registered",
+            ));
+        } else {
+            kept.push(l);
+        }
+    }
+    rejected.sort_by_key(|e| e.index);
+    let mut report = LedgerReport {
+        format: read.format.as_str().into(),
+        encoding: read.encoding.map(|e| e.as_str().to_string()),
+        rows: sheet.rows.len(),
+        imported: kept.len(),
+        dry_run: opts.dry_run,
+        rejected,
+    };
+    verdict(&report, opts.partial)?;
+    if opts.dry_run || kept.is_empty() {
+        if kept.is_empty() {
+            report.imported = 0;
+        }
+        return Ok(report);
+    }
+    write_residents(state, &mut tx, &kept).await?;
+    audit::record(&mut tx, &audit_entry(actor, "resident.import", "resident_ledger", format!("{} rows", report.rows))
+        .node(kept.first().map(|l| l.grid.clone()))
+        .after(Some(serde_json::json!({"rows": report.rows, "imported": report.imported, "rejected": report.rejected.len(), "format": report.format, "encoding": report.encoding})))
+        .request(request_id)).await?;
+    commit(tx).await?;
+    Ok(report)
+}
+
+async fn write_residents(
+    state: &AppState,
+    tx: &mut tongxin_store::Conn,
+    kept: &[ResidentLine],
+) -> ApiResult<()> {
+    let backend = state.store.backend();
+    let now = now_millis();
+    let first_resident = reserve_ids(tx, backend, "residents", kept.len()).await?;
+    // Rows sharing (grid, household number) form one household; rows without a number
+    // are a household of their own.
+    let mut groups: HashMap<(String, String), usize> = HashMap::new();
+    let mut household_of = Vec::with_capacity(kept.len());
+    let mut households: Vec<HouseholdRow> = Vec::new();
+    let first_household = reserve_ids(tx, backend, "households", 0).await?;
+    let mut head_marked = HashSet::new();
+    for (i, l) in kept.iter().enumerate() {
+        let key = (
+            l.grid.clone(),
+            if l.household_no.is_empty() {
+                format!("#{i}")
+            } else {
+                l.household_no.clone()
+            },
+        );
+        let index = *groups.entry(key).or_insert_with(|| {
+            households.push(HouseholdRow {
+                id: first_household + households.len() as i64,
+                grid_code: l.grid.clone(),
+                district_code: l.grid[..6].into(),
+                building_id: l.building_id,
+                unit: l.unit.clone(),
+                room: l.room.clone(),
+                address: l.address.clone(),
+                head_resident_id: None,
+                created_at: now,
+                updated_at: now,
+            });
+            households.len() - 1
+        });
+        let resident_id = first_resident + i as i64;
+        let h = &mut households[index];
+        if l.head && !head_marked.contains(&index) {
+            h.head_resident_id = Some(resident_id);
+            head_marked.insert(index);
+        } else if h.head_resident_id.is_none() {
+            h.head_resident_id = Some(resident_id);
+        }
+        household_of.push(index);
+    }
+    let rows: Vec<ResidentRow> = kept
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let h = &households[household_of[i]];
+            let place = Place {
+                household_id: Some(h.id),
+                building_id: l.building_id,
+                grid_code: l.grid.clone(),
+                unit: l.unit.clone(),
+                room: l.room.clone(),
+            };
+            build_row(state, first_resident + i as i64, &l.valid, &place, now)
+        })
+        .collect();
+    people::insert_households(tx, &households).await?;
+    people::insert_residents(tx, &rows).await?;
+    people::open_residences(tx, &rows, now, "台账导入 / ledger import").await?;
+    sync_ids(tx, backend, "residents").await?;
+    sync_ids(tx, backend, "households").await?;
+    Ok(())
+}
+
+pub const BUILDING_REQUIRED: [&str; 6] = [
+    "社区代码|community_code",
+    "名称|name",
+    "经度|lon",
+    "纬度|lat",
+    "层数|floors",
+    "户数|households",
+];
+pub const BUILDING_OPTIONAL: [&str; 3] = ["小区编号|compound_id", "坐标系|crs", "序号|no"];
+
+pub async fn import_buildings(
+    state: &AppState,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    request_id: Option<String>,
+) -> ApiResult<LedgerReport> {
+    let (read, cols) = read_sheet(bytes, opts, &BUILDING_REQUIRED, &BUILDING_OPTIONAL)?;
+    let sheet = &read.sheet;
+    let header = |i: usize| sheet.headers[cols[i].unwrap_or(0)].clone();
+    let locator = state.locator();
+    let mut rejected = Vec::new();
+    let mut rows = Vec::new();
+    let now = now_millis();
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let line = row.line;
+        let number = |i: usize| cell(sheet, r, cols[i]).parse::<f64>().ok();
+        let int = |i: usize| cell(sheet, r, cols[i]).parse::<i64>().ok();
+        let (Some(lon), Some(lat)) = (number(2), number(3)) else {
+            rejected.push(row_error(
+                line,
+                &header(2),
+                "经纬度须为数字 / lon and lat must be numbers",
+            ));
+            continue;
+        };
+        let (Some(floors), Some(households)) = (int(4), int(5)) else {
+            rejected.push(row_error(
+                line,
+                &header(4),
+                "层数和户数须为整数 / floors and households must be integers",
+            ));
+            continue;
+        };
+        let crs = Some(cell(sheet, r, cols[7])).filter(|c| !c.is_empty());
+        let (lon, lat) = match point_to_wgs84(lon, lat, crs) {
+            Ok((x, y, _)) => (x, y),
+            Err(e) => {
+                rejected.push(row_error(line, &header(2), e.detail));
+                continue;
+            }
+        };
+        let compound_id = match cell(sheet, r, cols[6]) {
+            "" => None,
+            t => match t.parse::<i64>() {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    rejected.push(row_error(
+                        line,
+                        &header(6),
+                        "小区编号须为整数 / compound_id must be an integer",
+                    ));
+                    continue;
+                }
+            },
+        };
+        let new = NewBuilding {
+            community_code: cell(sheet, r, cols[0]).into(),
+            compound_id,
+            name: cell(sheet, r, cols[1]).into(),
+            lon,
+            lat,
+            floors,
+            households,
+        };
+        let community = match new.validate() {
+            Ok(c) => c,
+            Err(e) => {
+                let col = match e.field() {
+                    "community_code" => 0,
+                    "name" => 1,
+                    "floors" => 4,
+                    "households" => 5,
+                    _ => 2,
+                };
+                rejected.push(row_error(line, &header(col), e.to_string()));
+                continue;
+            }
+        };
+        if authorize(
+            actor,
+            Action::ManageTerritory,
+            Target::Node(community.as_str()),
+        )
+        .is_err()
+        {
+            rejected.push(row_error(
+                line,
+                &header(0),
+                format!("社区 {community} 不存在或不在您的管辖范围 / community not found"),
+            ));
+            continue;
+        }
+        let Some(grid) = locator
+            .locate(lon, lat)
+            .filter(|g| g.starts_with(community.as_str()))
+        else {
+            rejected.push(row_error(line, &header(2), format!("楼栋位置不在社区 {community} 的任何网格内 / the building lies outside every grid of community {community}")));
+            continue;
+        };
+        rows.push(BuildingRow {
+            id: 0,
+            community_code: community.to_string(),
+            compound_id,
+            grid_code: grid.to_string(),
+            district_code: community.district_prefix().into(),
+            name: new.name.trim().into(),
+            lon,
+            lat,
+            floors,
+            households,
+            created_at: now,
+        });
+    }
+    let report = LedgerReport {
+        format: read.format.as_str().into(),
+        encoding: read.encoding.map(|e| e.as_str().to_string()),
+        rows: sheet.rows.len(),
+        imported: rows.len(),
+        dry_run: opts.dry_run,
+        rejected,
+    };
+    verdict(&report, opts.partial)?;
+    if opts.dry_run || rows.is_empty() {
+        return Ok(report);
+    }
+    let mut tx = state.store.begin().await?;
+    for b in &rows {
+        territory::insert_building(&mut tx, b).await?;
+    }
+    audit::record(&mut tx, &audit_entry(actor, "building.import", "building_ledger", format!("{} rows", report.rows))
+        .node(rows.first().map(|b| b.grid_code.clone()))
+        .after(Some(serde_json::json!({"rows": report.rows, "imported": report.imported, "rejected": report.rejected.len()}))).request(request_id)).await?;
+    commit(tx).await?;
+    Ok(report)
+}
+
+pub const ORG_REQUIRED: [&str; 5] = [
+    "名称|name",
+    "类型|kind",
+    "社区代码|community_code",
+    "经度|lon",
+    "纬度|lat",
+];
+pub const ORG_OPTIONAL: [&str; 5] = [
+    "坐标系|crs",
+    "联系人|contact_name",
+    "联系电话|contact_phone",
+    "双报到|registered",
+    "序号|no",
+];
+
+pub async fn import_organisations(
+    state: &AppState,
+    actor: &Actor,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    request_id: Option<String>,
+) -> ApiResult<LedgerReport> {
+    let (read, cols) = read_sheet(bytes, opts, &ORG_REQUIRED, &ORG_OPTIONAL)?;
+    let sheet = &read.sheet;
+    let header = |i: usize| sheet.headers[cols[i].unwrap_or(0)].clone();
+    let mut rejected = Vec::new();
+    let mut good = Vec::new();
+    for (r, row) in sheet.rows.iter().enumerate() {
+        let line = row.line;
+        let (Ok(lon), Ok(lat)) = (
+            cell(sheet, r, cols[3]).parse::<f64>(),
+            cell(sheet, r, cols[4]).parse::<f64>(),
+        ) else {
+            rejected.push(row_error(
+                line,
+                &header(3),
+                "经纬度须为数字 / lon and lat must be numbers",
+            ));
+            continue;
+        };
+        let registered = match cell(sheet, r, cols[8]) {
+            "" | "否" | "no" | "false" | "0" => false,
+            "是" | "yes" | "true" | "1" => true,
+            other => {
+                rejected.push(row_error(
+                    line,
+                    &header(8),
+                    format!("应为 是/否，而不是 {other:?} / expected yes or no"),
+                ));
+                continue;
+            }
+        };
+        let req = NewOrganisationRequest {
+            name: cell(sheet, r, cols[0]).into(),
+            kind: cell(sheet, r, cols[1]).into(),
+            community_code: cell(sheet, r, cols[2]).into(),
+            lon,
+            lat,
+            crs: Some(cell(sheet, r, cols[5]).to_string()).filter(|c| !c.is_empty()),
+            contact_name: cell(sheet, r, cols[6]).into(),
+            contact_phone: Some(cell(sheet, r, cols[7]).to_string()),
+            registered,
+        };
+        if authorize(
+            actor,
+            Action::ManagePeople,
+            Target::Node(&req.community_code),
+        )
+        .is_err()
+        {
+            rejected.push(row_error(
+                line,
+                &header(2),
+                "社区不存在或不在您的管辖范围 / community not found",
+            ));
+            continue;
+        }
+        match check_organisation(state, &req) {
+            Ok(placed) => good.push((req, placed)),
+            Err(errors) => {
+                for (field, reason) in errors {
+                    let col = match field {
+                        "name" => 0,
+                        "kind" => 1,
+                        "community_code" => 2,
+                        "contact_phone" => 7,
+                        _ => 3,
+                    };
+                    rejected.push(row_error(line, &header(col), reason));
+                }
+            }
+        }
+    }
+    let report = LedgerReport {
+        format: read.format.as_str().into(),
+        encoding: read.encoding.map(|e| e.as_str().to_string()),
+        rows: sheet.rows.len(),
+        imported: good.len(),
+        dry_run: opts.dry_run,
+        rejected,
+    };
+    verdict(&report, opts.partial)?;
+    if opts.dry_run || good.is_empty() {
+        return Ok(report);
+    }
+    let backend = state.store.backend();
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    let first = reserve_ids(&mut tx, backend, "organisations", good.len()).await?;
+    let rows: Vec<_> = good
+        .into_iter()
+        .enumerate()
+        .map(|(i, (req, placed))| organisation_row(state, first + i as i64, &req, placed, now))
+        .collect();
+    people::insert_organisations(&mut tx, &rows).await?;
+    sync_ids(&mut tx, backend, "organisations").await?;
+    audit::record(&mut tx, &audit_entry(actor, "organisation.import", "organisation_ledger", format!("{} rows", report.rows))
+        .node(rows.first().map(|o| o.grid_code.clone()))
+        .after(Some(serde_json::json!({"rows": report.rows, "imported": report.imported, "rejected": report.rejected.len()}))).request(request_id)).await?;
+    commit(tx).await?;
+    Ok(report)
+}
+
+/// The file to send: bytes, content type and a file name.
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub filename: String,
+}
+
+fn canonical(specs: &[&str]) -> Vec<String> {
+    specs
+        .iter()
+        .map(|s| s.split('|').next().unwrap_or(s).to_string())
+        .collect()
+}
+
+pub fn download(
+    format: Format,
+    stem: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> ApiResult<Download> {
+    Ok(match format {
+        Format::Csv => Download {
+            bytes: tongxin_sheets::write_csv(headers, rows),
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{stem}.csv"),
+        },
+        Format::Xlsx => Download {
+            bytes: tongxin_sheets::write_xlsx(stem, headers, rows).map_err(ApiError::internal)?,
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename: format!("{stem}.xlsx"),
+        },
+    })
+}
+
+/// The import template for a ledger kind (residents, buildings, organisations).
+pub fn template(kind: &str, format: Format) -> ApiResult<Download> {
+    let (required, optional, example, notes): (&[&str], &[&str], Vec<&str>, Vec<&str>) = match kind
+    {
+        "residents" => (
+            &RESIDENT_REQUIRED,
+            &RESIDENT_OPTIONAL,
+            vec![
+                "王芳",
+                "11010519491231002X",
+                "450103001001001",
+                "13800135678",
+                "A-12",
+                "户主",
+                "",
+                "2单元",
+                "1203",
+                "民族大道 88 号",
+                "独居老人",
+                "",
+                "",
+            ],
+            vec![
+                "身份证号按 GB 11643 校验（含出生日期和校验位）；请把该列设为文本，避免 Excel 截断为科学计数法。",
+                "同一网格内户号相同的行组成一户；与户主关系填“户主”者为户主。",
+                "标签可填：独居老人、高龄老人、残疾人、低保户、退役军人、重点关爱、留守儿童、失业人员、大病患者、租户，多个用顿号分隔。",
+                "没有楼栋编号时须填写地址。",
+            ],
+        ),
+        "buildings" => (
+            &BUILDING_REQUIRED,
+            &BUILDING_OPTIONAL,
+            vec![
+                "450103001001",
+                "金湖花园 3 栋",
+                "108.3721",
+                "22.8175",
+                "18",
+                "72",
+                "",
+                "wgs84",
+                "",
+            ],
+            vec![
+                "坐标系可填 wgs84（默认，GPS/天地图）、gcj02（高德、微信）或 bd09（百度）。",
+                "楼栋位置须落在所属社区的某个网格内。",
+            ],
+        ),
+        "organisations" => (
+            &ORG_REQUIRED,
+            &ORG_OPTIONAL,
+            vec![
+                "绿城物业服务有限公司",
+                "物业公司",
+                "450103001001",
+                "108.3721",
+                "22.8175",
+                "wgs84",
+                "陈经理",
+                "13600001111",
+                "是",
+                "",
+            ],
+            vec![
+                "类型可填：机关事业单位、企业、物业公司、业主委员会、社会组织、学校、医院、其他。",
+                "双报到填 是 或 否。",
+            ],
+        ),
+        _ => return Err(ApiError::not_found()),
+    };
+    let headers: Vec<String> = canonical(required)
+        .into_iter()
+        .chain(canonical(optional))
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let stem = format!("{kind}-template");
+    Ok(match format {
+        Format::Csv => Download {
+            bytes: tongxin_sheets::template_csv(&headers, &example),
+            content_type: "text/csv; charset=utf-8",
+            filename: format!("{stem}.csv"),
+        },
+        Format::Xlsx => Download {
+            bytes: tongxin_sheets::template_xlsx(kind, &headers, &example, &notes)
+                .map_err(ApiError::internal)?,
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename: format!("{stem}.xlsx"),
+        },
+    })
+}
+
+/// Residents under `prefixes` as a ledger; plain numbers only when `unmasked` (the caller
+/// has checked the right and audits it).
+pub async fn export_residents(
+    state: &AppState,
+    prefixes: Vec<String>,
+    unmasked: bool,
+    format: Format,
+) -> ApiResult<Download> {
+    let headers = canonical(&RESIDENT_REQUIRED)
+        .into_iter()
+        .chain(canonical(&RESIDENT_OPTIONAL))
+        .collect::<Vec<_>>();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut rows = Vec::new();
+    let mut query = ResidentQuery {
+        prefixes,
+        limit: 1000,
+        ..Default::default()
+    };
+    let p = &state.config.protector;
+    loop {
+        let page = people::search_residents(&state.store, &query).await?;
+        for r in &page.items {
+            let (id, phone) = if unmasked {
+                (
+                    p.open(&r.id_sealed).map_err(ApiError::internal)?,
+                    r.phone_sealed
+                        .as_deref()
+                        .map(|s| p.open(s))
+                        .transpose()
+                        .map_err(ApiError::internal)?
+                        .unwrap_or_default(),
+                )
+            } else {
+                (
+                    r.id_masked.clone(),
+                    r.phone_masked.clone().unwrap_or_default(),
+                )
+            };
+            let tags: Vec<&str> = tags_from_column(&r.tags)
+                .iter()
+                .map(|t| t.name_zh())
+                .collect();
+            rows.push(vec![
+                r.name.clone(),
+                id,
+                r.grid_code.clone(),
+                phone,
+                r.household_id.map(|h| h.to_string()).unwrap_or_default(),
+                String::new(),
+                r.building_id.map(|b| b.to_string()).unwrap_or_default(),
+                r.unit.clone(),
+                r.room.clone(),
+                String::new(),
+                tags.join("、"),
+                r.status.clone(),
+                String::new(),
+            ]);
+        }
+        match page.next {
+            Some(n) => query.after = n.parse().ok(),
+            None => break,
+        }
+    }
+    download(format, "residents", &headers, &rows)
+}
