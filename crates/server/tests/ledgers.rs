@@ -1514,7 +1514,7 @@ async fn exports_are_masked_unless_revealing_is_allowed_and_masked_files_do_not_
 /// `field` is the column header as written in the file, for every complaint — also for a
 /// row that has neither building nor address.
 #[tokio::test]
-async fn bug_missing_address_is_reported_under_a_column_name_that_is_not_in_the_file() {
+async fn a_missing_address_is_reported_under_the_file_column_name() {
     let app = sqlite_app().await;
     let a = area(&app);
     let admin = app.login(&format!("c{}", a.community)).await;
@@ -1540,7 +1540,7 @@ async fn bug_missing_address_is_reported_under_a_column_name_that_is_not_in_the_
 
 /// A bad 户数 (households) cell is blamed on the 层数 (floors) column.
 #[tokio::test]
-async fn bug_building_import_blames_floors_for_a_bad_households_cell() {
+async fn building_import_names_the_households_column_for_a_bad_households_cell() {
     let app = sqlite_app().await;
     let a = area(&app);
     let admin = app.login(&format!("c{}", a.community)).await;
@@ -1583,7 +1583,7 @@ async fn compound_of(app: &App, auth: &Auth, community: &str) -> i64 {
 
 /// POST /api/v1/buildings refuses a compound of another community; the import takes it.
 #[tokio::test]
-async fn bug_building_import_accepts_a_compound_of_another_community() {
+async fn building_import_refuses_a_compound_of_another_community() {
     let app = sqlite_app().await;
     let a = area(&app);
     let admin = app.login(&format!("c{}", a.community)).await;
@@ -1624,7 +1624,7 @@ async fn bug_building_import_accepts_a_compound_of_another_community() {
 
 /// An unknown compound fails the whole file with a bare 409 instead of naming the row.
 #[tokio::test]
-async fn bug_building_import_unknown_compound_is_not_reported_as_a_row() {
+async fn building_import_reports_an_unknown_compound_as_a_row() {
     let app = sqlite_app().await;
     let a = area(&app);
     let admin = app.login(&format!("c{}", a.community)).await;

@@ -189,7 +189,7 @@ pub async fn bulk_insert<T>(
                 if j > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&placeholder.next());
+                sql.push_str(&placeholder.next_one());
             }
             sql.push(')');
         }
@@ -221,7 +221,6 @@ pub struct Placeholders {
 
 impl Placeholders {
     pub fn for_conn(conn: &Conn) -> Placeholders {
-        use sqlx::Connection;
         Placeholders {
             anonymous: conn.backend_name().eq_ignore_ascii_case("sqlite"),
             n: 0,
@@ -232,7 +231,7 @@ impl Placeholders {
         self.n = 0;
     }
 
-    pub fn next(&mut self) -> String {
+    pub fn next_one(&mut self) -> String {
         self.n += 1;
         if self.anonymous {
             "?".into()

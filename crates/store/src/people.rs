@@ -450,7 +450,7 @@ pub async fn existing_id_hashes(
     let mut placeholder = crate::db::Placeholders::for_conn(conn);
     for chunk in hashes.chunks(2_000) {
         placeholder.reset();
-        let placeholders: Vec<String> = chunk.iter().map(|_| placeholder.next()).collect();
+        let placeholders: Vec<String> = chunk.iter().map(|_| placeholder.next_one()).collect();
         let sql = format!(
             "SELECT id_hash FROM residents WHERE id_hash IN ({})",
             placeholders.join(", ")
@@ -553,6 +553,23 @@ pub async fn get_household(store: &Store, id: i64) -> Result<Option<HouseholdRow
         .bind(id)
         .fetch_optional(store.pool())
         .await?)
+}
+
+/// Households by id (for exports), in one query per call.
+pub async fn get_households(store: &Store, ids: &[i64]) -> Result<Vec<HouseholdRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {HOUSEHOLD_COLS} FROM households WHERE id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
 }
 
 pub async fn set_household_head(

@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LedgerReport {
     pub format: String,
-    /// Detected text encoding of a CSV (utf8, utf8_bom, gb18030).
+    /// Detected text encoding of a CSV (utf-8, utf-8-bom, gb18030).
     pub encoding: Option<String>,
     pub rows: usize,
     pub imported: usize,
@@ -70,7 +70,7 @@ fn read_sheet(
     Ok((report, columns))
 }
 
-fn cell<'a>(sheet: &'a Sheet, row: usize, col: Option<usize>) -> &'a str {
+fn cell(sheet: &Sheet, row: usize, col: Option<usize>) -> &str {
     col.and_then(|c| sheet.rows[row].cells.get(c))
         .map(String::as_str)
         .unwrap_or("")
@@ -176,6 +176,9 @@ pub async fn import_residents(
     let mut lines: Vec<ResidentLine> = Vec::with_capacity(sheet.rows.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     let header = |i: usize| sheet.headers[cols[i].unwrap_or(0)].clone();
+    let address_header = cols[9]
+        .map(|c| sheet.headers[c].clone())
+        .unwrap_or_else(|| "地址".into());
     for (r, row) in sheet.rows.iter().enumerate() {
         let line = row.line;
         let mut ok = true;
@@ -239,7 +242,7 @@ pub async fn import_residents(
         if building_id.is_none() && address.is_empty() && ok {
             rejected.push(row_error(
                 line,
-                "地址|address",
+                &address_header,
                 "没有楼栋编号时须填写地址 / give a building_id or an address",
             ));
             ok = false;
@@ -420,20 +423,28 @@ pub async fn import_buildings(
         let line = row.line;
         let number = |i: usize| cell(sheet, r, cols[i]).parse::<f64>().ok();
         let int = |i: usize| cell(sheet, r, cols[i]).parse::<i64>().ok();
-        let (Some(lon), Some(lat)) = (number(2), number(3)) else {
-            rejected.push(row_error(
-                line,
-                &header(2),
-                "经纬度须为数字 / lon and lat must be numbers",
-            ));
-            continue;
-        };
-        let (Some(floors), Some(households)) = (int(4), int(5)) else {
-            rejected.push(row_error(
-                line,
-                &header(4),
-                "层数和户数须为整数 / floors and households must be integers",
-            ));
+        let mut bad = false;
+        for (i, what) in [
+            (2, "经度须为数字 / lon must be a number"),
+            (3, "纬度须为数字 / lat must be a number"),
+        ] {
+            if number(i).is_none() {
+                rejected.push(row_error(line, &header(i), what));
+                bad = true;
+            }
+        }
+        for (i, what) in [
+            (4, "层数须为整数 / floors must be an integer"),
+            (5, "户数须为整数 / households must be an integer"),
+        ] {
+            if int(i).is_none() {
+                rejected.push(row_error(line, &header(i), what));
+                bad = true;
+            }
+        }
+        let (Some(lon), Some(lat), Some(floors), Some(households), false) =
+            (number(2), number(3), int(4), int(5), bad)
+        else {
             continue;
         };
         let crs = Some(cell(sheet, r, cols[7])).filter(|c| !c.is_empty());
@@ -494,6 +505,17 @@ pub async fn import_buildings(
                 format!("社区 {community} 不存在或不在您的管辖范围 / community not found"),
             ));
             continue;
+        }
+        if let Some(c) = compound_id {
+            let compound = territory::get_compound(&state.store, c).await?;
+            if compound.is_none_or(|x| x.community_code != community.as_str()) {
+                rejected.push(row_error(
+                    line,
+                    &header(6),
+                    format!("小区 {c} 不存在或不在社区 {community} / compound {c} is not in community {community}"),
+                ));
+                continue;
+            }
         }
         let Some(grid) = locator
             .locate(lon, lat)
@@ -809,6 +831,14 @@ pub async fn export_residents(
     let p = &state.config.protector;
     loop {
         let page = people::search_residents(&state.store, &query).await?;
+        let mut ids: Vec<i64> = page.items.iter().filter_map(|r| r.household_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let households: HashMap<i64, HouseholdRow> = people::get_households(&state.store, &ids)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h))
+            .collect();
         for r in &page.items {
             let (id, phone) = if unmasked {
                 (
@@ -830,17 +860,23 @@ pub async fn export_residents(
                 .iter()
                 .map(|t| t.name_zh())
                 .collect();
+            let household = r.household_id.and_then(|h| households.get(&h));
+            let relation = if household.is_some_and(|h| h.head_resident_id == Some(r.id)) {
+                "户主"
+            } else {
+                ""
+            };
             rows.push(vec![
                 r.name.clone(),
                 id,
                 r.grid_code.clone(),
                 phone,
                 r.household_id.map(|h| h.to_string()).unwrap_or_default(),
-                String::new(),
+                relation.into(),
                 r.building_id.map(|b| b.to_string()).unwrap_or_default(),
                 r.unit.clone(),
                 r.room.clone(),
-                String::new(),
+                household.map(|h| h.address.clone()).unwrap_or_default(),
                 tags.join("、"),
                 r.status.clone(),
                 String::new(),
