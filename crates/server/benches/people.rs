@@ -200,7 +200,9 @@ fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        bench_import(&dir).await;
+        if std::env::var("BENCH_SKIP_IMPORT").is_err() {
+            bench_import(&dir).await;
+        }
         bench_lookups(&dir).await;
     });
 }

@@ -1,7 +1,7 @@
 //! Users, their role bindings, sessions and integration tokens.
 
 use crate::db::{Conn, Page, Store, StoreError};
-use crate::territory::{like_prefix, prefix_clause};
+use crate::territory::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
 
@@ -151,7 +151,7 @@ pub async fn list_users(
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(after.unwrap_or(0));
     for p in prefixes {
-        q = q.bind(like_prefix(p));
+        q = q.bind(p.clone()).bind(upper_bound(p));
     }
     let mut users: Vec<UserRow> = q.fetch_all(store.pool()).await?;
     let next = if users.len() > limit {

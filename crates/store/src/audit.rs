@@ -1,7 +1,7 @@
 //! The audit log: appended in the same transaction as every change, read by auditors.
 
 use crate::db::{Conn, Page, Store, StoreError};
-use crate::territory::{like_prefix, prefix_clause};
+use crate::territory::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
 use tongxin_core::audit::{AuditEntry, redact};
@@ -105,7 +105,7 @@ pub async fn list(store: &Store, f: &AuditFilter) -> Result<Page<AuditRow>, Stor
         q = q.bind(v);
     }
     for p in &f.prefixes {
-        q = q.bind(like_prefix(p));
+        q = q.bind(p.clone()).bind(upper_bound(p));
     }
     let mut items: Vec<AuditRow> = q.fetch_all(store.pool()).await?;
     let next = if items.len() > f.limit {

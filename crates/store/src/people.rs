@@ -3,7 +3,7 @@
 //! in plain text.
 
 use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert};
-use crate::territory::{like_prefix, prefix_clause};
+use crate::territory::{like_prefix, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -535,7 +535,7 @@ pub async fn search_residents(
         query = query.bind(h);
     }
     for p in &q.prefixes {
-        query = query.bind(like_prefix(p));
+        query = query.bind(p.clone()).bind(upper_bound(p));
     }
     let mut items: Vec<ResidentRow> = query.fetch_all(store.pool()).await?;
     let next = if items.len() > q.limit {
@@ -622,7 +622,7 @@ pub async fn list_organisations(
         .bind(kind.unwrap_or("%").to_string())
         .bind(format!("%{}%", name_part.unwrap_or("")));
     for p in prefixes {
-        q = q.bind(like_prefix(p));
+        q = q.bind(p.clone()).bind(upper_bound(p));
     }
     let mut items: Vec<OrganisationRow> = q.fetch_all(store.pool()).await?;
     let next = if items.len() > limit {
@@ -653,7 +653,7 @@ pub async fn list_party_orgs(
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql));
     for p in prefixes {
-        q = q.bind(like_prefix(p));
+        q = q.bind(p.clone()).bind(upper_bound(p));
     }
     Ok(q.fetch_all(store.pool()).await?)
 }

@@ -78,15 +78,37 @@ const DIVISION_COLS: &str =
     "code, parent_code, level, kind, name, district_code, boundary, created_at, updated_at";
 const GRID_COLS: &str = "code, community_code, district_code, name, kind, households, population, party_unit_kind, party_unit_name, boundary, created_at, updated_at";
 
-/// `(col LIKE $n || '%' OR …)` for a set of scope prefixes, numbering from `first`.
+/// `((col >= $n AND col < $n+1) OR …)` for a set of code prefixes, numbering from `first`:
+/// a range rather than `LIKE 'p%'`, so both engines use the index on `col` (SQLite's LIKE
+/// and PostgreSQL's non-C collations cannot). Bind each prefix with `bind_prefix` order:
+/// the prefix, then `upper_bound(prefix)`.
 pub(crate) fn prefix_clause(col: &str, prefixes: &[String], first: usize) -> String {
     if prefixes.is_empty() {
         return "1 = 0".into();
     }
     let parts: Vec<String> = (0..prefixes.len())
-        .map(|i| format!("{col} LIKE ${}", first + i))
+        .map(|i| {
+            format!(
+                "({col} >= ${} AND {col} < ${})",
+                first + 2 * i,
+                first + 2 * i + 1
+            )
+        })
         .collect();
     format!("({})", parts.join(" OR "))
+}
+
+/// The smallest string above every code starting with `prefix` (codes are digits).
+pub(crate) fn upper_bound(prefix: &str) -> String {
+    let mut digits: Vec<u8> = prefix.bytes().collect();
+    while let Some(last) = digits.pop() {
+        if last < b'9' {
+            digits.push(last + 1);
+            return String::from_utf8(digits).unwrap_or_default();
+        }
+    }
+    // All nines (or empty): every code is below a letter.
+    "A".into()
 }
 
 pub(crate) fn like_prefix(prefix: &str) -> String {
@@ -205,7 +227,7 @@ pub async fn communities_with_boundaries(
     );
     let mut query = sqlx::query_as(AssertSqlSafe(sql));
     for p in prefixes {
-        query = query.bind(like_prefix(p));
+        query = query.bind(p.clone()).bind(upper_bound(p));
     }
     Ok(query.fetch_all(store.pool()).await?)
 }
@@ -274,7 +296,7 @@ pub async fn list_grids(
     );
     let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(after.unwrap_or(""));
     for p in prefixes {
-        query = query.bind(like_prefix(p));
+        query = query.bind(p.clone()).bind(upper_bound(p));
     }
     let rows: Vec<GridRow> = query.fetch_all(store.pool()).await?;
     Ok(page(rows, limit, |r| r.code.clone()))
@@ -342,7 +364,7 @@ pub async fn list_compounds(
     );
     let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(after.unwrap_or(0));
     for p in prefixes {
-        query = query.bind(like_prefix(p));
+        query = query.bind(p.clone()).bind(upper_bound(p));
     }
     let rows: Vec<CompoundRow> = query.fetch_all(store.pool()).await?;
     Ok(page(rows, limit, |r| r.id.to_string()))
@@ -393,7 +415,7 @@ pub async fn list_buildings(
     );
     let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(after.unwrap_or(0));
     for p in prefixes {
-        query = query.bind(like_prefix(p));
+        query = query.bind(p.clone()).bind(upper_bound(p));
     }
     let rows: Vec<BuildingRow> = query.fetch_all(store.pool()).await?;
     Ok(page(rows, limit, |r| r.id.to_string()))
@@ -458,4 +480,21 @@ pub async fn building_ids(store: &Store) -> Result<Vec<i64>, StoreError> {
         .fetch_all(store.pool())
         .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_bound;
+
+    #[test]
+    fn upper_bounds_cover_exactly_the_prefix() {
+        assert_eq!(upper_bound("450103"), "450104");
+        assert_eq!(upper_bound("4501039"), "450104");
+        assert_eq!(upper_bound("4599"), "46");
+        assert_eq!(upper_bound("99"), "A");
+        assert_eq!(upper_bound(""), "A");
+        let (lo, hi) = ("450103001001".to_string(), upper_bound("450103001001"));
+        assert!(lo.as_str() <= "450103001001999" && "450103001001999" < hi.as_str());
+        assert!("450103001002000" >= hi.as_str());
+    }
 }
