@@ -28,10 +28,13 @@ pub struct ResidentRow {
     pub status: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Since when the resident lives at the current place, and why they came.
+    pub place_since: i64,
+    pub place_reason: String,
 }
 
-const RESIDENT_COLS: &str = "id, name, id_sealed, id_hash, id_masked, sex, birth_date, phone_sealed, phone_hash, phone_masked, household_id, building_id, unit, room, grid_code, district_code, tags, status, created_at, updated_at";
-const RESIDENT_COLUMNS: [&str; 20] = [
+const RESIDENT_COLS: &str = "id, name, id_sealed, id_hash, id_masked, sex, birth_date, phone_sealed, phone_hash, phone_masked, household_id, building_id, unit, room, grid_code, district_code, tags, status, created_at, updated_at, place_since, place_reason";
+const RESIDENT_COLUMNS: [&str; 22] = [
     "id",
     "name",
     "id_sealed",
@@ -52,6 +55,8 @@ const RESIDENT_COLUMNS: [&str; 20] = [
     "status",
     "created_at",
     "updated_at",
+    "place_since",
+    "place_reason",
 ];
 
 impl ResidentRow {
@@ -77,6 +82,8 @@ impl ResidentRow {
             Val::Text(self.status.clone()),
             Val::Int(self.created_at),
             Val::Int(self.updated_at),
+            Val::Int(self.place_since),
+            Val::Text(self.place_reason.clone()),
         ]
     }
 }
@@ -317,78 +324,33 @@ pub async fn insert_party_members(
     })
 }
 
-/// Opens a residence period (moving in).
-pub async fn open_residence(
+/// Closes the current residence period into the history and moves the resident (or marks
+/// them moved out); the resident row carries the new place from `at`, for `reason`.
+pub async fn move_resident(
     conn: &mut Conn,
-    r: &ResidentRow,
+    before: &ResidentRow,
+    moved: &ResidentRow,
     at: i64,
     reason: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO residence_history (resident_id, household_id, building_id, grid_code, unit, room, from_at, to_at, reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
-    .bind(r.id)
-    .bind(r.household_id)
-    .bind(r.building_id)
-    .bind(&r.grid_code)
-    .bind(&r.unit)
-    .bind(&r.room)
+    .bind(before.id)
+    .bind(before.household_id)
+    .bind(before.building_id)
+    .bind(&before.grid_code)
+    .bind(&before.unit)
+    .bind(&before.room)
+    .bind(before.place_since)
     .bind(at)
-    .bind(reason)
+    .bind(&before.place_reason)
     .execute(&mut *conn)
     .await?;
-    Ok(())
-}
-
-/// Residence periods for many new residents at once (imports).
-pub async fn open_residences(
-    conn: &mut Conn,
-    rows: &[ResidentRow],
-    at: i64,
-    reason: &str,
-) -> Result<(), StoreError> {
-    let cols = [
-        "resident_id",
-        "household_id",
-        "building_id",
-        "grid_code",
-        "unit",
-        "room",
-        "from_at",
-        "reason",
-    ];
-    let values = |r: &ResidentRow| {
-        vec![
-            Val::Int(r.id),
-            Val::OptInt(r.household_id),
-            Val::OptInt(r.building_id),
-            Val::Text(r.grid_code.clone()),
-            Val::Text(r.unit.clone()),
-            Val::Text(r.room.clone()),
-            Val::Int(at),
-            Val::Text(reason.to_string()),
-        ]
-    };
-    bulk_insert(conn, "residence_history", &cols, rows, values).await
-}
-
-/// Closes the open residence period and, unless the person left the city's registry,
-/// opens the next one; the resident row carries the new place.
-pub async fn move_resident(
-    conn: &mut Conn,
-    moved: &ResidentRow,
-    at: i64,
-    reason: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE residence_history SET to_at = $1 WHERE resident_id = $2 AND to_at IS NULL")
-        .bind(at)
-        .bind(moved.id)
-        .execute(&mut *conn)
-        .await?;
     sqlx::query(
         "UPDATE residents SET household_id = $1, building_id = $2, unit = $3, room = $4, grid_code = $5, \
-         district_code = $6, status = $7, updated_at = $8 WHERE id = $9",
+         district_code = $6, status = $7, updated_at = $8, place_since = $8, place_reason = $9 WHERE id = $10",
     )
     .bind(moved.household_id)
     .bind(moved.building_id)
@@ -398,12 +360,10 @@ pub async fn move_resident(
     .bind(&moved.district_code)
     .bind(&moved.status)
     .bind(at)
+    .bind(reason)
     .bind(moved.id)
     .execute(&mut *conn)
     .await?;
-    if moved.status == "resident" {
-        open_residence(conn, moved, at, reason).await?;
-    }
     Ok(())
 }
 
@@ -423,14 +383,31 @@ pub async fn update_resident_details(conn: &mut Conn, r: &ResidentRow) -> Result
     Ok(())
 }
 
-pub async fn history(store: &Store, resident_id: i64) -> Result<Vec<HistoryRow>, StoreError> {
-    Ok(sqlx::query_as(
+/// Every residence period, oldest first: the closed ones from the history, then the current
+/// one from the resident row (unless they moved out).
+pub async fn history(store: &Store, resident: &ResidentRow) -> Result<Vec<HistoryRow>, StoreError> {
+    let mut periods: Vec<HistoryRow> = sqlx::query_as(
         "SELECT id, resident_id, household_id, building_id, grid_code, unit, room, from_at, to_at, reason \
          FROM residence_history WHERE resident_id = $1 ORDER BY from_at, id",
     )
-    .bind(resident_id)
+    .bind(resident.id)
     .fetch_all(store.pool())
-    .await?)
+    .await?;
+    if resident.status == "resident" {
+        periods.push(HistoryRow {
+            id: 0,
+            resident_id: resident.id,
+            household_id: resident.household_id,
+            building_id: resident.building_id,
+            grid_code: Some(resident.grid_code.clone()),
+            unit: resident.unit.clone(),
+            room: resident.room.clone(),
+            from_at: resident.place_since,
+            to_at: None,
+            reason: resident.place_reason.clone(),
+        });
+    }
+    Ok(periods)
 }
 
 pub async fn get_resident(store: &Store, id: i64) -> Result<Option<ResidentRow>, StoreError> {

@@ -91,10 +91,11 @@ pub async fn load_people(
             status: "resident".into(),
             created_at: now,
             updated_at: now,
+            place_since: now,
+            place_reason: "演示数据 / demo registry".into(),
         });
     }
     people::insert_residents(&mut tx, &residents).await?;
-    people::open_residences(&mut tx, &residents, now, "演示数据 / demo registry").await?;
 
     let first_org =
         reserve_ids(&mut tx, backend, "organisations", demo.organisations.len()).await?;

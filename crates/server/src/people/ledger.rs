@@ -384,12 +384,18 @@ async fn write_residents(
                 unit: l.unit.clone(),
                 room: l.room.clone(),
             };
-            build_row(state, first_resident + i as i64, &l.valid, &place, now)
+            build_row(
+                state,
+                first_resident + i as i64,
+                &l.valid,
+                &place,
+                now,
+                "台账导入 / ledger import",
+            )
         })
         .collect();
     people::insert_households(tx, &households).await?;
     people::insert_residents(tx, &rows).await?;
-    people::open_residences(tx, &rows, now, "台账导入 / ledger import").await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;
     Ok(())

@@ -183,6 +183,7 @@ pub fn build_row(
     valid: &ValidResident,
     place: &Place,
     now: i64,
+    reason: &str,
 ) -> ResidentRow {
     let (name, citizen_id, phone, tags) = (
         &valid.name,
@@ -214,6 +215,8 @@ pub fn build_row(
         status: "resident".into(),
         created_at: now,
         updated_at: now,
+        place_since: now,
+        place_reason: reason.to_string(),
     }
 }
 
@@ -255,10 +258,9 @@ pub async fn post_resident(
         ));
     }
     let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
-    let row = build_row(&state, id, &valid, &place, now);
+    let row = build_row(&state, id, &valid, &place, now, "登记 / registered");
     people::insert_residents(&mut tx, std::slice::from_ref(&row)).await?;
     sync_ids(&mut tx, backend, "residents").await?;
-    people::open_residence(&mut tx, &row, now, "登记 / registered").await?;
     if let Some(hid) = row.household_id {
         claim_head_if_vacant(&mut tx, hid, row.id, now).await?;
     }
@@ -489,7 +491,7 @@ pub async fn move_resident(
     }
     let now = now_millis();
     let mut tx = state.store.begin().await?;
-    people::move_resident(&mut tx, &row, now, reason).await?;
+    people::move_resident(&mut tx, &before, &row, now, reason).await?;
     let left_household = before
         .household_id
         .filter(|h| req.move_out || Some(*h) != row.household_id);
@@ -540,8 +542,8 @@ pub async fn resident_history(
     Authenticated(actor): Authenticated,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Vec<ResidencePeriod>>> {
-    reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
-    let rows = people::history(&state.store, id).await?;
+    let resident = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
+    let rows = people::history(&state.store, &resident).await?;
     Ok(Json(
         rows.into_iter()
             .map(|h| ResidencePeriod {
