@@ -173,10 +173,22 @@ pub async fn bulk_insert<T>(
     rows: &[T],
     values: impl Fn(&T) -> Vec<Val>,
 ) -> Result<(), StoreError> {
-    let per_chunk = (2_000 / columns.len()).max(1);
+    bulk_insert_owned(conn, table, columns, rows.iter(), values).await
+}
+
+/// As `bulk_insert`, over an iterator (pass owned rows to move their strings, not copy them).
+pub async fn bulk_insert_owned<T>(
+    conn: &mut Conn,
+    table: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    values: impl Fn(T) -> Vec<Val>,
+) -> Result<(), StoreError> {
+    let per_chunk = (30_000 / columns.len()).max(1);
     let mut placeholder = Placeholders::for_conn(conn);
-    for chunk in rows.chunks(per_chunk) {
-        let chunk: Vec<Vec<Val>> = chunk.iter().map(&values).collect();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per_chunk).map(&values).collect();
         let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
         placeholder.reset();
         for (i, row) in chunk.iter().enumerate() {

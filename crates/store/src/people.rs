@@ -60,30 +60,30 @@ const RESIDENT_COLUMNS: [&str; 22] = [
 ];
 
 impl ResidentRow {
-    fn values(&self) -> Vec<Val> {
+    fn into_values(self) -> Vec<Val> {
         vec![
             Val::Int(self.id),
-            Val::Text(self.name.clone()),
-            Val::Text(self.id_sealed.clone()),
-            Val::Text(self.id_hash.clone()),
-            Val::Text(self.id_masked.clone()),
-            Val::Text(self.sex.clone()),
-            Val::Text(self.birth_date.clone()),
-            Val::OptText(self.phone_sealed.clone()),
-            Val::OptText(self.phone_hash.clone()),
-            Val::OptText(self.phone_masked.clone()),
+            Val::Text(self.name),
+            Val::Text(self.id_sealed),
+            Val::Text(self.id_hash),
+            Val::Text(self.id_masked),
+            Val::Text(self.sex),
+            Val::Text(self.birth_date),
+            Val::OptText(self.phone_sealed),
+            Val::OptText(self.phone_hash),
+            Val::OptText(self.phone_masked),
             Val::OptInt(self.household_id),
             Val::OptInt(self.building_id),
-            Val::Text(self.unit.clone()),
-            Val::Text(self.room.clone()),
-            Val::Text(self.grid_code.clone()),
-            Val::Text(self.district_code.clone()),
-            Val::Text(self.tags.clone()),
-            Val::Text(self.status.clone()),
+            Val::Text(self.unit),
+            Val::Text(self.room),
+            Val::Text(self.grid_code),
+            Val::Text(self.district_code),
+            Val::Text(self.tags),
+            Val::Text(self.status),
             Val::Int(self.created_at),
             Val::Int(self.updated_at),
             Val::Int(self.place_since),
-            Val::Text(self.place_reason.clone()),
+            Val::Text(self.place_reason),
         ]
     }
 }
@@ -251,13 +251,14 @@ fn unique_conflict(e: StoreError, message: &str) -> StoreError {
     }
 }
 
-pub async fn insert_residents(conn: &mut Conn, rows: &[ResidentRow]) -> Result<(), StoreError> {
-    bulk_insert(
+/// Inserts residents, moving their fields into the statement (imports are large).
+pub async fn insert_residents(conn: &mut Conn, rows: Vec<ResidentRow>) -> Result<(), StoreError> {
+    crate::db::bulk_insert_owned(
         conn,
         "residents",
         &RESIDENT_COLUMNS,
         rows,
-        ResidentRow::values,
+        ResidentRow::into_values,
     )
     .await
     .map_err(|e| {

@@ -95,7 +95,7 @@ pub async fn load_people(
             place_reason: "演示数据 / demo registry".into(),
         });
     }
-    people::insert_residents(&mut tx, &residents).await?;
+    people::insert_residents(&mut tx, residents).await?;
 
     let first_org =
         reserve_ids(&mut tx, backend, "organisations", demo.organisations.len()).await?;

@@ -286,7 +286,7 @@ pub async fn import_residents(
         .into_iter()
         .collect();
     let id_header = header(1);
-    let mut kept = Vec::with_capacity(lines.len());
+    let mut kept: Vec<(String, ResidentLine)> = Vec::with_capacity(lines.len());
     for (l, h) in lines.into_iter().zip(hashes) {
         if existing.contains(&h) {
             rejected.push(row_error(
@@ -295,9 +295,12 @@ pub async fn import_residents(
                 "该身份证号已登记 / this ID number is already registered",
             ));
         } else {
-            kept.push(l);
+            kept.push((h, l));
         }
     }
+    // Inserting in keyed-hash order turns the unique-index inserts from random into appends.
+    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let kept: Vec<ResidentLine> = kept.into_iter().map(|(_, l)| l).collect();
     rejected.sort_by_key(|e| e.index);
     let mut report = LedgerReport {
         format: read.format.as_str().into(),
@@ -372,30 +375,27 @@ async fn write_residents(
         }
         household_of.push(index);
     }
-    let rows: Vec<ResidentRow> = kept
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let h = &households[household_of[i]];
-            let place = Place {
-                household_id: Some(h.id),
-                building_id: l.building_id,
-                grid_code: l.grid.clone(),
-                unit: l.unit.clone(),
-                room: l.room.clone(),
-            };
-            build_row(
-                state,
-                first_resident + i as i64,
-                &l.valid,
-                &place,
-                now,
-                "台账导入 / ledger import",
-            )
-        })
-        .collect();
+    let build = |i: usize, l: &ResidentLine| {
+        let h = &households[household_of[i]];
+        let place = Place {
+            household_id: Some(h.id),
+            building_id: l.building_id,
+            grid_code: l.grid.clone(),
+            unit: l.unit.clone(),
+            room: l.room.clone(),
+        };
+        build_row(
+            state,
+            first_resident + i as i64,
+            &l.valid,
+            &place,
+            now,
+            "台账导入 / ledger import",
+        )
+    };
+    let rows: Vec<ResidentRow> = kept.iter().enumerate().map(|(i, l)| build(i, l)).collect();
     people::insert_households(tx, &households).await?;
-    people::insert_residents(tx, &rows).await?;
+    people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;
     Ok(())

@@ -259,7 +259,7 @@ pub async fn post_resident(
     }
     let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
     let row = build_row(&state, id, &valid, &place, now, "登记 / registered");
-    people::insert_residents(&mut tx, std::slice::from_ref(&row)).await?;
+    people::insert_residents(&mut tx, vec![row.clone()]).await?;
     sync_ids(&mut tx, backend, "residents").await?;
     if let Some(hid) = row.household_id {
         claim_head_if_vacant(&mut tx, hid, row.id, now).await?;
