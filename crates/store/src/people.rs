@@ -105,15 +105,15 @@ pub struct HouseholdRow {
 const HOUSEHOLD_COLS: &str = "id, grid_code, district_code, building_id, unit, room, address, head_resident_id, created_at, updated_at";
 
 impl HouseholdRow {
-    fn values(&self) -> Vec<Val> {
+    fn into_values(self) -> Vec<Val> {
         vec![
             Val::Int(self.id),
-            Val::Text(self.grid_code.clone()),
-            Val::Text(self.district_code.clone()),
+            Val::Text(self.grid_code),
+            Val::Text(self.district_code),
             Val::OptInt(self.building_id),
-            Val::Text(self.unit.clone()),
-            Val::Text(self.room.clone()),
-            Val::Text(self.address.clone()),
+            Val::Text(self.unit),
+            Val::Text(self.room),
+            Val::Text(self.address),
             Val::OptInt(self.head_resident_id),
             Val::Int(self.created_at),
             Val::Int(self.updated_at),
@@ -269,13 +269,13 @@ pub async fn insert_residents(conn: &mut Conn, rows: Vec<ResidentRow>) -> Result
     })
 }
 
-pub async fn insert_households(conn: &mut Conn, rows: &[HouseholdRow]) -> Result<(), StoreError> {
-    bulk_insert(
+pub async fn insert_households(conn: &mut Conn, rows: Vec<HouseholdRow>) -> Result<(), StoreError> {
+    crate::db::bulk_insert_owned(
         conn,
         "households",
         &columns(HOUSEHOLD_COLS),
         rows,
-        HouseholdRow::values,
+        HouseholdRow::into_values,
     )
     .await
 }

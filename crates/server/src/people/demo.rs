@@ -55,7 +55,7 @@ pub async fn load_people(
             updated_at: now,
         })
         .collect();
-    people::insert_households(&mut tx, &households).await?;
+    people::insert_households(&mut tx, households.clone()).await?;
 
     let mut residents = Vec::with_capacity(demo.residents.len());
     for (i, r) in demo.residents.iter().enumerate() {

@@ -394,7 +394,7 @@ async fn write_residents(
         )
     };
     let rows: Vec<ResidentRow> = kept.iter().enumerate().map(|(i, l)| build(i, l)).collect();
-    people::insert_households(tx, &households).await?;
+    people::insert_households(tx, households).await?;
     people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;

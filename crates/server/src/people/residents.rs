@@ -750,7 +750,7 @@ pub async fn post_household(
         created_at: now,
         updated_at: now,
     };
-    people::insert_households(&mut tx, std::slice::from_ref(&row)).await?;
+    people::insert_households(&mut tx, vec![row.clone()]).await?;
     sync_ids(&mut tx, backend, "households").await?;
     audit::record(
         &mut tx,
