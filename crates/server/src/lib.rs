@@ -38,7 +38,7 @@ use utoipa_swagger_ui::SwaggerUi;
         people::post_household, people::get_household, people::set_household_head,
         people::post_organisation, people::list_organisations, people::get_organisation,
         people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
-        people::import_ledger, people::ledger_template, people::export_residents,
+        people::import_ledger, people::ledger_template, people::export_ledger,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -122,7 +122,7 @@ fn api_routes() -> Router<AppState> {
         )
         .route("/party-orgs/{id}/members", get(people::list_party_members))
         .route("/party-members", post(people::post_party_member))
-        .route("/ledgers/residents/export", get(people::export_residents))
+        .route("/ledgers/{kind}/export", get(people::export_ledger))
         .route("/ledgers/{kind}/import", post(people::import_ledger))
         .route("/ledgers/{kind}/template", get(people::ledger_template))
 }

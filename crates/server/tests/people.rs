@@ -313,3 +313,73 @@ async fn party_tree_and_organisations() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn buildings_and_organisations_export_and_round_trip() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let community = grid[..12].to_string();
+    let admin = app.login(&format!("c{community}")).await;
+    let [lon, lat] = interior_point(&app.grid_ring(&grid));
+    app.post(&admin.auth(), "/api/v1/organisations", &json!({"name": "绿城物业", "kind": "property_company", "community_code": community, "lon": lon, "lat": lat, "contact_name": "陈经理", "contact_phone": "13600001111", "registered": true}))
+        .await
+        .expect(201);
+    let masked = app
+        .get(
+            &admin.auth(),
+            &format!("/api/v1/ledgers/organisations/export?within={community}&format=csv"),
+        )
+        .await;
+    assert_eq!(masked.status, 200, "{}", masked.text);
+    assert!(masked.text.contains("136****1111") && !masked.text.contains("13600001111"));
+    let plain = app
+        .get(
+            &admin.auth(),
+            &format!(
+                "/api/v1/ledgers/organisations/export?within={community}&format=csv&unmasked=true"
+            ),
+        )
+        .await;
+    assert!(plain.text.contains("13600001111"));
+    let district = app.login(&format!("d{}", &grid[..6])).await;
+    app.get(
+        &district.auth(),
+        &format!("/api/v1/ledgers/organisations/export?within={community}&unmasked=true"),
+    )
+    .await
+    .problem(403);
+
+    let buildings = app
+        .get(
+            &admin.auth(),
+            &format!("/api/v1/ledgers/buildings/export?within={community}&format=csv"),
+        )
+        .await;
+    assert_eq!(buildings.status, 200);
+    let count = app
+        .city
+        .buildings
+        .iter()
+        .filter(|b| b.community_code == community)
+        .count();
+    assert_eq!(
+        buildings.text.lines().count(),
+        count + 1,
+        "header plus one line per building"
+    );
+    let check = send(
+        app.req(
+            &admin.auth(),
+            reqwest::Method::POST,
+            "/api/v1/ledgers/buildings/import?dry_run=true&filename=b.csv",
+        )
+        .body(buildings.text.clone()),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        check["imported"], count,
+        "an export re-imports cleanly: {check}"
+    );
+    app.cleanup().await;
+}

@@ -110,13 +110,64 @@ pub struct ExportQuery {
     pub unmasked: Option<bool>,
 }
 
-#[utoipa::path(get, path = "/api/v1/ledgers/residents/export", tag = "people", params(ExportQuery),
+#[utoipa::path(get, path = "/api/v1/ledgers/{kind}/export", tag = "people",
+    params(("kind" = String, Path, description = "residents, buildings or organisations"), ExportQuery),
     responses((status = 200, description = "the ledger file, masked unless unmasked=true and permitted"), (status = 403, body = crate::error::Problem)))]
-pub async fn export_residents(
+pub async fn export_ledger(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     headers: HeaderMap,
+    Path(kind): Path<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    match kind.as_str() {
+        "residents" => export_residents(state, actor, headers, q).await,
+        "buildings" | "organisations" => {
+            let format = parse_format(q.format.as_deref())?;
+            let unmasked = q.unmasked.unwrap_or(false) && kind == "organisations";
+            let action = if unmasked {
+                Action::RevealPersonalData
+            } else {
+                Action::ViewTerritory
+            };
+            if let Some(w) = &q.within {
+                authorize(&actor, Action::ViewTerritory, Target::Node(w))?;
+                authorize(&actor, action, Target::Node(w))?;
+            }
+            let prefixes = reach_within(&actor, action, q.within.as_deref())?;
+            let d = if kind == "buildings" {
+                ledger::export_buildings(&state, &prefixes, format).await?
+            } else {
+                ledger::export_organisations(&state, &prefixes, unmasked, format).await?
+            };
+            if unmasked {
+                let mut tx = state.store.begin().await?;
+                audit::record(
+                    &mut tx,
+                    &crate::access::audit_entry(
+                        &actor,
+                        "organisation.export_unmasked",
+                        "organisation_ledger",
+                        q.within.clone().unwrap_or_default(),
+                    )
+                    .node(q.within.clone())
+                    .after(Some(serde_json::json!({"scope": prefixes})))
+                    .request(request_id(&headers)),
+                )
+                .await?;
+                commit(tx).await?;
+            }
+            Ok(file_response(d))
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+async fn export_residents(
+    state: AppState,
+    actor: tongxin_core::access::Actor,
+    headers: HeaderMap,
+    q: ExportQuery,
 ) -> ApiResult<Response> {
     let format = parse_format(q.format.as_deref())?;
     let unmasked = q.unmasked.unwrap_or(false);

@@ -895,3 +895,92 @@ pub async fn export_residents(
     }
     download(format, "residents", &headers, &rows)
 }
+
+/// Buildings under `prefixes` as a ledger in the import layout.
+pub async fn export_buildings(
+    state: &AppState,
+    prefixes: &[String],
+    format: Format,
+) -> ApiResult<Download> {
+    let headers = canonical(&BUILDING_REQUIRED)
+        .into_iter()
+        .chain(canonical(&BUILDING_OPTIONAL))
+        .collect::<Vec<_>>();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = territory::list_buildings(&state.store, prefixes, after, 1000).await?;
+        for b in &page.items {
+            rows.push(vec![
+                b.community_code.clone(),
+                b.name.clone(),
+                format!("{:.7}", b.lon),
+                format!("{:.7}", b.lat),
+                b.floors.to_string(),
+                b.households.to_string(),
+                b.compound_id.map(|c| c.to_string()).unwrap_or_default(),
+                "wgs84".into(),
+                b.id.to_string(),
+            ]);
+        }
+        match page.next {
+            Some(n) => after = n.parse().ok(),
+            None => break,
+        }
+    }
+    download(format, "buildings", &headers, &rows)
+}
+
+/// Organisations under `prefixes` as a ledger; contact phones masked unless `unmasked`.
+pub async fn export_organisations(
+    state: &AppState,
+    prefixes: &[String],
+    unmasked: bool,
+    format: Format,
+) -> ApiResult<Download> {
+    let headers = canonical(&ORG_REQUIRED)
+        .into_iter()
+        .chain(canonical(&ORG_OPTIONAL))
+        .collect::<Vec<_>>();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let p = &state.config.protector;
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page =
+            people::list_organisations(&state.store, prefixes, None, None, after, 1000).await?;
+        for o in &page.items {
+            let phone = if unmasked {
+                o.contact_phone_sealed
+                    .as_deref()
+                    .map(|s| p.open(s))
+                    .transpose()
+                    .map_err(ApiError::internal)?
+                    .unwrap_or_default()
+            } else {
+                o.contact_phone_masked.clone().unwrap_or_default()
+            };
+            let kind = tongxin_core::people::OrgKind::parse(&o.kind)
+                .map(|k| k.name_zh())
+                .unwrap_or("其他");
+            rows.push(vec![
+                o.name.clone(),
+                kind.into(),
+                o.community_code.clone(),
+                format!("{:.7}", o.lon),
+                format!("{:.7}", o.lat),
+                "wgs84".into(),
+                o.contact_name.clone(),
+                phone,
+                if o.registered != 0 { "是" } else { "否" }.into(),
+                o.id.to_string(),
+            ]);
+        }
+        match page.next {
+            Some(n) => after = n.parse().ok(),
+            None => break,
+        }
+    }
+    download(format, "organisations", &headers, &rows)
+}
