@@ -16,14 +16,40 @@ pub(crate) fn normalize_newlines(s: &str) -> String {
     }
 }
 
-/// A cell value shortened for an error message.
+/// A cell value shortened for an error message. Runs of 7 or more digits (ID and phone
+/// numbers) are masked: error messages must not carry personal numbers.
 pub(crate) fn preview(s: &str) -> String {
     const MAX: usize = 20;
-    let mut out: String = s.chars().take(MAX).collect();
+    let mut out: String = mask_digit_runs(s).chars().take(MAX).collect();
     if s.chars().nth(MAX).is_some() {
         out.push('…');
     }
     out.replace(['\r', '\n'], " ")
+}
+
+fn mask_digit_runs(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        while i < chars.len() && chars[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = i - start;
+        if run >= 7 {
+            out.extend(&chars[start..start + 3]);
+            out.extend(std::iter::repeat_n('*', run - 5));
+            out.extend(&chars[i - 2..i]);
+        } else {
+            out.extend(&chars[start..i]);
+        }
+        if i < chars.len() && !chars[i].is_ascii_digit() {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// `0` → `A`, `25` → `Z`, `26` → `AA`.
@@ -227,5 +253,17 @@ mod tests {
             preview("一二三四五六七八九十一二三四五六七八九十多"),
             "一二三四五六七八九十一二三四五六七八九十…"
         );
+    }
+}
+
+#[cfg(test)]
+mod masking_tests {
+    use super::preview;
+
+    #[test]
+    fn personal_numbers_are_masked_in_previews() {
+        assert_eq!(preview("13800135678"), "138******78");
+        assert_eq!(preview("11010519491231002X"), "110************02X");
+        assert_eq!(preview("A-12 室"), "A-12 室");
     }
 }
