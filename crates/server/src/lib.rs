@@ -189,12 +189,21 @@ pub async fn state_for(
     Ok(AppState::new(store, config, locator))
 }
 
-/// Background upkeep: expired sessions are deleted every ten minutes.
+/// Background upkeep: the SQLite WAL is checkpointed every 30 seconds; expired sessions are
+/// deleted every ten minutes.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+        let mut round: u64 = 0;
         loop {
             tick.tick().await;
+            round += 1;
+            if let Err(e) = state.store.checkpoint().await {
+                tracing::warn!(error = %e, "checkpoint failed");
+            }
+            if round % 20 != 1 {
+                continue;
+            }
             match tongxin_store::accounts::delete_expired_sessions(
                 &state.store,
                 tongxin_store::now_millis(),

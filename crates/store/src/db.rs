@@ -105,6 +105,10 @@ impl Store {
                             // syscall; a larger page cache keeps index inserts off the disk.
                             conn.execute("PRAGMA mmap_size = 1073741824").await?;
                             conn.execute("PRAGMA cache_size = -16384").await?;
+                            // Checkpoints run in the background (`Store::checkpoint`), not in
+                            // the transaction that happens to cross the threshold: a large
+                            // import would otherwise pay to copy the whole WAL at commit.
+                            conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                         }
                         Backend::Postgres => {
                             if let Some(schema) = schema {
@@ -141,6 +145,17 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
+    }
+
+    /// Moves committed WAL pages into the SQLite file (no-op on PostgreSQL); the server calls
+    /// it periodically, and SQLite does it itself when the last connection closes.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Cheap round trip used by `/readyz`.
@@ -251,6 +266,19 @@ impl Placeholders {
             format!("${}", self.n)
         }
     }
+}
+
+/// Gives this connection a page cache of `mib` MiB for a bulk load (SQLite; no-op on
+/// PostgreSQL): with the default cache, a transaction larger than the cache spills dirty
+/// pages to the WAL and reads them back for every random index insert.
+pub async fn bulk_cache(conn: &mut Conn, mib: i64) -> Result<(), StoreError> {
+    if Placeholders::for_conn(conn).anonymous {
+        let sql = format!("PRAGMA cache_size = -{}", mib * 1024);
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Reserves `n` consecutive ids of `table` inside the caller's transaction, so rows that

@@ -11,6 +11,6 @@ pub mod territory;
 pub mod testing;
 
 pub use db::{
-    Backend, Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_insert, commit, now_millis,
-    reserve_ids, sync_ids,
+    Backend, Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache, bulk_insert,
+    bulk_insert_owned, commit, now_millis, reserve_ids, sync_ids,
 };

@@ -8,7 +8,9 @@ use tongxin_core::people::{CitizenId, Phone, tags_to_column};
 use tongxin_store::people::{
     self, HouseholdRow, OrganisationRow, PartyMemberRow, PartyOrgRow, ResidentRow,
 };
-use tongxin_store::{Store, StoreError, audit, commit, now_millis, reserve_ids, sync_ids};
+use tongxin_store::{
+    Store, StoreError, audit, bulk_cache, commit, now_millis, reserve_ids, sync_ids,
+};
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("demo data: {what}"))
@@ -27,6 +29,9 @@ pub async fn load_people(
     }
     let backend = store.backend();
     let mut tx = store.begin().await?;
+    // A big registry is one big transaction: give it room, then the normal cache again.
+    let cache_mib = (demo.residents.len() as i64 / 2_000).clamp(16, 4_096);
+    bulk_cache(&mut tx, cache_mib).await?;
     let first_resident = reserve_ids(&mut tx, backend, "residents", demo.residents.len()).await?;
     let first_household =
         reserve_ids(&mut tx, backend, "households", demo.households.len()).await?;
@@ -196,5 +201,6 @@ pub async fn load_people(
         },
     )
     .await?;
+    bulk_cache(&mut tx, 16).await?;
     commit(tx).await
 }

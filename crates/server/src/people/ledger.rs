@@ -334,6 +334,7 @@ async fn write_residents(
     let backend = state.store.backend();
     let now = now_millis();
     let first_resident = reserve_ids(tx, backend, "residents", kept.len()).await?;
+    tongxin_store::bulk_cache(tx, (kept.len() as i64 / 2_000).clamp(16, 1_024)).await?;
     // Rows sharing (grid, household number) form one household; rows without a number
     // are a household of their own.
     let mut groups: HashMap<(String, String), usize> = HashMap::new();
@@ -398,6 +399,7 @@ async fn write_residents(
     people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;
+    tongxin_store::bulk_cache(tx, 16).await?;
     Ok(())
 }
 
