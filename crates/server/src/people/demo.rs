@@ -30,7 +30,7 @@ pub async fn load_people(
     let backend = store.backend();
     let mut tx = store.begin().await?;
     // A big registry is one big transaction: give it room, then the normal cache again.
-    let cache_mib = (demo.residents.len() as i64 / 2_000).clamp(16, 4_096);
+    let cache_mib = (demo.residents.len() as i64 / 2_000).clamp(16, 1_024);
     bulk_cache(&mut tx, cache_mib).await?;
     let first_resident = reserve_ids(&mut tx, backend, "residents", demo.residents.len()).await?;
     let first_household =
@@ -62,45 +62,50 @@ pub async fn load_people(
         .collect();
     people::insert_households(&mut tx, households.clone()).await?;
 
-    let mut residents = Vec::with_capacity(demo.residents.len());
-    for (i, r) in demo.residents.iter().enumerate() {
-        let id = CitizenId::parse(&r.citizen_id, 99_991_231)
-            .map_err(|_| corrupt("invalid citizen id"))?;
-        let sealed_id = protector.citizen_id(&id);
-        let phone = r
-            .phone
-            .as_deref()
-            .map(Phone::parse)
-            .transpose()
-            .map_err(|_| corrupt("invalid phone"))?
-            .map(|p| protector.phone(&p));
-        let h = &households[(r.household_key - 1) as usize];
-        residents.push(ResidentRow {
-            id: first_resident + i as i64,
-            name: r.name.clone(),
-            id_sealed: sealed_id.sealed,
-            id_hash: sealed_id.hash,
-            id_masked: sealed_id.masked,
-            sex: id.sex().as_str().into(),
-            birth_date: id.birth_date(),
-            phone_sealed: phone.as_ref().map(|p| p.sealed.clone()),
-            phone_hash: phone.as_ref().map(|p| p.hash.clone()),
-            phone_masked: phone.map(|p| p.masked),
-            household_id: Some(h.id),
-            building_id: h.building_id,
-            unit: h.unit.clone(),
-            room: h.room.clone(),
-            grid_code: r.grid_code.clone(),
-            district_code: r.grid_code[..6].into(),
-            tags: tags_to_column(&r.tags),
-            status: "resident".into(),
-            created_at: now,
-            updated_at: now,
-            place_since: now,
-            place_reason: "演示数据 / demo registry".into(),
-        });
+    // In batches, so a registry of millions never holds all its sealed rows at once.
+    const BATCH: usize = 100_000;
+    for (b, batch) in demo.residents.chunks(BATCH).enumerate() {
+        let mut residents = Vec::with_capacity(batch.len());
+        for (j, r) in batch.iter().enumerate() {
+            let i = b * BATCH + j;
+            let id = CitizenId::parse(&r.citizen_id, 99_991_231)
+                .map_err(|_| corrupt("invalid citizen id"))?;
+            let sealed_id = protector.citizen_id(&id);
+            let phone = r
+                .phone
+                .as_deref()
+                .map(Phone::parse)
+                .transpose()
+                .map_err(|_| corrupt("invalid phone"))?
+                .map(|p| protector.phone(&p));
+            let h = &households[(r.household_key - 1) as usize];
+            residents.push(ResidentRow {
+                id: first_resident + i as i64,
+                name: r.name.clone(),
+                id_sealed: sealed_id.sealed,
+                id_hash: sealed_id.hash,
+                id_masked: sealed_id.masked,
+                sex: id.sex().as_str().into(),
+                birth_date: id.birth_date(),
+                phone_sealed: phone.as_ref().map(|p| p.sealed.clone()),
+                phone_hash: phone.as_ref().map(|p| p.hash.clone()),
+                phone_masked: phone.map(|p| p.masked),
+                household_id: Some(h.id),
+                building_id: h.building_id,
+                unit: h.unit.clone(),
+                room: h.room.clone(),
+                grid_code: r.grid_code.clone(),
+                district_code: r.grid_code[..6].into(),
+                tags: tags_to_column(&r.tags),
+                status: "resident".into(),
+                created_at: now,
+                updated_at: now,
+                place_since: now,
+                place_reason: "演示数据 / demo registry".into(),
+            });
+        }
+        people::insert_residents(&mut tx, residents).await?;
     }
-    people::insert_residents(&mut tx, residents).await?;
 
     let first_org =
         reserve_ids(&mut tx, backend, "organisations", demo.organisations.len()).await?;
