@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod cases;
 pub mod demo;
 pub mod people;
 pub mod territory;
