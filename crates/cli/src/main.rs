@@ -175,10 +175,22 @@ fn init_logging(filter: &str) {
         .try_init();
 }
 
+/// Stores opened by this command, closed (and their WAL checkpointed) before the process ends.
+static OPENED: std::sync::Mutex<Vec<Store>> = std::sync::Mutex::new(Vec::new());
+
+async fn close_opened() {
+    let stores: Vec<Store> = std::mem::take(&mut *OPENED.lock().expect("stores lock"));
+    for store in stores {
+        store.close().await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    let outcome = run(cli).await;
+    close_opened().await;
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("错误 / error: {message}");
@@ -196,9 +208,11 @@ async fn open_store(settings: &Settings) -> Result<Store, String> {
             )
         })?;
     }
-    Store::open(&settings.database_url)
+    let store = Store::open(&settings.database_url)
         .await
-        .map_err(|e| format!("cannot open database: {e}"))
+        .map_err(|e| format!("cannot open database: {e}"))?;
+    OPENED.lock().expect("stores lock").push(store.clone());
+    Ok(store)
 }
 
 /// The data key: configured, or read from DATA/data.key, or created there on first use.

@@ -164,7 +164,15 @@ impl Store {
         Ok(())
     }
 
+    /// Checkpoints the SQLite WAL into the database file, then closes every connection.
     pub async fn close(&self) {
+        if self.backend == Backend::Sqlite
+            && let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.pool)
+                .await
+        {
+            tracing::warn!(error = %e, "final checkpoint failed");
+        }
         self.pool.close().await;
     }
 }
