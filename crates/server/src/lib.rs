@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod cases;
 pub mod error;
 mod idempotency;
 pub mod ops;
@@ -39,12 +40,14 @@ use utoipa_swagger_ui::SwaggerUi;
         people::post_organisation, people::list_organisations, people::get_organisation,
         people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
         people::import_ledger, people::ledger_template, people::export_ledger,
+        cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
     tags((name = "access", description = "Sign-in, users, roles, tokens"),
          (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
          (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
+         (name = "cases", description = "The closed loop: report, file, dispatch, handle, verify, close (with rework, escalation, reopen)"),
          (name = "audit", description = "The audit trail"))
 )]
 pub struct ApiDoc;
@@ -123,6 +126,10 @@ fn api_routes() -> Router<AppState> {
         .route("/party-orgs/{id}/members", get(people::list_party_members))
         .route("/party-members", post(people::post_party_member))
         .route("/ledgers/{kind}/export", get(people::export_ledger))
+        .route("/case-categories", get(cases::list_categories))
+        .route("/cases", get(cases::list_cases).post(cases::post_case))
+        .route("/cases/{id}", get(cases::get_case))
+        .route("/cases/{id}/actions", post(cases::post_action))
         .route("/ledgers/{kind}/import", post(people::import_ledger))
         .route("/ledgers/{kind}/template", get(people::ledger_template))
 }

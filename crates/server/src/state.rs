@@ -33,6 +33,9 @@ pub struct AppState {
     locator: Arc<RwLock<Arc<Locator>>>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     pub login_throttle: Arc<crate::access::throttle::LoginThrottle>,
+    /// The case categories and routing (seeded; admin editing comes with the case pages).
+    pub catalogue: Arc<RwLock<tongxin_core::cases::catalogue::Catalogue>>,
+    pub calendar: Arc<tongxin_core::cases::calendar::Calendar>,
 }
 
 impl AppState {
@@ -43,6 +46,10 @@ impl AppState {
             locator: Arc::new(RwLock::new(Arc::new(locator))),
             metrics: crate::ops::metrics_handle(),
             login_throttle: Arc::default(),
+            catalogue: Arc::new(RwLock::new(
+                tongxin_core::cases::catalogue::Catalogue::seed(),
+            )),
+            calendar: Arc::new(tongxin_core::cases::calendar::Calendar::builtin()),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 mod db;
 pub mod demo;
 pub mod people;

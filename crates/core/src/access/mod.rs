@@ -96,6 +96,10 @@ impl Role {
                 self,
                 Role::GridWorker | Role::CommunityAdmin | Role::StreetAdmin
             ),
+            Action::ReportCase => self != Role::Auditor,
+            Action::WorkCase => {
+                self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
+            }
         }
     }
 }
@@ -198,6 +202,8 @@ pub enum Action {
     ViewPeople,
     ManagePeople,
     RevealPersonalData,
+    ReportCase,
+    WorkCase,
 }
 
 /// What an action is aimed at.

@@ -4,4 +4,5 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod deadlines;
 pub mod machine;

@@ -1,0 +1,517 @@
+//! Cases over HTTP: report from any channel, move through the one state machine, read the
+//! timeline. Every transition writes the new state, a timeline event and an audit record in
+//! one transaction, guarded by the case's version.
+
+use crate::access::session::request_id;
+use crate::access::{Authenticated, audit_entry};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::territory::point_to_wgs84;
+use crate::util::{ApiJson, ApiQuery, Cursor, PageOut, clamp_limit, reach_within};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use tongxin_core::access::{Action, Actor, Role, Target, authorize};
+use tongxin_core::cases::catalogue::StepLimits;
+use tongxin_core::cases::deadlines::{handling_deadline, step_deadline};
+use tongxin_core::cases::machine::{
+    self, CaseState, Command, Refusal, Rules, Satisfaction, Status, Tier,
+};
+use tongxin_core::territory::GridCode;
+use tongxin_store::cases::{self, CaseRow, EventRow};
+use tongxin_store::{audit, commit, now_millis, territory};
+use utoipa::{IntoParams, ToSchema};
+
+pub const CHANNELS: [&str; 8] = [
+    "patrol",
+    "resident",
+    "hotline",
+    "enterprise",
+    "camera",
+    "meeting",
+    "open311",
+    "api",
+];
+
+#[derive(Serialize, ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub major: String,
+    /// event, component or governance.
+    pub kind: String,
+    /// Time limits per step, e.g. {"file":"30min","handle":"4h"}.
+    pub limits: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/case-categories", tag = "cases",
+    responses((status = 200, body = Vec<CategoryView>)))]
+pub async fn list_categories(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+) -> Json<Vec<CategoryView>> {
+    let catalogue = state.catalogue.read().expect("catalogue lock");
+    let views = catalogue
+        .leaves()
+        .map(|c| CategoryView {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            name_en: c.name_en.clone(),
+            major: c.parent.as_deref().and_then(|p| catalogue.category(p)).map(|m| m.name.clone()).unwrap_or_default(),
+            kind: serde_json::to_value(c.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            limits: c.limits.as_ref().map(|l| serde_json::json!({
+                "file": l.file.to_string(), "dispatch": l.dispatch.to_string(), "accept": l.accept.to_string(),
+                "handle": l.handle.to_string(), "verify": l.verify.to_string(),
+            })).unwrap_or_default(),
+        })
+        .collect();
+    Json(views)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventView {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub from: Option<String>,
+    pub to: String,
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: i64,
+    pub category: String,
+    pub category_name: String,
+    pub channel: String,
+    pub status: String,
+    pub status_name: String,
+    /// The level responsible now: grid, community, street, district, city.
+    pub tier: String,
+    pub department: Option<String>,
+    pub grid_code: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub address: String,
+    pub description: String,
+    pub rework_count: i64,
+    pub reopen_count: i64,
+    pub escalation_count: i64,
+    pub supervised: bool,
+    pub merged_into: Option<i64>,
+    pub rating: Option<String>,
+    pub reported_at: i64,
+    /// Deadline of the step in progress (UTC ms).
+    pub step_due_at: Option<i64>,
+    /// The handling deadline the case is judged by (from dispatch).
+    pub handle_due_at: Option<i64>,
+    /// Working minutes left (negative: overdue) on the step in progress.
+    pub step_minutes_left: Option<i64>,
+    /// What the case allows now (the caller's role decides further).
+    pub allowed: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Vec<EventView>>,
+}
+
+fn parse_status(s: &str) -> Status {
+    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Status::Reported)
+}
+
+fn parse_tier(s: &str) -> Tier {
+    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Tier::Grid)
+}
+
+fn machine_state(c: &CaseRow) -> CaseState {
+    CaseState {
+        status: parse_status(&c.status),
+        tier: parse_tier(&c.tier),
+        department: c.department.clone(),
+        rework_count: c.rework_count as u32,
+        reopen_count: c.reopen_count as u32,
+        escalation_count: c.escalation_count as u32,
+        supervised: c.supervised != 0,
+        merged_into: c.merged_into,
+        closed_at: c.closed_at,
+        rating: c.rating.as_deref().and_then(|r| {
+            serde_json::from_value::<Satisfaction>(serde_json::Value::String(r.into())).ok()
+        }),
+    }
+}
+
+fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseView {
+    let s = machine_state(c);
+    let name = state
+        .catalogue
+        .read()
+        .expect("catalogue lock")
+        .leaf(&c.category_code)
+        .map(|l| l.name.clone())
+        .unwrap_or_default();
+    let left = c
+        .step_due_at
+        .map(|due| state.calendar.working_minutes_between(now_millis(), due));
+    CaseView {
+        id: c.id,
+        category: c.category_code.clone(),
+        category_name: name,
+        channel: c.channel.clone(),
+        status: s.status.as_str().into(),
+        status_name: s.status.name_zh().into(),
+        tier: s.tier.as_str().into(),
+        department: c.department.clone(),
+        grid_code: c.grid_code.clone(),
+        lon: c.lon,
+        lat: c.lat,
+        address: c.address.clone(),
+        description: c.description.clone(),
+        rework_count: c.rework_count,
+        reopen_count: c.reopen_count,
+        escalation_count: c.escalation_count,
+        supervised: c.supervised != 0,
+        merged_into: c.merged_into,
+        rating: c.rating.clone(),
+        reported_at: c.reported_at,
+        step_due_at: c.step_due_at,
+        handle_due_at: c.handle_due_at,
+        step_minutes_left: left,
+        allowed: machine::allowed(&s)
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect(),
+        timeline: timeline.map(|events| {
+            events
+                .into_iter()
+                .map(|e| EventView {
+                    at: e.at,
+                    actor: e.actor,
+                    action: e.command,
+                    from: e.from_status,
+                    to: e.to_status,
+                    note: e.note,
+                })
+                .collect()
+        }),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCaseRequest {
+    /// Leaf category code (see /api/v1/case-categories).
+    pub category: String,
+    pub description: String,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    /// wgs84 (default), gcj02 or bd09.
+    pub crs: Option<String>,
+    /// Instead of a position, an explicit grid.
+    pub grid_code: Option<String>,
+    #[serde(default)]
+    pub address: String,
+    /// patrol, resident, hotline, enterprise, camera, meeting, open311, api; default from the role.
+    pub channel: Option<String>,
+}
+
+fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
+    let catalogue = state.catalogue.read().expect("catalogue lock");
+    let leaf = catalogue.leaf(category).ok_or_else(|| {
+        ApiError::field(
+            "category",
+            format!("未知类别 {category:?} / unknown category"),
+        )
+    })?;
+    let limits = leaf
+        .limits
+        .ok_or_else(|| ApiError::field("category", "须为末级类别 / must be a leaf category"))?;
+    Ok((limits, leaf.version))
+}
+
+fn default_channel(actor: &Actor) -> &'static str {
+    let roles: Vec<Role> = actor.bindings.iter().map(|b| b.role).collect();
+    if roles.contains(&Role::GridWorker) {
+        "patrol"
+    } else if roles
+        .iter()
+        .all(|r| matches!(r, Role::Resident | Role::PartyMember))
+    {
+        "resident"
+    } else {
+        "api"
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCaseRequest,
+    responses((status = 201, body = CaseView), (status = 422, body = crate::error::Problem)))]
+pub async fn post_case(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<NewCaseRequest>,
+) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    let (limits, version) = limits_of(&state, &req.category)?;
+    let description = req.description.trim();
+    if description.is_empty() || description.chars().count() > 4_000 {
+        return Err(ApiError::field(
+            "description",
+            "须为 1–4000 字 / must have 1–4,000 characters",
+        ));
+    }
+    let channel = req
+        .channel
+        .clone()
+        .unwrap_or_else(|| default_channel(&actor).into());
+    if !CHANNELS.contains(&channel.as_str()) {
+        return Err(ApiError::field(
+            "channel",
+            format!(
+                "可用：{} / one of {}",
+                CHANNELS.join(", "),
+                CHANNELS.join(", ")
+            ),
+        ));
+    }
+    let (grid, position) = match (req.lon, req.lat, &req.grid_code) {
+        (Some(lon), Some(lat), _) => {
+            let (x, y, _) = point_to_wgs84(lon, lat, req.crs.as_deref())?;
+            let grid = state.locator().locate(x, y).map(str::to_string).ok_or_else(|| {
+                ApiError::field("lon/lat", "该位置不在任何网格内，请指定网格 / the position is outside every grid; give a grid_code")
+            })?;
+            (grid, Some((x, y)))
+        }
+        (None, None, Some(code)) => {
+            GridCode::parse(code).map_err(|e| ApiError::field("grid_code", e.to_string()))?;
+            if territory::get_grid(&state.store, code).await?.is_none() {
+                return Err(ApiError::field(
+                    "grid_code",
+                    format!("网格 {code} 不存在 / grid does not exist"),
+                ));
+            }
+            (code.clone(), None)
+        }
+        _ => {
+            return Err(ApiError::field(
+                "lon/lat",
+                "须给出经纬度（两者）或网格代码 / give lon and lat, or a grid_code",
+            ));
+        }
+    };
+    authorize(&actor, Action::ReportCase, Target::Node(&grid))?;
+    let now = now_millis();
+    let mut row = CaseRow {
+        id: 0,
+        category_code: req.category.clone(),
+        category_version: i64::from(version),
+        channel,
+        status: Status::Reported.as_str().into(),
+        tier: Tier::Grid.as_str().into(),
+        department: None,
+        district_code: grid[..6].into(),
+        grid_code: grid,
+        lon: position.map(|p| p.0),
+        lat: position.map(|p| p.1),
+        address: req.address.trim().into(),
+        description: description.into(),
+        reporter_id: actor.user_id,
+        rework_count: 0,
+        reopen_count: 0,
+        escalation_count: 0,
+        supervised: 0,
+        merged_into: None,
+        rating: None,
+        reported_at: now,
+        dispatched_at: None,
+        closed_at: None,
+        step_due_at: step_deadline(&state.calendar, &limits, Status::Reported, now),
+        handle_due_at: None,
+        updated_at: now,
+        version: 1,
+    };
+    let mut tx = state.store.begin().await?;
+    row.id = cases::insert_case(&mut tx, &row).await?;
+    cases::append_event(
+        &mut tx,
+        &EventRow {
+            id: 0,
+            case_id: row.id,
+            at: now,
+            actor_id: actor.user_id,
+            actor: actor.username.clone(),
+            command: "report".into(),
+            from_status: None,
+            to_status: row.status.clone(),
+            note: row.description.clone(),
+            data: "{}".into(),
+        },
+    )
+    .await?;
+    audit::record(&mut tx, &audit_entry(&actor, "case.report", "case", row.id.to_string()).node(Some(row.grid_code.clone()))
+        .after(Some(serde_json::json!({"category": row.category_code, "channel": row.channel, "grid_code": row.grid_code})))
+        .request(request_id(&headers))).await?;
+    commit(tx).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &row, None))))
+}
+
+async fn reachable_case(state: &AppState, actor: &Actor, id: i64) -> ApiResult<CaseRow> {
+    let c = cases::get_case(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let own = c.reporter_id == actor.user_id;
+    if !own {
+        authorize(actor, Action::ViewTerritory, Target::Node(&c.grid_code))?;
+        if !actor.bindings.iter().any(|b| b.node.reaches(&c.grid_code)) {
+            return Err(ApiError::not_found());
+        }
+    }
+    Ok(c)
+}
+
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 200, body = CaseView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<CaseView>> {
+    let c = reachable_case(&state, &actor, id).await?;
+    let events = cases::timeline(&state.store, id).await?;
+    Ok(Json(view(&state, &c, Some(events))))
+}
+
+fn refusal(r: Refusal) -> ApiError {
+    match r {
+        Refusal::NotAllowed { .. } => {
+            let mut e = ApiError::conflict(r.to_string());
+            e.slug = "transition-not-allowed";
+            e
+        }
+        Refusal::Invalid { field, reason } => ApiError::field(field, reason),
+        Refusal::ReopenWindowPassed { .. } => ApiError::conflict(r.to_string()),
+    }
+}
+
+/// Who may issue a command: the reporter rates and reopens their own case; the rest is case
+/// work within one's reach.
+fn authorize_command(actor: &Actor, c: &CaseRow, command: &Command) -> ApiResult<()> {
+    let own = c.reporter_id == actor.user_id;
+    match command {
+        Command::Rate { .. } | Command::Reopen { .. } if own => Ok(()),
+        Command::Verify { .. } if own => Ok(()),
+        _ => authorize(actor, Action::WorkCase, Target::Node(&c.grid_code)).map_err(Into::into),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/actions", tag = "cases", params(("id" = i64, Path)),
+    request_body(content = serde_json::Value, description = "a command: {\"action\":\"file\",\"note\":\"…\"}, dispatch {department}, accept, return {reason}, handle {feedback, photos}, verify {passed, note}, escalate {reason}, reopen {reason}, merge {into}, supervise {note}, rate {satisfaction, comment}, cancel {reason}"),
+    responses((status = 200, body = CaseView), (status = 409, body = crate::error::Problem, description = "not allowed now (lists the allowed actions), or another change got there first")))]
+pub async fn post_action(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(command): ApiJson<Command>,
+) -> ApiResult<Json<CaseView>> {
+    let before = reachable_case(&state, &actor, id).await?;
+    authorize_command(&actor, &before, &command)?;
+    if let Command::Dispatch { department, .. } = &command
+        && state
+            .catalogue
+            .read()
+            .expect("catalogue lock")
+            .department(department.trim())
+            .is_none()
+    {
+        return Err(ApiError::field(
+            "department",
+            format!("未知部门 {department:?} / unknown department"),
+        ));
+    }
+    let now = now_millis();
+    let t = machine::apply(&machine_state(&before), &command, now, &Rules::default())
+        .map_err(refusal)?;
+    let (limits, _) = limits_of(&state, &before.category_code)?;
+    let mut after = before.clone();
+    let s = &t.state;
+    after.status = s.status.as_str().into();
+    after.tier = s.tier.as_str().into();
+    after.department = s.department.clone();
+    after.rework_count = i64::from(s.rework_count);
+    after.reopen_count = i64::from(s.reopen_count);
+    after.escalation_count = i64::from(s.escalation_count);
+    after.supervised = s.supervised as i64;
+    after.merged_into = s.merged_into;
+    after.rating = s
+        .rating
+        .and_then(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    after.closed_at = s.closed_at;
+    if t.to != t.from {
+        after.step_due_at = step_deadline(&state.calendar, &limits, t.to, now);
+    }
+    if t.to == Status::Dispatched && t.from != Status::Dispatched {
+        after.dispatched_at = Some(now);
+        after.handle_due_at = Some(handling_deadline(&state.calendar, &limits, now));
+    }
+    after.updated_at = now;
+    after.version = before.version + 1;
+    let mut tx = state.store.begin().await?;
+    if !cases::update_case(&mut tx, &after, before.version).await? {
+        return Err(ApiError::conflict(
+            "案件刚被他人处理，请刷新后重试 / the case changed meanwhile; reload and retry",
+        ));
+    }
+    let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());
+    cases::append_event(
+        &mut tx,
+        &EventRow {
+            id: 0,
+            case_id: id,
+            at: now,
+            actor_id: actor.user_id,
+            actor: actor.username.clone(),
+            command: t.command.as_str().into(),
+            from_status: Some(t.from.as_str().into()),
+            to_status: t.to.as_str().into(),
+            note: t.note.clone(),
+            data,
+        },
+    )
+    .await?;
+    audit::record(&mut tx, &audit_entry(&actor, &format!("case.{}", t.command.as_str()), "case", id.to_string()).node(Some(after.grid_code.clone()))
+        .before(Some(serde_json::json!({"status": before.status, "department": before.department})))
+        .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))
+        .request(request_id(&headers))).await?;
+    commit(tx).await?;
+    let events = cases::timeline(&state.store, id).await?;
+    Ok(Json(view(&state, &after, Some(events))))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CaseListQuery {
+    pub within: Option<String>,
+    pub status: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListQuery),
+    responses((status = 200, body = PageOut<CaseView>)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(q): ApiQuery<CaseListQuery>,
+) -> ApiResult<Json<PageOut<CaseView>>> {
+    let prefixes = reach_within(&actor, Action::WorkCase, q.within.as_deref())?;
+    let page = cases::list_cases(
+        &state.store,
+        &prefixes,
+        q.status.as_deref(),
+        Cursor::decode_i64(q.cursor.as_deref())?,
+        clamp_limit(q.limit),
+    )
+    .await?;
+    Ok(Json(PageOut::new(
+        page.items.iter().map(|c| view(&state, c, None)).collect(),
+        page.next,
+    )))
+}

@@ -1,0 +1,227 @@
+//! The closed loop over HTTP: report, file, dispatch, accept, handle, rework, verify, close,
+//! rate — with timeline, audit, refusals that list what is allowed, and one winner among
+//! concurrent transitions.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use tongxin_core::cases::catalogue::Catalogue;
+
+#[tokio::test]
+async fn a_case_goes_round_the_loop_with_one_rework() {
+    for app in apps().await {
+        let grid = app.city.grids[0].code.clone();
+        let community = &grid[..12];
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let admin = app.login(&format!("c{community}")).await;
+        let handler = app.login(&format!("h{}", &grid[..6])).await;
+        let categories = app
+            .get(&worker.auth(), "/api/v1/case-categories")
+            .await
+            .expect(200);
+        assert!(
+            categories.as_array().unwrap().len() >= 60,
+            "a realistic catalogue"
+        );
+        let category = categories[0]["code"].as_str().unwrap().to_string();
+        let department = Catalogue::seed().departments[0].code.clone();
+        let [lon, lat] = interior_point(&app.grid_ring(&grid));
+
+        let case = app
+            .post(&worker.auth(), "/api/v1/cases", &json!({"category": category, "description": "小区门口垃圾堆积", "lon": lon, "lat": lat, "address": "民族大道 1 号"}))
+            .await
+            .expect(201);
+        let id = case["id"].as_i64().unwrap();
+        assert_eq!(
+            case["grid_code"], grid,
+            "{}: located into the grid",
+            app.label
+        );
+        assert_eq!(case["status"], "reported");
+        assert_eq!(case["channel"], "patrol");
+        assert!(case["step_due_at"].as_i64().unwrap() > case["reported_at"].as_i64().unwrap());
+
+        let act = |who: &Session, body: serde_json::Value| {
+            let (app, who) = (&app, who.clone());
+            async move {
+                app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+                    .await
+            }
+        };
+        act(&admin, json!({"action": "file", "note": "属实"}))
+            .await
+            .expect(200);
+        let refused = act(&admin, json!({"action": "accept", "note": ""}))
+            .await
+            .problem(409);
+        assert!(
+            refused["detail"].as_str().unwrap().contains("dispatch"),
+            "lists what is allowed: {refused}"
+        );
+        let bad = act(
+            &admin,
+            json!({"action": "dispatch", "department": "NOPE", "note": ""}),
+        )
+        .await
+        .problem(422);
+        assert_eq!(bad["errors"][0]["field"], "department");
+        let dispatched = act(
+            &admin,
+            json!({"action": "dispatch", "department": department, "note": ""}),
+        )
+        .await
+        .expect(200);
+        assert!(dispatched["handle_due_at"].is_i64());
+
+        // Two accepts at once: one wins, the other is refused, nothing half-written.
+        let (a, b) = tokio::join!(
+            act(&handler, json!({"action": "accept", "note": ""})),
+            act(&handler, json!({"action": "accept", "note": ""}))
+        );
+        let mut statuses = [a.status, b.status];
+        statuses.sort();
+        assert_eq!(
+            statuses,
+            [200, 409],
+            "{}: {} / {}",
+            app.label,
+            a.text,
+            b.text
+        );
+
+        act(
+            &handler,
+            json!({"action": "handle", "feedback": "已清运", "photos": []}),
+        )
+        .await
+        .expect(200);
+        let rework = act(
+            &worker,
+            json!({"action": "verify", "passed": false, "note": "仍有残留"}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(rework["status"], "accepted");
+        assert_eq!(rework["rework_count"], 1);
+        act(
+            &handler,
+            json!({"action": "handle", "feedback": "再次清理", "photos": []}),
+        )
+        .await
+        .expect(200);
+        let closed = act(
+            &worker,
+            json!({"action": "verify", "passed": true, "note": ""}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(closed["status"], "closed");
+        let rated = act(
+            &worker,
+            json!({"action": "rate", "satisfaction": "satisfied", "comment": ""}),
+        )
+        .await
+        .expect(200);
+        assert_eq!(rated["rating"], "satisfied");
+
+        let full = app
+            .get(&admin.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .expect(200);
+        let actions: Vec<&str> = full["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                "report", "file", "dispatch", "accept", "handle", "verify", "handle", "verify",
+                "rate"
+            ],
+            "{}",
+            app.label
+        );
+        let auditor = app.login("auditor").await;
+        let trail = app
+            .get(
+                &auditor.auth(),
+                &format!("/api/v1/audit?entity_type=case&entity_id={id}"),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            trail["items"].as_array().unwrap().len(),
+            9,
+            "every transition audited"
+        );
+
+        // Outside one's territory the case does not exist.
+        let other = app
+            .city
+            .grids
+            .iter()
+            .find(|g| g.code[..12] != *community)
+            .unwrap()
+            .code
+            .clone();
+        let stranger = app.login(&format!("g{other}-1")).await;
+        let hidden = app
+            .get(&stranger.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .problem(404);
+        assert_eq!(
+            hidden,
+            app.get(&stranger.auth(), "/api/v1/cases/999999")
+                .await
+                .problem(404)
+        );
+        let listed = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/cases?within={community}&status=closed"),
+            )
+            .await
+            .expect(200);
+        assert_eq!(listed["items"][0]["id"], id);
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_reports_are_refused_precisely() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let unknown = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": "9999", "description": "x", "grid_code": grid}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(unknown["errors"][0]["field"], "category");
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let outside = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "x", "lon": 100.0, "lat": 30.0}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(outside["errors"][0]["field"], "lon/lat");
+    let nowhere = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "x"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(nowhere["errors"][0]["field"], "lon/lat");
+    app.cleanup().await;
+}
