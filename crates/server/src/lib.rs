@@ -41,6 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
         people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
         people::import_ledger, people::ledger_template, people::export_ledger,
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
+        cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -128,7 +129,11 @@ fn api_routes() -> Router<AppState> {
         .route("/ledgers/{kind}/export", get(people::export_ledger))
         .route("/case-categories", get(cases::list_categories))
         .route("/cases", get(cases::list_cases).post(cases::post_case))
+        .route("/cases/nearby", get(cases::nearby_cases))
         .route("/cases/{id}", get(cases::get_case))
+        .route("/cases/{id}/support", post(cases::support_case))
+        .route("/notifications", get(cases::list_notifications))
+        .route("/notifications/{id}/read", post(cases::read_notification))
         .route("/cases/{id}/actions", post(cases::post_action))
         .route("/ledgers/{kind}/import", post(people::import_ledger))
         .route("/ledgers/{kind}/template", get(people::ledger_template))
@@ -196,8 +201,8 @@ pub async fn state_for(
     Ok(AppState::new(store, config, locator))
 }
 
-/// Background upkeep: the SQLite WAL is checkpointed every 30 seconds; expired sessions are
-/// deleted every ten minutes.
+/// Background upkeep: every 30 seconds the SQLite WAL is checkpointed and case deadlines are
+/// scanned for warnings; expired sessions are deleted every ten minutes.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
@@ -207,6 +212,11 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             round += 1;
             if let Err(e) = state.store.checkpoint().await {
                 tracing::warn!(error = %e, "checkpoint failed");
+            }
+            match cases::warnings::scan_deadlines(&state.store, tongxin_store::now_millis()).await {
+                Ok(n) if n > 0 => tracing::info!(notifications = n, "deadline warnings sent"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
             }
             if round % 20 != 1 {
                 continue;

@@ -225,3 +225,124 @@ async fn bad_reports_are_refused_precisely() {
     assert_eq!(nowhere["errors"][0]["field"], "lon/lat");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn duplicates_are_suggested_and_supported_and_deadlines_notify() {
+    for app in apps().await {
+        let grid = app.city.grids[0].code.clone();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let second = app.login(&format!("g{grid}-2")).await;
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        let [lon, lat] = interior_point(&app.grid_ring(&grid));
+        let case = app
+            .post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": category, "description": "井盖缺失", "lon": lon, "lat": lat}),
+            )
+            .await
+            .expect(201);
+        let id = case["id"].as_i64().unwrap();
+        // 20 m east: suggested; 200 m east: not; another category: not.
+        let near = app
+            .get(
+                &second.auth(),
+                &format!(
+                    "/api/v1/cases/nearby?category={category}&lon={}&lat={lat}",
+                    lon + 20.0 / 102_000.0
+                ),
+            )
+            .await
+            .expect(200);
+        assert_eq!(near.as_array().unwrap().len(), 1, "{}: {near}", app.label);
+        assert_eq!(near[0]["case"]["id"], id);
+        assert!(near[0]["distance_m"].as_f64().unwrap() < 25.0);
+        let far = app
+            .get(
+                &second.auth(),
+                &format!(
+                    "/api/v1/cases/nearby?category={category}&lon={}&lat={lat}",
+                    lon + 200.0 / 102_000.0
+                ),
+            )
+            .await
+            .expect(200);
+        assert!(far.as_array().unwrap().is_empty());
+        let support = app
+            .post(
+                &second.auth(),
+                &format!("/api/v1/cases/{id}/support"),
+                &json!({"note": "我也看到了"}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(support["supports"], 1);
+        let again = app
+            .post(
+                &second.auth(),
+                &format!("/api/v1/cases/{id}/support"),
+                &json!({}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(again["added"], false, "one person supports once");
+        let full = app
+            .get(&worker.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .expect(200);
+        assert_eq!(full["supports"], 1);
+
+        // A scan far in the future finds the case overdue and tells the grid's workers once.
+        let later = tongxin_store::now_millis() + 30 * 86_400_000;
+        let written = tongxin_server::cases::warnings::scan_deadlines(app.store(), later)
+            .await
+            .unwrap();
+        assert!(
+            written >= 2,
+            "{}: grid workers and community admin notified, got {written}",
+            app.label
+        );
+        assert_eq!(
+            tongxin_server::cases::warnings::scan_deadlines(app.store(), later)
+                .await
+                .unwrap(),
+            0,
+            "not repeated"
+        );
+        let inbox = app
+            .get(&worker.auth(), "/api/v1/notifications?unread=true")
+            .await
+            .expect(200);
+        let first = &inbox["items"][0];
+        assert_eq!(first["kind"], "overdue");
+        assert_eq!(first["case_id"], id);
+        let nid = first["id"].as_i64().unwrap();
+        let read = send(app.req(
+            &worker.auth(),
+            reqwest::Method::POST,
+            &format!("/api/v1/notifications/{nid}/read"),
+        ))
+        .await;
+        assert_eq!(read.status, 204);
+        let unread = app
+            .get(&worker.auth(), "/api/v1/notifications?unread=true")
+            .await
+            .expect(200);
+        assert!(
+            unread["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|n| n["id"] != nid)
+        );
+        // Someone else's notification is not found.
+        let other = send(app.req(
+            &second.auth(),
+            reqwest::Method::POST,
+            &format!("/api/v1/notifications/{nid}/read"),
+        ))
+        .await;
+        assert_eq!(other.status, 404);
+        app.cleanup().await;
+    }
+}

@@ -187,3 +187,168 @@ pub async fn list_cases(
     };
     Ok(Page { items, next })
 }
+
+/// Open cases of one category reported since `since` inside a lon/lat box (the caller
+/// measures exact distances).
+pub async fn candidates_near(
+    store: &Store,
+    category: &str,
+    since: i64,
+    bbox: [f64; 4],
+) -> Result<Vec<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE category_code = $1 AND reported_at >= $2 \
+         AND lon >= $3 AND lat >= $4 AND lon <= $5 AND lat <= $6 \
+         AND status NOT IN ('closed', 'cancelled', 'merged') ORDER BY id DESC LIMIT 50"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(category)
+        .bind(since)
+        .bind(bbox[0])
+        .bind(bbox[1])
+        .bind(bbox[2])
+        .bind(bbox[3])
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// Records a "me too"; `false` if this user already supported the case.
+pub async fn add_support(
+    conn: &mut Conn,
+    case_id: i64,
+    user_id: i64,
+    at: i64,
+    note: &str,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO case_supports (case_id, user_id, at, note) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(user_id)
+    .bind(at)
+    .bind(note)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn support_count(store: &Store, case_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM case_supports WHERE case_id = $1")
+        .bind(case_id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n)
+}
+
+/// Open cases whose step deadline falls before `until` (nearing or past).
+pub async fn due_before(
+    store: &Store,
+    until: i64,
+    limit: usize,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE status NOT IN ('closed', 'cancelled', 'merged') \
+         AND step_due_at IS NOT NULL AND step_due_at < $1 ORDER BY step_due_at LIMIT {limit}"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(until)
+        .fetch_all(store.pool())
+        .await?)
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub message: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+/// Adds a notification once per `dedupe_key` (a warning is not repeated every scan).
+pub async fn notify(
+    store: &Store,
+    user_id: i64,
+    case_id: Option<i64>,
+    kind: &str,
+    message: &str,
+    dedupe_key: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO notifications (user_id, case_id, kind, message, created_at, read_at, dedupe_key) \
+         VALUES ($1, $2, $3, $4, $5, NULL, $6) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(case_id)
+    .bind(kind)
+    .bind(message)
+    .bind(at)
+    .bind(dedupe_key)
+    .execute(store.pool())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn notifications(
+    store: &Store,
+    user_id: i64,
+    unread_only: bool,
+    before_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<NotificationRow>, StoreError> {
+    let sql = format!(
+        "SELECT id, user_id, case_id, kind, message, created_at, read_at FROM notifications \
+         WHERE user_id = $1 AND id < $2 {} ORDER BY id DESC LIMIT {}",
+        if unread_only {
+            "AND read_at IS NULL"
+        } else {
+            ""
+        },
+        limit + 1
+    );
+    let mut items: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .fetch_all(store.pool())
+        .await?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|n| n.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// Marks one of the user's notifications read; `false` if there is no such notification.
+pub async fn mark_read(store: &Store, user_id: i64, id: i64, at: i64) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND user_id = $3",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(user_id)
+    .execute(store.pool())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+/// Users holding `role` bound exactly at `node` (who to notify for a grid or a district).
+pub async fn users_with_role_at(
+    store: &Store,
+    role: &str,
+    node: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT b.user_id FROM role_bindings b JOIN users u ON u.id = b.user_id \
+         WHERE b.role = $1 AND b.node_code = $2 AND u.disabled = 0",
+    )
+    .bind(role)
+    .bind(node)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}

@@ -2,6 +2,8 @@
 //! timeline. Every transition writes the new state, a timeline event and an audit record in
 //! one transaction, guarded by the case's version.
 
+pub mod warnings;
+
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
@@ -111,6 +113,9 @@ pub struct CaseView {
     pub step_minutes_left: Option<i64>,
     /// What the case allows now (the caller's role decides further).
     pub allowed: Vec<String>,
+    /// "Me too" supports from other people.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supports: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
 }
@@ -180,6 +185,7 @@ fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseV
             .iter()
             .map(|k| k.as_str().to_string())
             .collect(),
+        supports: None,
         timeline: timeline.map(|events| {
             events
                 .into_iter()
@@ -375,7 +381,198 @@ pub async fn get_case(
 ) -> ApiResult<Json<CaseView>> {
     let c = reachable_case(&state, &actor, id).await?;
     let events = cases::timeline(&state.store, id).await?;
-    Ok(Json(view(&state, &c, Some(events))))
+    let mut v = view(&state, &c, Some(events));
+    v.supports = Some(cases::support_count(&state.store, id).await?);
+    Ok(Json(v))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct NearbyQuery {
+    pub category: String,
+    pub lon: Option<String>,
+    pub lat: Option<String>,
+    pub crs: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NearbyCase {
+    pub distance_m: f64,
+    pub case: CaseView,
+}
+
+/// Within this distance and age, an open case of the same category is probably the same
+/// problem: offer "me too" instead of a duplicate.
+pub const DUPLICATE_RADIUS_M: f64 = 50.0;
+pub const DUPLICATE_WINDOW_MS: i64 = 7 * 86_400_000;
+
+#[utoipa::path(get, path = "/api/v1/cases/nearby", tag = "cases", params(NearbyQuery),
+    responses((status = 200, body = Vec<NearbyCase>, description = "open cases of the category within 50 m reported in the last 7 days, nearest first")))]
+pub async fn nearby_cases(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(q): ApiQuery<NearbyQuery>,
+) -> ApiResult<Json<Vec<NearbyCase>>> {
+    limits_of(&state, &q.category)?;
+    let number = |name: &str, v: Option<&str>| -> ApiResult<f64> {
+        v.and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| {
+                ApiError::field(name, format!("{name} 须为数字 / {name} must be a number"))
+            })
+    };
+    let (lon, lat, _) = point_to_wgs84(
+        number("lon", q.lon.as_deref())?,
+        number("lat", q.lat.as_deref())?,
+        q.crs.as_deref(),
+    )?;
+    let (m_lat, m_lon) = tongxin_geo::crs::metres_per_degree(lat);
+    let (dx, dy) = (DUPLICATE_RADIUS_M / m_lon, DUPLICATE_RADIUS_M / m_lat);
+    let since = now_millis() - DUPLICATE_WINDOW_MS;
+    let rows = cases::candidates_near(
+        &state.store,
+        &q.category,
+        since,
+        [lon - dx, lat - dy, lon + dx, lat + dy],
+    )
+    .await?;
+    let mut near: Vec<NearbyCase> = rows
+        .iter()
+        .filter(|c| {
+            c.reporter_id == actor.user_id
+                || authorize(&actor, Action::ReportCase, Target::Node(&c.grid_code)).is_ok()
+        })
+        .filter_map(|c| {
+            let d = tongxin_geo::crs::distance_m((lon, lat), (c.lon?, c.lat?));
+            (d <= DUPLICATE_RADIUS_M).then(|| NearbyCase {
+                distance_m: (d * 10.0).round() / 10.0,
+                case: view(&state, c, None),
+            })
+        })
+        .collect();
+    near.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    Ok(Json(near))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SupportRequest {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SupportAnswer {
+    pub case_id: i64,
+    pub supports: i64,
+    /// False when this person had already supported the case.
+    pub added: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/support", tag = "cases", params(("id" = i64, Path)), request_body = SupportRequest,
+    responses((status = 200, body = SupportAnswer), (status = 409, body = crate::error::Problem)))]
+pub async fn support_case(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<SupportRequest>,
+) -> ApiResult<Json<SupportAnswer>> {
+    let c = cases::get_case(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(&actor, Action::ReportCase, Target::Node(&c.grid_code))?;
+    if !parse_status(&c.status).is_open() {
+        return Err(ApiError::conflict(
+            "案件已结束，不能再附议 / the case is no longer open",
+        ));
+    }
+    if req.note.chars().count() > 500 {
+        return Err(ApiError::field(
+            "note",
+            "最多 500 字 / at most 500 characters",
+        ));
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    let added = cases::add_support(&mut tx, id, actor.user_id, now, req.note.trim()).await?;
+    if added {
+        audit::record(
+            &mut tx,
+            &audit_entry(&actor, "case.support", "case", id.to_string())
+                .node(Some(c.grid_code.clone()))
+                .request(request_id(&headers)),
+        )
+        .await?;
+    }
+    commit(tx).await?;
+    Ok(Json(SupportAnswer {
+        case_id: id,
+        supports: cases::support_count(&state.store, id).await?,
+        added,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct NotificationQuery {
+    /// Only unread ones.
+    pub unread: Option<bool>,
+    pub cursor: Option<String>,
+    pub limit: Option<usize>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    /// due_soon or overdue.
+    pub kind: String,
+    pub message: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "cases", params(NotificationQuery),
+    responses((status = 200, body = PageOut<NotificationView>)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(q): ApiQuery<NotificationQuery>,
+) -> ApiResult<Json<PageOut<NotificationView>>> {
+    let page = cases::notifications(
+        &state.store,
+        actor.user_id,
+        q.unread.unwrap_or(false),
+        Cursor::decode_i64(q.cursor.as_deref())?,
+        clamp_limit(q.limit),
+    )
+    .await?;
+    Ok(Json(PageOut::new(
+        page.items
+            .into_iter()
+            .map(|n| NotificationView {
+                id: n.id,
+                case_id: n.case_id,
+                kind: n.kind,
+                message: n.message,
+                created_at: n.created_at,
+                read_at: n.read_at,
+            })
+            .collect(),
+        page.next,
+    )))
+}
+
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "cases", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = crate::error::Problem)))]
+pub async fn read_notification(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    if cases::mark_read(&state.store, actor.user_id, id, now_millis()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
 }
 
 fn refusal(r: Refusal) -> ApiError {
