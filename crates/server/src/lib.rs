@@ -42,6 +42,7 @@ use utoipa_swagger_ui::SwaggerUi;
         people::import_ledger, people::ledger_template, people::export_ledger,
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
         cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
+        cases::indicators::get_indicators,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -132,6 +133,7 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/nearby", get(cases::nearby_cases))
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/support", post(cases::support_case))
+        .route("/indicators", get(cases::indicators::get_indicators))
         .route("/notifications", get(cases::list_notifications))
         .route("/notifications/{id}/read", post(cases::read_notification))
         .route("/cases/{id}/actions", post(cases::post_action))

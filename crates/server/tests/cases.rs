@@ -186,6 +186,53 @@ async fn a_case_goes_round_the_loop_with_one_rework() {
             .await
             .expect(200);
         assert_eq!(listed["items"][0]["id"], id);
+
+        // Indicators from the timeline: the handling deadline lies ahead, so judge a period
+        // that includes it.
+        let from = tongxin_store::now_millis() - 86_400_000;
+        let to = tongxin_store::now_millis() + 60 * 86_400_000;
+        let ind = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/indicators?within={community}&from={from}&to={to}"),
+            )
+            .await
+            .expect(200);
+        assert_eq!(ind["reported"], 1, "{}: {ind}", app.label);
+        assert_eq!(ind["filed"], 1);
+        assert_eq!(ind["dispatched"], 1);
+        assert_eq!(ind["closed"], 1);
+        assert_eq!(ind["rework"], 1);
+        assert_eq!(ind["due"], 1);
+        assert_eq!(ind["closed_on_time"], 1);
+        assert_eq!(ind["on_time_closure_rate"], 1.0);
+        assert_eq!(ind["satisfaction_rate"], 1.0);
+        let elsewhere = app
+            .city
+            .grids
+            .iter()
+            .find(|g| g.code[..12] != *community)
+            .unwrap()
+            .code
+            .clone();
+        let other = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/indicators?within={}", &elsewhere[..12]),
+            )
+            .await;
+        assert_eq!(other.status, 404, "another community is out of reach");
+        let csv = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/indicators?within={community}&from={from}&to={to}&format=csv"),
+            )
+            .await;
+        assert!(
+            csv.text.contains("按期结案率") && csv.text.contains("100.00%"),
+            "{}",
+            csv.text
+        );
         app.cleanup().await;
     }
 }

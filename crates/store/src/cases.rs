@@ -352,3 +352,107 @@ pub async fn users_with_role_at(
     .await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
+
+/// The closed-loop indicators for cases under `prefixes` in the period [from, to), computed
+/// from the case rows and the timeline (formulas in docs/indicators.md).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Indicators {
+    pub reported: i64,
+    pub filed: i64,
+    pub cancelled: i64,
+    pub dispatched: i64,
+    pub closed: i64,
+    pub due: i64,
+    pub closed_on_time: i64,
+    pub closed_late: i64,
+    pub open_overdue: i64,
+    pub rework: i64,
+    pub escalated: i64,
+    pub reopened: i64,
+    pub rated: i64,
+    pub satisfied: i64,
+    /// Sum of (closed − dispatched) over cases closed in the period, milliseconds.
+    pub handling_ms_total: i64,
+}
+
+async fn scalar(
+    store: &Store,
+    sql: String,
+    binds: &[i64],
+    prefixes: &[String],
+) -> Result<i64, StoreError> {
+    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_one(store.pool()).await?.0)
+}
+
+pub async fn indicators(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Indicators, StoreError> {
+    let scope2 = prefix_clause("grid_code", prefixes, 3);
+    let scope3 = prefix_clause("grid_code", prefixes, 4);
+    let in_cases = |cond: &str| format!("SELECT COUNT(*) FROM cases WHERE {cond} AND {scope2}");
+    let events = |command: &str, extra: &str| {
+        format!(
+            "SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.at >= $1 AND e.at < $2 \
+             AND e.command = '{command}' {extra} AND {}",
+            prefix_clause("c.grid_code", prefixes, 3)
+        )
+    };
+    let period = [from, to];
+    Ok(Indicators {
+        reported: scalar(store, in_cases("reported_at >= $1 AND reported_at < $2"), &period, prefixes).await?,
+        filed: scalar(store, events("file", ""), &period, prefixes).await?,
+        cancelled: scalar(store, events("cancel", ""), &period, prefixes).await?,
+        dispatched: scalar(store, events("dispatch", ""), &period, prefixes).await?,
+        closed: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2"), &period, prefixes).await?,
+        due: scalar(store, in_cases("handle_due_at >= $1 AND handle_due_at < $2"), &period, prefixes).await?,
+        closed_on_time: scalar(
+            store,
+            in_cases("handle_due_at >= $1 AND handle_due_at < $2 AND closed_at IS NOT NULL AND closed_at <= handle_due_at"),
+            &period,
+            prefixes,
+        )
+        .await?,
+        closed_late: scalar(
+            store,
+            in_cases("closed_at >= $1 AND closed_at < $2 AND handle_due_at IS NOT NULL AND closed_at > handle_due_at"),
+            &period,
+            prefixes,
+        )
+        .await?,
+        open_overdue: scalar(
+            store,
+            format!(
+                "SELECT COUNT(*) FROM cases WHERE status NOT IN ('closed', 'cancelled', 'merged') AND step_due_at < $1 AND $2 = $2 AND {scope2}"
+            ),
+            &[now, 0],
+            prefixes,
+        )
+        .await?,
+        rework: scalar(store, events("verify", "AND e.to_status = 'accepted'"), &period, prefixes).await?,
+        escalated: scalar(store, events("escalate", ""), &period, prefixes).await?,
+        reopened: scalar(store, events("reopen", ""), &period, prefixes).await?,
+        rated: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2 AND rating IS NOT NULL"), &period, prefixes).await?,
+        satisfied: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2 AND rating = 'satisfied'"), &period, prefixes).await?,
+        handling_ms_total: scalar(
+            store,
+            format!(
+                "SELECT CAST(COALESCE(SUM(closed_at - dispatched_at), 0) AS BIGINT) FROM cases \
+                 WHERE closed_at >= $1 AND closed_at < $2 AND dispatched_at IS NOT NULL AND $3 = $3 AND {scope3}"
+            ),
+            &[from, to, 0],
+            prefixes,
+        )
+        .await?,
+    })
+}

@@ -2,6 +2,7 @@
 //! timeline. Every transition writes the new state, a timeline event and an audit record in
 //! one transaction, guarded by the case's version.
 
+pub mod indicators;
 pub mod warnings;
 
 use crate::access::session::request_id;
