@@ -42,7 +42,8 @@ use utoipa_swagger_ui::SwaggerUi;
         people::import_ledger, people::ledger_template, people::export_ledger,
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
         cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
-        cases::indicators::get_indicators,
+        cases::indicators::get_indicators, cases::patrols::start_patrol, cases::patrols::add_points,
+        cases::patrols::end_patrol, cases::patrols::coverage,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -134,6 +135,10 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/support", post(cases::support_case))
         .route("/indicators", get(cases::indicators::get_indicators))
+        .route("/patrols", post(cases::patrols::start_patrol))
+        .route("/patrols/coverage", get(cases::patrols::coverage))
+        .route("/patrols/{id}/points", post(cases::patrols::add_points))
+        .route("/patrols/{id}/end", post(cases::patrols::end_patrol))
         .route("/notifications", get(cases::list_notifications))
         .route("/notifications/{id}/read", post(cases::read_notification))
         .route("/cases/{id}/actions", post(cases::post_action))

@@ -393,3 +393,100 @@ async fn duplicates_are_suggested_and_supported_and_deadlines_notify() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_patrol_records_track_findings_and_coverage() {
+    for app in apps().await {
+        let grid = app.city.grids[0].code.clone();
+        let community = grid[..12].to_string();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let patrol = app
+            .post(&worker.auth(), "/api/v1/patrols", &json!({}))
+            .await
+            .expect(201);
+        let pid = patrol["id"].as_i64().unwrap();
+        assert_eq!(patrol["grid_code"], grid);
+        app.post(&worker.auth(), "/api/v1/patrols", &json!({}))
+            .await
+            .problem(409);
+        let other_grid = app.city.grids[1].code.clone();
+        app.post(
+            &worker.auth(),
+            "/api/v1/patrols",
+            &json!({"grid_code": other_grid}),
+        )
+        .await
+        .problem(422);
+
+        let [lon, lat] = interior_point(&app.grid_ring(&grid));
+        let walked = app
+            .post(
+                &worker.auth(),
+                &format!("/api/v1/patrols/{pid}/points"),
+                &json!({"points": [
+                    {"lon": lon, "lat": lat}, {"lon": lon + 100.0 / 102_000.0, "lat": lat}
+                ]}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(walked["points"], 2);
+        let d = walked["distance_m"].as_f64().unwrap();
+        assert!(
+            (90.0..110.0).contains(&d),
+            "{}: about 100 m walked, got {d}",
+            app.label
+        );
+        app.post(
+            &worker.auth(),
+            &format!("/api/v1/patrols/{pid}/points"),
+            &json!({"points": [{"lon": 500.0, "lat": lat}]}),
+        )
+        .await
+        .problem(422);
+
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        app.post(&worker.auth(), "/api/v1/cases", &json!({"category": category, "description": "巡查发现", "lon": lon, "lat": lat, "patrol_id": pid}))
+            .await
+            .expect(201);
+        let ended = app
+            .post(
+                &worker.auth(),
+                &format!("/api/v1/patrols/{pid}/end"),
+                &json!({}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(ended["findings"], 1);
+        assert!(ended["ended_at"].is_i64());
+        app.post(
+            &worker.auth(),
+            &format!("/api/v1/patrols/{pid}/end"),
+            &json!({}),
+        )
+        .await
+        .problem(409);
+
+        let admin = app.login(&format!("c{community}")).await;
+        let cov = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/patrols/coverage?within={community}"),
+            )
+            .await
+            .expect(200);
+        let total = app
+            .city
+            .grids
+            .iter()
+            .filter(|g| g.code.starts_with(&community))
+            .count();
+        assert_eq!(cov["grids_total"], total, "{}: {cov}", app.label);
+        assert_eq!(cov["grids_patrolled"], 1);
+        assert_eq!(cov["grids"][0]["grid_code"], grid);
+        assert_eq!(cov["grids"][0]["findings"], 1);
+        app.get(&admin.auth(), "/api/v1/patrols/coverage?date=2026-13-01")
+            .await
+            .problem(422);
+        app.cleanup().await;
+    }
+}

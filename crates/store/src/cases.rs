@@ -142,6 +142,16 @@ pub async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreErro
     Ok(())
 }
 
+/// Links a case to the patrol it was found on.
+pub async fn set_patrol(conn: &mut Conn, case_id: i64, patrol_id: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE cases SET patrol_id = $1 WHERE id = $2")
+        .bind(patrol_id)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn get_case(store: &Store, id: i64) -> Result<Option<CaseRow>, StoreError> {
     let sql = format!("SELECT {CASE_COLS} FROM cases WHERE id = $1");
     Ok(sqlx::query_as(AssertSqlSafe(sql))

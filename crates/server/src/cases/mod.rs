@@ -3,6 +3,7 @@
 //! one transaction, guarded by the case's version.
 
 pub mod indicators;
+pub mod patrols;
 pub mod warnings;
 
 use crate::access::session::request_id;
@@ -218,6 +219,8 @@ pub struct NewCaseRequest {
     pub address: String,
     /// patrol, resident, hotline, enterprise, camera, meeting, open311, api; default from the role.
     pub channel: Option<String>,
+    /// A finding of this patrol (the reporter's own patrol under way).
+    pub patrol_id: Option<i64>,
 }
 
 fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
@@ -304,6 +307,15 @@ pub async fn post_case(
         }
     };
     authorize(&actor, Action::ReportCase, Target::Node(&grid))?;
+    if let Some(pid) = req.patrol_id {
+        let patrol = tongxin_store::patrols::get(&state.store, pid).await?;
+        if patrol.is_none_or(|p| p.worker_id != actor.user_id || p.ended_at.is_some()) {
+            return Err(ApiError::field(
+                "patrol_id",
+                "须为本人进行中的巡查 / must be your patrol under way",
+            ));
+        }
+    }
     let now = now_millis();
     let mut row = CaseRow {
         id: 0,
@@ -336,6 +348,10 @@ pub async fn post_case(
     };
     let mut tx = state.store.begin().await?;
     row.id = cases::insert_case(&mut tx, &row).await?;
+    if let Some(pid) = req.patrol_id {
+        cases::set_patrol(&mut tx, row.id, pid).await?;
+        tongxin_store::patrols::count_finding(&mut tx, pid).await?;
+    }
     cases::append_event(
         &mut tx,
         &EventRow {
