@@ -15,7 +15,7 @@ pub mod util;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 pub use axum::{Router, serve};
 pub use state::{AppState, ServerConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -43,7 +43,8 @@ use utoipa_swagger_ui::SwaggerUi;
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
         cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
         cases::indicators::get_indicators, cases::patrols::start_patrol, cases::patrols::add_points,
-        cases::patrols::end_patrol, cases::patrols::coverage,
+        cases::patrols::end_patrol, cases::patrols::coverage, cases::admin::revise_category, cases::admin::get_category,
+        cases::admin::get_calendar, cases::admin::put_calendar,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -130,6 +131,14 @@ fn api_routes() -> Router<AppState> {
         .route("/party-members", post(people::post_party_member))
         .route("/ledgers/{kind}/export", get(people::export_ledger))
         .route("/case-categories", get(cases::list_categories))
+        .route(
+            "/case-categories/{code}",
+            get(cases::admin::get_category).put(cases::admin::revise_category),
+        )
+        .route(
+            "/calendar/{year}",
+            get(cases::admin::get_calendar).put(cases::admin::put_calendar),
+        )
         .route("/cases", get(cases::list_cases).post(cases::post_case))
         .route("/cases/nearby", get(cases::nearby_cases))
         .route("/cases/{id}", get(cases::get_case))
@@ -205,7 +214,9 @@ pub async fn state_for(
     config: ServerConfig,
 ) -> Result<AppState, tongxin_store::StoreError> {
     let locator = territory::locator::Locator::load(&store).await?;
-    Ok(AppState::new(store, config, locator))
+    let state = AppState::new(store, config, locator);
+    cases::admin::load(&state).await?;
+    Ok(state)
 }
 
 /// Background upkeep: every 30 seconds the SQLite WAL is checkpointed and case deadlines are

@@ -1,5 +1,6 @@
 use crate::territory::locator::Locator;
 use std::sync::{Arc, RwLock};
+use tongxin_core::cases::calendar::{Calendar, YearTable};
 use tongxin_store::Store;
 
 /// Settings the server needs; the CLI assembles them from file, environment and flags.
@@ -35,7 +36,7 @@ pub struct AppState {
     pub login_throttle: Arc<crate::access::throttle::LoginThrottle>,
     /// The case categories and routing (seeded; admin editing comes with the case pages).
     pub catalogue: Arc<RwLock<tongxin_core::cases::catalogue::Catalogue>>,
-    pub calendar: Arc<tongxin_core::cases::calendar::Calendar>,
+    calendar: Arc<RwLock<Arc<Calendar>>>,
 }
 
 impl AppState {
@@ -49,13 +50,25 @@ impl AppState {
             catalogue: Arc::new(RwLock::new(
                 tongxin_core::cases::catalogue::Catalogue::seed(),
             )),
-            calendar: Arc::new(tongxin_core::cases::calendar::Calendar::builtin()),
+            calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
         }
     }
 
     /// The current point → grid index; readers never wait for a rebuild.
     pub fn locator(&self) -> Arc<Locator> {
         self.locator.read().expect("locator lock").clone()
+    }
+
+    /// The working calendar deadlines are counted on.
+    pub fn working_calendar(&self) -> Arc<Calendar> {
+        self.calendar.read().expect("calendar lock").clone()
+    }
+
+    /// Applies a city's own holiday table for its year over the current calendar.
+    pub fn apply_calendar_table(&self, table: &YearTable) {
+        let mut guard = self.calendar.write().expect("calendar lock");
+        let next = (**guard).clone().with_table(table);
+        *guard = Arc::new(next);
     }
 
     pub fn replace_locator(&self, locator: Locator) {

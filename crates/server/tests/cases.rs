@@ -490,3 +490,77 @@ async fn a_patrol_records_track_findings_and_coverage() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_city_edits_categories_and_its_calendar() {
+    let app = sqlite_app().await;
+    let admin = app.login("admin").await;
+    let district = app
+        .login(&format!("d{}", &app.city.grids[0].code[..6]))
+        .await;
+    let code = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let mut category = app
+        .get(&admin.auth(), &format!("/api/v1/case-categories/{code}"))
+        .await
+        .expect(200);
+    let version = category["version"].as_u64().unwrap();
+    category["limits"]["handle"] = json!({"amount": 2, "unit": "working_days"});
+    let put = |who: &Session, body: serde_json::Value| {
+        let (app, who, code) = (&app, who.clone(), code.clone());
+        async move {
+            send(
+                app.req(
+                    &who.auth(),
+                    reqwest::Method::PUT,
+                    &format!("/api/v1/case-categories/{code}"),
+                )
+                .json(&body),
+            )
+            .await
+        }
+    };
+    put(&district, category.clone()).await.problem(403);
+    let revised = put(&admin, category.clone()).await.expect(200);
+    assert_eq!(revised["version"], version + 1);
+    put(&admin, category.clone()).await.problem(409);
+    let stored = app
+        .get(&admin.auth(), &format!("/api/v1/case-categories/{code}"))
+        .await
+        .expect(200);
+    assert_eq!(stored["limits"]["handle"]["amount"], 2);
+
+    let table = "year 2027\nholiday 2027-02-06..2027-02-12 春节\nworkday 2027-02-14 调休\n";
+    let cal = send(
+        app.req(&admin.auth(), reqwest::Method::PUT, "/api/v1/calendar/2027")
+            .body(table),
+    )
+    .await
+    .expect(200);
+    assert!(
+        cal["holidays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d == "2027-02-08")
+    );
+    assert_eq!(cal["make_up_days"][0], "2027-02-14");
+    let bad = send(
+        app.req(&admin.auth(), reqwest::Method::PUT, "/api/v1/calendar/2027")
+            .body("year 2027\nholiday 2027-13-01 x\n"),
+    )
+    .await
+    .problem(422);
+    assert!(
+        bad["detail"].as_str().unwrap().contains('2'),
+        "names the line: {bad}"
+    );
+    let read = app
+        .get(&district.auth(), "/api/v1/calendar/2026")
+        .await
+        .expect(200);
+    assert_eq!(
+        read["working_days"], 248,
+        "the built-in 2026 State Council arrangement"
+    );
+    app.cleanup().await;
+}

@@ -97,6 +97,8 @@ impl Role {
                 Role::GridWorker | Role::CommunityAdmin | Role::StreetAdmin
             ),
             Action::ReportCase => self != Role::Auditor,
+            // City-wide tables (case categories, working calendar) belong to the city.
+            Action::ManageCatalogue => self == Role::CityAdmin,
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
@@ -204,6 +206,7 @@ pub enum Action {
     RevealPersonalData,
     ReportCase,
     WorkCase,
+    ManageCatalogue,
 }
 
 /// What an action is aimed at.

@@ -2,6 +2,7 @@
 //! timeline. Every transition writes the new state, a timeline event and an audit record in
 //! one transaction, guarded by the case's version.
 
+pub mod admin;
 pub mod indicators;
 pub mod patrols;
 pub mod warnings;
@@ -156,9 +157,11 @@ fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseV
         .leaf(&c.category_code)
         .map(|l| l.name.clone())
         .unwrap_or_default();
-    let left = c
-        .step_due_at
-        .map(|due| state.calendar.working_minutes_between(now_millis(), due));
+    let left = c.step_due_at.map(|due| {
+        state
+            .working_calendar()
+            .working_minutes_between(now_millis(), due)
+    });
     CaseView {
         id: c.id,
         category: c.category_code.clone(),
@@ -341,7 +344,7 @@ pub async fn post_case(
         reported_at: now,
         dispatched_at: None,
         closed_at: None,
-        step_due_at: step_deadline(&state.calendar, &limits, Status::Reported, now),
+        step_due_at: step_deadline(&state.working_calendar(), &limits, Status::Reported, now),
         handle_due_at: None,
         updated_at: now,
         version: 1,
@@ -660,11 +663,11 @@ pub async fn post_action(
         .and_then(|v| v.as_str().map(str::to_string));
     after.closed_at = s.closed_at;
     if t.to != t.from {
-        after.step_due_at = step_deadline(&state.calendar, &limits, t.to, now);
+        after.step_due_at = step_deadline(&state.working_calendar(), &limits, t.to, now);
     }
     if t.to == Status::Dispatched && t.from != Status::Dispatched {
         after.dispatched_at = Some(now);
-        after.handle_due_at = Some(handling_deadline(&state.calendar, &limits, now));
+        after.handle_due_at = Some(handling_deadline(&state.working_calendar(), &limits, now));
     }
     after.updated_at = now;
     after.version = before.version + 1;

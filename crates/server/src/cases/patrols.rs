@@ -246,7 +246,7 @@ pub async fn coverage(
     ApiQuery(q): ApiQuery<CoverageQuery>,
 ) -> ApiResult<Json<CoverageView>> {
     let prefixes = reach_within(&actor, Action::WorkCase, q.within.as_deref())?;
-    let offset = state.calendar.offset_minutes();
+    let offset = state.working_calendar().offset_minutes();
     let day = match q.date.as_deref() {
         None => LocalDate::from_millis(now_millis(), offset),
         Some(d) => d

@@ -1,0 +1,215 @@
+//! City-wide case tables: editing categories (new versions apply to new cases only) and the
+//! city's own holiday tables. Both are kept in the settings table and loaded at start-up.
+
+use crate::access::session::request_id;
+use crate::access::{Authenticated, audit_entry};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+use crate::util::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use serde::Serialize;
+use tongxin_core::access::{Action, Target, authorize};
+use tongxin_core::cases::calendar::{Calendar, LocalDate};
+use tongxin_core::cases::catalogue::{Catalogue, Category};
+use tongxin_store::{Store, StoreError, audit, commit};
+use utoipa::ToSchema;
+
+const CATALOGUE_KEY: &str = "case_catalogue";
+const CALENDAR_KEY: &str = "calendar_tables";
+
+/// Loads the stored catalogue and holiday tables into the state (start-up).
+pub async fn load(state: &AppState) -> Result<(), StoreError> {
+    if let Some(text) = state.store.setting(CATALOGUE_KEY).await? {
+        let catalogue: Catalogue = serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("stored case catalogue: {e}")))?;
+        *state.catalogue.write().expect("catalogue lock") = catalogue;
+    }
+    for text in stored_tables(&state.store).await? {
+        let table = Calendar::parse_table(&text)
+            .map_err(|e| StoreError::Corrupt(format!("stored calendar table: {e}")))?;
+        state.apply_calendar_table(&table);
+    }
+    Ok(())
+}
+
+async fn stored_tables(store: &Store) -> Result<Vec<String>, StoreError> {
+    Ok(match store.setting(CALENDAR_KEY).await? {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|e| StoreError::Corrupt(format!("stored calendar tables: {e}")))?,
+        None => Vec::new(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/case-categories/{code}", tag = "cases", params(("code" = String, Path)),
+    responses((status = 200, description = "the whole category (limits per step, department, attributes, version)"), (status = 404, body = crate::error::Problem)))]
+pub async fn get_category(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Category>> {
+    let catalogue = state.catalogue.read().expect("catalogue lock");
+    catalogue
+        .category(&code)
+        .cloned()
+        .map(Json)
+        .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevisedCategory {
+    pub code: String,
+    pub version: u32,
+}
+
+#[utoipa::path(put, path = "/api/v1/case-categories/{code}", tag = "cases", params(("code" = String, Path)),
+    request_body(content = serde_json::Value, description = "the whole category as read, with its current version; limits, department and attributes may change"),
+    responses((status = 200, body = RevisedCategory), (status = 409, body = crate::error::Problem, description = "someone changed it first"), (status = 422, body = crate::error::Problem)))]
+pub async fn revise_category(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    ApiJson(updated): ApiJson<Category>,
+) -> ApiResult<Json<RevisedCategory>> {
+    authorize(&actor, Action::ManageCatalogue, Target::Platform)?;
+    if updated.code != code {
+        return Err(ApiError::field(
+            "code",
+            "请求体的 code 须与地址一致 / the body's code must match the path",
+        ));
+    }
+    let (version, text, before) = {
+        let mut catalogue = state.catalogue.write().expect("catalogue lock");
+        let before = catalogue
+            .category(&code)
+            .cloned()
+            .ok_or_else(ApiError::not_found)?;
+        let mut draft = catalogue.clone();
+        let version = draft.revise(updated.clone()).map_err(|e| {
+            let message = e.to_string();
+            if message.contains("version") || message.contains("版本") {
+                ApiError::conflict(message)
+            } else {
+                ApiError::invalid(
+                    message.clone(),
+                    vec![FieldError::field("category", message)],
+                )
+            }
+        })?;
+        let text = serde_json::to_string(&draft).map_err(ApiError::internal)?;
+        *catalogue = draft;
+        (version, text, before)
+    };
+    state.store.set_setting(CATALOGUE_KEY, &text).await?;
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            &actor,
+            "case_category.revise",
+            "case_category",
+            code.clone(),
+        )
+        .before(serde_json::to_value(&before).ok())
+        .after(serde_json::to_value(&updated).ok())
+        .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(Json(RevisedCategory { code, version }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarYear {
+    pub year: i32,
+    pub holidays: Vec<String>,
+    pub make_up_days: Vec<String>,
+    pub working_days: u32,
+}
+
+fn year_view(cal: &Calendar, year: i32) -> ApiResult<CalendarYear> {
+    let first = LocalDate::new(year, 1, 1)
+        .ok_or_else(|| ApiError::field("year", "年份无效 / invalid year"))?;
+    let mut day = first;
+    let (mut holidays, mut make_up, mut working) = (Vec::new(), Vec::new(), 0);
+    while day.year == year {
+        if cal.is_holiday(day) {
+            holidays.push(day.to_string());
+        }
+        if cal.is_make_up_day(day) {
+            make_up.push(day.to_string());
+        }
+        if cal.is_working_day(day) {
+            working += 1;
+        }
+        day = day.next_day();
+    }
+    Ok(CalendarYear {
+        year,
+        holidays,
+        make_up_days: make_up,
+        working_days: working,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "cases", params(("year" = i32, Path)),
+    responses((status = 200, body = CalendarYear)))]
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+    Path(year): Path<i32>,
+) -> ApiResult<Json<CalendarYear>> {
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::field(
+            "year",
+            "须在 2000–2100 / must be 2000–2100",
+        ));
+    }
+    Ok(Json(year_view(&state.working_calendar(), year)?))
+}
+
+#[utoipa::path(put, path = "/api/v1/calendar/{year}", tag = "cases", params(("year" = i32, Path)),
+    request_body(content = String, content_type = "text/plain", description = "the year's table: `year 2027`, then `holiday YYYY-MM-DD[..YYYY-MM-DD] name` and `workday YYYY-MM-DD name` lines"),
+    responses((status = 200, body = CalendarYear), (status = 422, body = crate::error::Problem, description = "names the line and the reason")))]
+pub async fn put_calendar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(year): Path<i32>,
+    body: String,
+) -> ApiResult<Json<CalendarYear>> {
+    authorize(&actor, Action::ManageCatalogue, Target::Platform)?;
+    let table =
+        Calendar::parse_table(&body).map_err(|e| ApiError::field("table", e.to_string()))?;
+    if table.year != year {
+        return Err(ApiError::field(
+            "table",
+            format!(
+                "表中年份 {} 与地址 {year} 不符 / the table is for {}",
+                table.year, table.year
+            ),
+        ));
+    }
+    let mut texts = stored_tables(&state.store).await?;
+    texts.retain(|t| {
+        Calendar::parse_table(t)
+            .map(|p| p.year != year)
+            .unwrap_or(false)
+    });
+    texts.push(body.clone());
+    state
+        .store
+        .set_setting(
+            CALENDAR_KEY,
+            &serde_json::to_string(&texts).map_err(ApiError::internal)?,
+        )
+        .await?;
+    state.apply_calendar_table(&table);
+    let mut tx = state.store.begin().await?;
+    audit::record(&mut tx, &audit_entry(&actor, "calendar.replace", "calendar", year.to_string())
+        .after(Some(serde_json::json!({"holidays": table.holidays.len(), "make_up_days": table.make_up_days.len()}))).request(request_id(&headers))).await?;
+    commit(tx).await?;
+    Ok(Json(year_view(&state.working_calendar(), year)?))
+}
