@@ -564,3 +564,54 @@ async fn the_city_edits_categories_and_its_calendar() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_duplicate_merges_into_its_original() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let second = app.login(&format!("g{grid}-2")).await;
+    let admin = app.login(&format!("c{}", &grid[..12])).await;
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let report = |who: &Session| {
+        let (app, who, category, grid) = (&app, who.clone(), category.clone(), grid.clone());
+        async move {
+            app.post(
+                &who.auth(),
+                "/api/v1/cases",
+                &json!({"category": category, "description": "同一处问题", "grid_code": grid}),
+            )
+            .await
+            .expect(201)
+        }
+    };
+    let original = report(&worker).await["id"].as_i64().unwrap();
+    let duplicate = report(&second).await["id"].as_i64().unwrap();
+    let path = format!("/api/v1/cases/{duplicate}/actions");
+    let body = |into: i64| json!({"action": "merge", "into": into, "note": "重复"});
+    let own = app
+        .post(&admin.auth(), &path, &body(duplicate))
+        .await
+        .problem(422);
+    assert_eq!(own["errors"][0]["field"], "into");
+    let missing = app
+        .post(&admin.auth(), &path, &body(999_999))
+        .await
+        .problem(422);
+    assert_eq!(missing["errors"][0]["field"], "into");
+    let merged = app
+        .post(&admin.auth(), &path, &body(original))
+        .await
+        .expect(200);
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["merged_into"], original);
+    let first = app
+        .get(&worker.auth(), &format!("/api/v1/cases/{original}"))
+        .await
+        .expect(200);
+    assert_eq!(
+        first["supports"], 1,
+        "the duplicate's reporter now follows the original"
+    );
+    app.cleanup().await;
+}

@@ -643,6 +643,9 @@ pub async fn post_action(
             format!("未知部门 {department:?} / unknown department"),
         ));
     }
+    if let Command::Merge { into, .. } = &command {
+        check_merge_target(&state, &actor, &before, *into).await?;
+    }
     let now = now_millis();
     let t = machine::apply(&machine_state(&before), &command, now, &Rules::default())
         .map_err(refusal)?;
@@ -677,6 +680,11 @@ pub async fn post_action(
             "案件刚被他人处理，请刷新后重试 / the case changed meanwhile; reload and retry",
         ));
     }
+    if let Command::Merge { into, .. } = &command {
+        // The duplicate's reporter follows the original from now on.
+        let note = format!("合并自 #{id} / merged from #{id}");
+        cases::add_support(&mut tx, *into, before.reporter_id, now, &note).await?;
+    }
     let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());
     cases::append_event(
         &mut tx,
@@ -701,6 +709,33 @@ pub async fn post_action(
     commit(tx).await?;
     let events = cases::timeline(&state.store, id).await?;
     Ok(Json(view(&state, &after, Some(events))))
+}
+
+/// A duplicate merges into an open case of the same category in the actor's reach.
+async fn check_merge_target(
+    state: &AppState,
+    actor: &Actor,
+    duplicate: &CaseRow,
+    into: i64,
+) -> ApiResult<()> {
+    let field = |reason: &str| ApiError::field("into", reason.to_string());
+    if into == duplicate.id {
+        return Err(field("不能合并到自身 / a case cannot merge into itself"));
+    }
+    let original = cases::get_case(&state.store, into)
+        .await?
+        .ok_or_else(|| field("原案件不存在 / no such case"))?;
+    authorize(actor, Action::WorkCase, Target::Node(&original.grid_code))
+        .map_err(|_| field("原案件不存在 / no such case"))?;
+    if !parse_status(&original.status).is_open() {
+        return Err(field("原案件已结束 / the original case is no longer open"));
+    }
+    if original.category_code != duplicate.category_code {
+        return Err(field(
+            "只能合并同类别案件 / only cases of the same category merge",
+        ));
+    }
+    Ok(())
 }
 
 #[derive(Deserialize, IntoParams)]
