@@ -256,6 +256,7 @@ async fn open_state(settings: &Settings) -> Result<AppState, String> {
         session_ttl_ms: settings.session_ttl_hours * 3_600_000,
         secure_cookies: settings.secure_cookies,
         protector: Protector::new(load_data_keys(settings)?),
+        media_dir: settings.data.join("media"),
         ..ServerConfig::default()
     };
     tongxin_server::state_for(store, config)

@@ -14,6 +14,8 @@ pub struct ServerConfig {
     /// Keys for personal data at rest. The CLI always sets the configured key; the default
     /// is a throwaway key for tests.
     pub protector: crate::people::protect::Protector,
+    /// Where uploaded photos are kept (content-addressed).
+    pub media_dir: std::path::PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -23,6 +25,7 @@ impl Default for ServerConfig {
             secure_cookies: false,
             max_body_bytes: 64 * 1024 * 1024,
             protector: crate::people::protect::Protector::ephemeral(),
+            media_dir: std::env::temp_dir().join(format!("tongxin-media-{}", std::process::id())),
         }
     }
 }

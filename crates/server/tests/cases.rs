@@ -615,3 +615,92 @@ async fn a_duplicate_merges_into_its_original() {
     );
     app.cleanup().await;
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn photos_are_sniffed_limited_deduplicated_and_thumbnailed() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let upload = |bytes: Vec<u8>| {
+        send(
+            app.req(&worker.auth(), reqwest::Method::POST, "/api/v1/media")
+                .header("content-type", "image/jpeg")
+                .body(bytes),
+        )
+    };
+    let photo = png(640, 480);
+    let first = upload(photo.clone()).await.expect(201);
+    assert_eq!(
+        first["mime"], "image/png",
+        "the type comes from the content, not the header"
+    );
+    assert_eq!(first["width"], 640);
+    let again = upload(photo).await.expect(200);
+    assert_eq!(again["hash"], first["hash"], "stored once per content");
+    let thumb = send(app.req(
+        &worker.auth(),
+        reqwest::Method::GET,
+        first["thumbnail_url"].as_str().unwrap(),
+    ))
+    .await;
+    assert_eq!(thumb.status, 200);
+    assert_eq!(thumb.header("content-type"), Some("image/jpeg"));
+    upload(b"not an image at all".to_vec()).await.problem(415);
+    upload(vec![0xFF; 11 * 1024 * 1024]).await.problem(413);
+
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let case = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "x", "grid_code": grid}),
+        )
+        .await
+        .expect(201);
+    let id = case["id"].as_i64().unwrap();
+    let admin = app.login(&format!("c{}", &grid[..12])).await;
+    let handler = app.login(&format!("h{}", &grid[..6])).await;
+    let department = Catalogue::seed().departments[0].code.clone();
+    let act = |who: &Session, body: serde_json::Value| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+                .await
+        }
+    };
+    act(&admin, json!({"action": "file", "note": ""}))
+        .await
+        .expect(200);
+    act(
+        &admin,
+        json!({"action": "dispatch", "department": department, "note": ""}),
+    )
+    .await
+    .expect(200);
+    act(&handler, json!({"action": "accept", "note": ""}))
+        .await
+        .expect(200);
+    let missing = act(
+        &handler,
+        json!({"action": "handle", "feedback": "已处理", "photos": ["00".repeat(32)]}),
+    )
+    .await
+    .problem(422);
+    assert_eq!(missing["errors"][0]["field"], "photos");
+    act(
+        &handler,
+        json!({"action": "handle", "feedback": "已处理", "photos": [first["hash"]]}),
+    )
+    .await
+    .expect(200);
+    app.cleanup().await;
+}

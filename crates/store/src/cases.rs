@@ -466,3 +466,38 @@ pub async fn indicators(
         .await?,
     })
 }
+
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+pub struct MediaRow {
+    pub hash: String,
+    pub mime: String,
+    pub bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub created_by: i64,
+    pub created_at: i64,
+}
+
+/// Records an uploaded file once per content hash; `false` if it was already there.
+pub async fn insert_media(store: &Store, m: &MediaRow) -> Result<bool, StoreError> {
+    let r = sqlx::query(
+        "INSERT INTO media (hash, mime, bytes, width, height, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(&m.hash)
+    .bind(&m.mime)
+    .bind(m.bytes)
+    .bind(m.width)
+    .bind(m.height)
+    .bind(m.created_by)
+    .bind(m.created_at)
+    .execute(store.pool())
+    .await?;
+    Ok(r.rows_affected() == 1)
+}
+
+pub async fn get_media(store: &Store, hash: &str) -> Result<Option<MediaRow>, StoreError> {
+    Ok(sqlx::query_as("SELECT hash, mime, bytes, width, height, created_by, created_at FROM media WHERE hash = $1")
+        .bind(hash)
+        .fetch_optional(store.pool())
+        .await?)
+}

@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod indicators;
+pub mod media;
 pub mod patrols;
 pub mod warnings;
 
@@ -645,6 +646,23 @@ pub async fn post_action(
     }
     if let Command::Merge { into, .. } = &command {
         check_merge_target(&state, &actor, &before, *into).await?;
+    }
+    if let Command::Handle { photos, .. } = &command {
+        for (i, hash) in photos.iter().enumerate() {
+            if tongxin_store::cases::get_media(&state.store, hash)
+                .await?
+                .is_none()
+            {
+                return Err(ApiError::field(
+                    "photos",
+                    format!(
+                        "第 {} 张照片未上传 / photo {} was not uploaded",
+                        i + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
     }
     let now = now_millis();
     let t = machine::apply(&machine_state(&before), &command, now, &Rules::default())

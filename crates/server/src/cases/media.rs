@@ -1,0 +1,184 @@
+//! Case photos: JPEG, PNG or WebP, the type sniffed from the content (never trusted from the
+//! client), size-limited, stored once per content hash, with a JPEG thumbnail.
+
+use crate::access::Authenticated;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+use tongxin_store::cases::{self, MediaRow};
+use tongxin_store::now_millis;
+use utoipa::ToSchema;
+
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+pub const THUMB_SIZE: u32 = 320;
+
+/// The image type from the first bytes of the file.
+pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str, image::ImageFormat)> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg", image::ImageFormat::Jpeg))
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some(("image/png", "png", image::ImageFormat::Png))
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp", image::ImageFormat::WebP))
+    } else {
+        None
+    }
+}
+
+fn problem(status: StatusCode, slug: &'static str, detail: &str) -> ApiError {
+    ApiError::new(status, slug, "照片无法接受 / Photo not accepted", detail)
+}
+
+fn paths(state: &AppState, hash: &str) -> (PathBuf, PathBuf) {
+    let dir = state.config.media_dir.join(&hash[..2]);
+    (dir.join(hash), dir.join(format!("{hash}.thumb.jpg")))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MediaView {
+    /// SHA-256 of the content; pass it in `photos` of a handle action.
+    pub hash: String,
+    pub mime: String,
+    pub bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub url: String,
+    pub thumbnail_url: String,
+}
+
+fn media_view(m: MediaRow) -> MediaView {
+    MediaView {
+        url: format!("/api/v1/media/{}", m.hash),
+        thumbnail_url: format!("/api/v1/media/{}/thumbnail", m.hash),
+        hash: m.hash,
+        mime: m.mime,
+        bytes: m.bytes,
+        width: m.width,
+        height: m.height,
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/media", tag = "cases",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a JPEG, PNG or WebP photo, at most 10 MiB"),
+    responses((status = 201, body = MediaView), (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<MediaView>)> {
+    if body.len() > MAX_PHOTO_BYTES {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "photo-too-large",
+            "照片不能超过 10 MiB / a photo may be at most 10 MiB",
+        ));
+    }
+    let (mime, _ext, format) = sniff(&body).ok_or_else(|| {
+        problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not-an-image",
+            "只接受 JPEG、PNG 或 WebP 照片 / only JPEG, PNG or WebP photos are accepted",
+        )
+    })?;
+    let hash = hex::encode(Sha256::digest(&body));
+    if let Some(existing) = cases::get_media(&state.store, &hash).await? {
+        return Ok((StatusCode::OK, Json(media_view(existing))));
+    }
+    let bytes = body.to_vec();
+    let (width, height, thumb) =
+        tokio::task::spawn_blocking(move || -> Result<(u32, u32, Vec<u8>), String> {
+            let img =
+                image::load_from_memory_with_format(&bytes, format).map_err(|e| e.to_string())?;
+            let thumb = img.thumbnail(THUMB_SIZE, THUMB_SIZE).to_rgb8();
+            let mut out = std::io::Cursor::new(Vec::new());
+            thumb
+                .write_to(&mut out, image::ImageFormat::Jpeg)
+                .map_err(|e| e.to_string())?;
+            Ok((img.width(), img.height(), out.into_inner()))
+        })
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| {
+            problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-an-image",
+                &format!("照片无法解码 / the photo cannot be decoded: {e}"),
+            )
+        })?;
+    let (file, thumb_file) = paths(&state, &hash);
+    if let Some(dir) = file.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    tokio::fs::write(&file, &body)
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::fs::write(&thumb_file, &thumb)
+        .await
+        .map_err(ApiError::internal)?;
+    let row = MediaRow {
+        hash,
+        mime: mime.into(),
+        bytes: body.len() as i64,
+        width: i64::from(width),
+        height: i64::from(height),
+        created_by: actor.user_id,
+        created_at: now_millis(),
+    };
+    cases::insert_media(&state.store, &row).await?;
+    Ok((StatusCode::CREATED, Json(media_view(row))))
+}
+
+async fn serve(state: &AppState, hash: &str, thumbnail: bool) -> ApiResult<Response> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found());
+    }
+    let m = cases::get_media(&state.store, hash)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (file, thumb) = paths(state, hash);
+    let bytes = tokio::fs::read(if thumbnail { thumb } else { file })
+        .await
+        .map_err(|_| ApiError::not_found())?;
+    let mut resp = bytes.into_response();
+    let mime = if thumbnail {
+        "image/jpeg".to_string()
+    } else {
+        m.mime
+    };
+    if let Ok(v) = HeaderValue::from_str(&mime) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    // Content-addressed: the bytes behind a hash never change.
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    Ok(resp)
+}
+
+#[utoipa::path(get, path = "/api/v1/media/{hash}", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "the photo")))]
+pub async fn get_media(
+    State(state): State<AppState>,
+    Authenticated(_a): Authenticated,
+    Path(hash): Path<String>,
+) -> ApiResult<Response> {
+    serve(&state, &hash, false).await
+}
+
+#[utoipa::path(get, path = "/api/v1/media/{hash}/thumbnail", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "a 320-pixel JPEG thumbnail")))]
+pub async fn get_thumbnail(
+    State(state): State<AppState>,
+    Authenticated(_a): Authenticated,
+    Path(hash): Path<String>,
+) -> ApiResult<Response> {
+    serve(&state, &hash, true).await
+}
