@@ -704,3 +704,97 @@ async fn photos_are_sniffed_limited_deduplicated_and_thumbnailed() {
     .expect(200);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn commissioners_report_enterprise_problems_and_confirm_closure() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let community = grid[..12].to_string();
+    let admin = app.login("admin").await;
+    let [lon, lat] = interior_point(&app.grid_ring(&grid));
+    let firm = app
+        .post(&admin.auth(), "/api/v1/organisations", &json!({"name": "广西某制造有限公司", "kind": "enterprise", "community_code": community, "lon": lon, "lat": lat}))
+        .await
+        .expect(201);
+    let org = firm["id"].as_i64().unwrap();
+    let commissioner = app.login(&format!("h{}", &grid[..6])).await;
+    let assigned = app
+        .post(&admin.auth(), "/api/v1/commissioners/assignments", &json!({"commissioner_id": commissioner.user_id, "organisation_id": org, "from_date": "2026-01-01"}))
+        .await
+        .expect(201);
+    assert_eq!(assigned["organisation_id"], org);
+    let leaf = Catalogue::seed()
+        .leaves()
+        .find(|c| c.code.starts_with("24"))
+        .unwrap()
+        .code
+        .clone();
+    let other_leaf = Catalogue::seed().leaves().next().unwrap().code.clone();
+    app.post(
+        &commissioner.auth(),
+        "/api/v1/cases",
+        &json!({"category": other_leaf, "description": "x", "organisation_id": org}),
+    )
+    .await
+    .problem(422);
+    let case = app
+        .post(
+            &commissioner.auth(),
+            "/api/v1/cases",
+            &json!({"category": leaf, "description": "项目审批进度慢", "organisation_id": org}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(case["channel"], "enterprise");
+    assert_eq!(case["grid_code"], grid);
+    let id = case["id"].as_i64().unwrap();
+    let department = Catalogue::seed().departments[0].code.clone();
+    let act = |who: &Session, body: serde_json::Value| {
+        let (app, who) = (&app, who.clone());
+        async move {
+            app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+                .await
+        }
+    };
+    act(&admin, json!({"action": "file", "note": ""}))
+        .await
+        .expect(200);
+    act(
+        &admin,
+        json!({"action": "dispatch", "department": department, "note": ""}),
+    )
+    .await
+    .expect(200);
+    act(&commissioner, json!({"action": "accept", "note": ""}))
+        .await
+        .expect(200);
+    act(
+        &commissioner,
+        json!({"action": "handle", "feedback": "已协调办结", "photos": []}),
+    )
+    .await
+    .expect(200);
+    // Only the enterprise (through its commissioner) confirms the closure.
+    act(
+        &admin,
+        json!({"action": "verify", "passed": true, "note": ""}),
+    )
+    .await
+    .problem(403);
+    let closed = act(
+        &commissioner,
+        json!({"action": "verify", "passed": true, "note": "企业确认"}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(closed["status"], "closed");
+    let summary = app
+        .get(&admin.auth(), "/api/v1/enterprise/summary")
+        .await
+        .expect(200);
+    assert_eq!(summary["commissioners"], 1);
+    assert_eq!(summary["enterprises"], 1);
+    assert_eq!(summary["problems"], 1);
+    assert_eq!(summary["resolved"], 1);
+    app.cleanup().await;
+}

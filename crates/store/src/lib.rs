@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 mod db;
 pub mod demo;
+pub mod enterprise;
 pub mod patrols;
 pub mod people;
 pub mod territory;

@@ -3,6 +3,7 @@
 //! one transaction, guarded by the case's version.
 
 pub mod admin;
+pub mod enterprise;
 pub mod indicators;
 pub mod media;
 pub mod patrols;
@@ -225,6 +226,8 @@ pub struct NewCaseRequest {
     pub channel: Option<String>,
     /// A finding of this patrol (the reporter's own patrol under way).
     pub patrol_id: Option<i64>,
+    /// An enterprise problem: the enterprise (organisation) it concerns; its commissioner reports it.
+    pub organisation_id: Option<i64>,
 }
 
 fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
@@ -285,7 +288,17 @@ pub async fn post_case(
             ),
         ));
     }
+    let enterprise_grid = match req.organisation_id {
+        Some(org) => Some(enterprise::check_report(&state, &actor, org, &req.category).await?),
+        None => None,
+    };
+    let channel = if enterprise_grid.is_some() {
+        "enterprise".to_string()
+    } else {
+        channel
+    };
     let (grid, position) = match (req.lon, req.lat, &req.grid_code) {
+        _ if enterprise_grid.is_some() => (enterprise_grid.clone().unwrap_or_default(), None),
         (Some(lon), Some(lat), _) => {
             let (x, y, _) = point_to_wgs84(lon, lat, req.crs.as_deref())?;
             let grid = state.locator().locate(x, y).map(str::to_string).ok_or_else(|| {
@@ -310,7 +323,9 @@ pub async fn post_case(
             ));
         }
     };
-    authorize(&actor, Action::ReportCase, Target::Node(&grid))?;
+    if enterprise_grid.is_none() {
+        authorize(&actor, Action::ReportCase, Target::Node(&grid))?;
+    }
     if let Some(pid) = req.patrol_id {
         let patrol = tongxin_store::patrols::get(&state.store, pid).await?;
         if patrol.is_none_or(|p| p.worker_id != actor.user_id || p.ended_at.is_some()) {
@@ -352,6 +367,9 @@ pub async fn post_case(
     };
     let mut tx = state.store.begin().await?;
     row.id = cases::insert_case(&mut tx, &row).await?;
+    if let Some(org) = req.organisation_id {
+        tongxin_store::enterprise::set_case_organisation(&mut tx, row.id, org).await?;
+    }
     if let Some(pid) = req.patrol_id {
         cases::set_patrol(&mut tx, row.id, pid).await?;
         tongxin_store::patrols::count_finding(&mut tx, pid).await?;
@@ -630,7 +648,12 @@ pub async fn post_action(
     ApiJson(command): ApiJson<Command>,
 ) -> ApiResult<Json<CaseView>> {
     let before = reachable_case(&state, &actor, id).await?;
-    authorize_command(&actor, &before, &command)?;
+    let enterprise_confirmation = matches!(command, Command::Verify { .. })
+        && before.channel == "enterprise"
+        && enterprise::check_confirmation(&state, &actor, id).await?;
+    if !enterprise_confirmation {
+        authorize_command(&actor, &before, &command)?;
+    }
     if let Command::Dispatch { department, .. } = &command
         && state
             .catalogue
