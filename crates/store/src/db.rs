@@ -3,8 +3,35 @@ use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub type Tx = sqlx::Transaction<'static, Any>;
 pub type Conn = AnyConnection;
+
+/// A write transaction. On SQLite it also holds the process's writer lock: SQLite allows one
+/// writer at a time, and queueing writers here (first come, first served) replaces SQLite's
+/// sleep-and-retry busy handler, whose back-off made concurrent writes wait up to hundreds of
+/// milliseconds. Never begin a second transaction while holding one.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Any>,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.inner.commit().await.map_err(StoreError::from)
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -54,6 +81,7 @@ pub struct Page<T> {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 pub fn now_millis() -> i64 {
@@ -122,7 +150,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            writer: std::sync::Arc::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -144,7 +176,14 @@ impl Store {
     }
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        let writer = match self.backend {
+            Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(Tx {
+            inner: self.pool.begin().await?,
+            _writer: writer,
+        })
     }
 
     /// Moves committed WAL pages into the SQLite file (no-op on PostgreSQL); the server calls
@@ -327,7 +366,7 @@ pub async fn sync_ids(conn: &mut Conn, backend: Backend, table: &str) -> Result<
 
 /// Commits, turning the driver's error into ours.
 pub async fn commit(tx: Tx) -> Result<(), StoreError> {
-    tx.commit().await.map_err(StoreError::from)
+    tx.commit().await
 }
 
 impl Store {

@@ -90,7 +90,7 @@ pub async fn open_session(
             .request(request_id(headers)),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     let cookie = cookie::Cookie::build((SESSION_COOKIE, sid))
         .http_only(true)
         .same_site(cookie::SameSite::Lax)
@@ -200,7 +200,7 @@ pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap)
                 .request(request_id(headers)),
         )
         .await?;
-        tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+        tx.commit().await?;
     }
     Ok(())
 }
@@ -361,7 +361,7 @@ pub async fn create_user(
             .request(request_id),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -521,7 +521,7 @@ pub async fn set_user_disabled(
         .request(request_id),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -611,7 +611,7 @@ pub async fn issue_token(
         &audit_entry(actor, "token.create", "api_token", id.to_string()).node(first_node(actor)).before(None).after(Some(serde_json::json!({"user_id": req.user_id, "name": req.name.trim(), "expires_at": expires_at}))).request(request_id),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(TokenView {
         id,
         user_id: req.user_id,
@@ -663,6 +663,6 @@ pub async fn revoke_token(
             .request(request_id(&headers)),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -352,7 +352,7 @@ async fn write_grids(
         )
         .await?;
     }
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -267,7 +267,7 @@ pub async fn create_division(
         &audit_entry(actor, "division.create", "division", row.code.clone()).node(Some(row.code.clone())).before(None).after(Some(serde_json::json!({"name": row.name, "kind": row.kind, "parent_code": row.parent_code}))).request(request_id),
     )
     .await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     super::grids::rebuild_locator(state).await?;
     Ok(row)
 }
@@ -577,7 +577,7 @@ pub async fn post_compound(
     let mut tx = state.store.begin().await?;
     row.id = territory::insert_compound(&mut tx, &row).await?;
     audit::record(&mut tx, &audit_entry(&actor, "compound.create", "compound", row.id.to_string()).node(Some(row.grid_code.clone())).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "households": row.households}))).request(request_id(&headers))).await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
@@ -697,7 +697,7 @@ pub async fn post_building(
     let mut tx = state.store.begin().await?;
     row.id = territory::insert_building(&mut tx, &row).await?;
     audit::record(&mut tx, &audit_entry(&actor, "building.create", "building", row.id.to_string()).node(Some(grid)).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "floors": row.floors}))).request(request_id(&headers))).await?;
-    tx.commit().await.map_err(tongxin_store::StoreError::from)?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
