@@ -76,6 +76,22 @@ fn cell(sheet: &Sheet, row: usize, col: Option<usize>) -> &str {
         .unwrap_or("")
 }
 
+fn summarise(
+    read: &tongxin_sheets::ReadReport,
+    imported: usize,
+    dry_run: bool,
+    rejected: Vec<FieldError>,
+) -> LedgerReport {
+    LedgerReport {
+        format: read.format.as_str().into(),
+        encoding: read.encoding.map(|e| e.as_str().to_string()),
+        rows: read.sheet.rows.len(),
+        imported,
+        dry_run,
+        rejected,
+    }
+}
+
 /// Ends an import: all-or-nothing unless `partial`; the report lists every bad row.
 fn verdict(report: &LedgerReport, partial: bool) -> ApiResult<()> {
     if report.rejected.is_empty() || partial {
@@ -302,14 +318,7 @@ pub async fn import_residents(
     kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let kept: Vec<ResidentLine> = kept.into_iter().map(|(_, l)| l).collect();
     rejected.sort_by_key(|e| e.index);
-    let mut report = LedgerReport {
-        format: read.format.as_str().into(),
-        encoding: read.encoding.map(|e| e.as_str().to_string()),
-        rows: sheet.rows.len(),
-        imported: kept.len(),
-        dry_run: opts.dry_run,
-        rejected,
-    };
+    let mut report = summarise(&read, kept.len(), opts.dry_run, rejected);
     verdict(&report, opts.partial)?;
     if opts.dry_run || kept.is_empty() {
         if kept.is_empty() {
@@ -546,14 +555,7 @@ pub async fn import_buildings(
             created_at: now,
         });
     }
-    let report = LedgerReport {
-        format: read.format.as_str().into(),
-        encoding: read.encoding.map(|e| e.as_str().to_string()),
-        rows: sheet.rows.len(),
-        imported: rows.len(),
-        dry_run: opts.dry_run,
-        rejected,
-    };
+    let report = summarise(&read, rows.len(), opts.dry_run, rejected);
     verdict(&report, opts.partial)?;
     if opts.dry_run || rows.is_empty() {
         return Ok(report);
@@ -662,14 +664,7 @@ pub async fn import_organisations(
             }
         }
     }
-    let report = LedgerReport {
-        format: read.format.as_str().into(),
-        encoding: read.encoding.map(|e| e.as_str().to_string()),
-        rows: sheet.rows.len(),
-        imported: good.len(),
-        dry_run: opts.dry_run,
-        rejected,
-    };
+    let report = summarise(&read, good.len(), opts.dry_run, rejected);
     verdict(&report, opts.partial)?;
     if opts.dry_run || good.is_empty() {
         return Ok(report);

@@ -683,6 +683,21 @@ pub struct HouseholdView {
     pub members: Vec<ResidentView>,
 }
 
+/// The household with its current members (masked).
+async fn with_members(state: &AppState, h: HouseholdRow) -> ApiResult<HouseholdView> {
+    let query = ResidentQuery {
+        prefixes: vec![h.grid_code[..6].to_string()],
+        household_id: Some(h.id),
+        limit: 100,
+        ..Default::default()
+    };
+    let members = people::search_residents(&state.store, &query).await?;
+    Ok(household_view(
+        h,
+        members.items.iter().map(resident_view).collect(),
+    ))
+}
+
 fn household_view(h: HouseholdRow, members: Vec<ResidentView>) -> HouseholdView {
     HouseholdView {
         id: h.id,
@@ -777,17 +792,7 @@ pub async fn get_household(
         .await?
         .ok_or_else(ApiError::not_found)?;
     authorize(&actor, Action::ViewPeople, Target::Node(&h.grid_code))?;
-    let query = ResidentQuery {
-        prefixes: vec![h.grid_code[..6].to_string()],
-        household_id: Some(id),
-        limit: 100,
-        ..Default::default()
-    };
-    let members = people::search_residents(&state.store, &query).await?;
-    Ok(Json(household_view(
-        h,
-        members.items.iter().map(resident_view).collect(),
-    )))
+    Ok(Json(with_members(&state, h).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -835,15 +840,5 @@ pub async fn set_household_head(
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let query = ResidentQuery {
-        prefixes: vec![h.grid_code[..6].to_string()],
-        household_id: Some(id),
-        limit: 100,
-        ..Default::default()
-    };
-    let members = people::search_residents(&state.store, &query).await?;
-    Ok(Json(household_view(
-        h,
-        members.items.iter().map(resident_view).collect(),
-    )))
+    Ok(Json(with_members(&state, h).await?))
 }
