@@ -42,7 +42,7 @@ use utoipa_swagger_ui::SwaggerUi;
         people::import_ledger, people::ledger_template, people::export_ledger,
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
         cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
-        cases::indicators::get_indicators, cases::enterprise::assign, cases::enterprise::list_assignments,
+        cases::indicators::get_indicators, cases::indicators::get_breakdown, cases::enterprise::assign, cases::enterprise::list_assignments,
         cases::enterprise::summary, cases::media::upload, cases::media::get_media, cases::media::get_thumbnail, cases::patrols::start_patrol, cases::patrols::add_points,
         cases::patrols::end_patrol, cases::patrols::coverage, cases::admin::revise_category, cases::admin::get_category,
         cases::admin::get_calendar, cases::admin::put_calendar,
@@ -145,6 +145,10 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/support", post(cases::support_case))
         .route("/indicators", get(cases::indicators::get_indicators))
+        .route(
+            "/indicators/breakdown",
+            get(cases::indicators::get_breakdown),
+        )
         .route(
             "/commissioners/assignments",
             get(cases::enterprise::list_assignments).post(cases::enterprise::assign),

@@ -233,6 +233,22 @@ async fn a_case_goes_round_the_loop_with_one_rework() {
             "{}",
             csv.text
         );
+        let by_department = app
+            .get(&admin.auth(), &format!("/api/v1/indicators/breakdown?within={community}&from={from}&to={to}&by=department"))
+            .await
+            .expect(200);
+        assert_eq!(by_department[0]["key"], department);
+        assert_eq!(by_department[0]["closed_on_time"], 1);
+        assert!(by_department[0]["name"].is_string());
+        let by_reporter = app
+            .get(&admin.auth(), &format!("/api/v1/indicators/breakdown?within={community}&from={from}&to={to}&by=reporter"))
+            .await
+            .expect(200);
+        assert_eq!(by_reporter[0]["key"], worker.user_id.to_string());
+        assert_eq!(by_reporter[0]["rework"], 1);
+        app.get(&admin.auth(), "/api/v1/indicators/breakdown?by=mood")
+            .await
+            .problem(422);
         app.cleanup().await;
     }
 }

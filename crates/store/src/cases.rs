@@ -501,3 +501,62 @@ pub async fn get_media(store: &Store, hash: &str) -> Result<Option<MediaRow>, St
         .fetch_optional(store.pool())
         .await?)
 }
+
+/// One row of an indicator breakdown.
+#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
+pub struct BreakdownRow {
+    pub key: Option<String>,
+    pub reported: i64,
+    pub closed: i64,
+    pub due: i64,
+    pub closed_on_time: i64,
+    pub rework: i64,
+}
+
+/// What a breakdown can be grouped by (the column names are fixed here, never taken from input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Department,
+    Category,
+    Reporter,
+    Grid,
+}
+
+impl Breakdown {
+    fn column(self) -> &'static str {
+        match self {
+            Breakdown::Department => "department",
+            Breakdown::Category => "category_code",
+            Breakdown::Reporter => "CAST(reporter_id AS TEXT)",
+            Breakdown::Grid => "grid_code",
+        }
+    }
+}
+
+/// Per group: cases reported in [from, to), closed in it, due in it, closed on time, and the
+/// rework count of the cases reported in it.
+pub async fn breakdown(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    by: Breakdown,
+) -> Result<Vec<BreakdownRow>, StoreError> {
+    let col = by.column();
+    let sql = format!(
+        "SELECT {col} AS key, \
+         CAST(SUM(CASE WHEN reported_at >= $1 AND reported_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS reported, \
+         CAST(SUM(CASE WHEN closed_at >= $1 AND closed_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
+         CAST(SUM(CASE WHEN handle_due_at >= $1 AND handle_due_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS due, \
+         CAST(SUM(CASE WHEN handle_due_at >= $1 AND handle_due_at < $2 AND closed_at IS NOT NULL AND closed_at <= handle_due_at THEN 1 ELSE 0 END) AS BIGINT) AS closed_on_time, \
+         CAST(SUM(CASE WHEN reported_at >= $1 AND reported_at < $2 THEN rework_count ELSE 0 END) AS BIGINT) AS rework \
+         FROM cases WHERE {} AND (reported_at >= $1 OR closed_at >= $1 OR handle_due_at >= $1) \
+         GROUP BY {col} ORDER BY {col}",
+        prefix_clause("grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(from).bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}

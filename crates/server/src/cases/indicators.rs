@@ -176,3 +176,95 @@ pub async fn get_indicators(
     }
     Ok(resp)
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct BreakdownQuery {
+    pub within: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// department, category, reporter (worker) or grid.
+    pub by: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownView {
+    /// Department code, category code, reporter's user id, or grid code.
+    pub key: Option<String>,
+    pub name: Option<String>,
+    pub reported: i64,
+    pub closed: i64,
+    pub due: i64,
+    pub closed_on_time: i64,
+    pub rework: i64,
+    pub on_time_closure_rate: Option<f64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/indicators/breakdown", tag = "cases", params(BreakdownQuery),
+    responses((status = 200, body = Vec<BreakdownView>)))]
+pub async fn get_breakdown(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    ApiQuery(q): ApiQuery<BreakdownQuery>,
+) -> ApiResult<Json<Vec<BreakdownView>>> {
+    let by = match q.by.as_str() {
+        "department" => cases::Breakdown::Department,
+        "category" => cases::Breakdown::Category,
+        "reporter" => cases::Breakdown::Reporter,
+        "grid" => cases::Breakdown::Grid,
+        other => {
+            return Err(ApiError::field(
+                "by",
+                format!("须为 department、category、reporter 或 grid，而不是 {other:?}"),
+            ));
+        }
+    };
+    let now = now_millis();
+    let to = q.to.unwrap_or(now);
+    let from = q.from.unwrap_or(to - 30 * 86_400_000);
+    if from >= to {
+        return Err(ApiError::field(
+            "from",
+            "from 须早于 to / from must be before to",
+        ));
+    }
+    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
+    let rows = cases::breakdown(&state.store, &prefixes, from, to, by).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let name = match (by, r.key.as_deref()) {
+            (_, None) => None,
+            (cases::Breakdown::Department, Some(k)) => state
+                .catalogue
+                .read()
+                .expect("catalogue lock")
+                .department(k)
+                .map(|d| d.name.clone()),
+            (cases::Breakdown::Category, Some(k)) => state
+                .catalogue
+                .read()
+                .expect("catalogue lock")
+                .category(k)
+                .map(|c| c.name.clone()),
+            (cases::Breakdown::Reporter, Some(k)) => match k.parse::<i64>() {
+                Ok(id) => tongxin_store::accounts::get_user(&state.store, id)
+                    .await?
+                    .map(|u| u.display_name),
+                Err(_) => None,
+            },
+            (cases::Breakdown::Grid, Some(k)) => {
+                state.locator().path(k).last().map(|n| n.name.clone())
+            }
+        };
+        out.push(BreakdownView {
+            on_time_closure_rate: ratio(r.closed_on_time, r.due),
+            key: r.key,
+            name,
+            reported: r.reported,
+            closed: r.closed,
+            due: r.due,
+            closed_on_time: r.closed_on_time,
+            rework: r.rework,
+        });
+    }
+    Ok(Json(out))
+}
