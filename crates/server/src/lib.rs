@@ -244,6 +244,19 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             if let Err(e) = state.store.checkpoint().await {
                 tracing::warn!(error = %e, "checkpoint failed");
             }
+            let catalogue = state.catalogue.read().expect("catalogue lock").clone();
+            match cases::warnings::escalate_overdue(
+                &state.store,
+                &state.working_calendar(),
+                &catalogue,
+                tongxin_store::now_millis(),
+            )
+            .await
+            {
+                Ok(n) if n > 0 => tracing::info!(cases = n, "overdue cases escalated"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "escalation scan failed"),
+            }
             match cases::warnings::scan_deadlines(&state.store, tongxin_store::now_millis()).await {
                 Ok(n) if n > 0 => tracing::info!(notifications = n, "deadline warnings sent"),
                 Ok(_) => {}

@@ -814,3 +814,70 @@ async fn commissioners_report_enterprise_problems_and_confirm_closure() {
     assert_eq!(summary["resolved"], 1);
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_level_that_runs_out_of_time_hands_the_case_up() {
+    for app in apps().await {
+        let grid = app.city.grids[0].code.clone();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let admin = app.login(&format!("c{}", &grid[..12])).await;
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        let case = app
+            .post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": category, "description": "x", "grid_code": grid}),
+            )
+            .await
+            .expect(201);
+        let id = case["id"].as_i64().unwrap();
+        app.post(
+            &admin.auth(),
+            &format!("/api/v1/cases/{id}/actions"),
+            &json!({"action": "file", "note": ""}),
+        )
+        .await
+        .expect(200);
+        let calendar = tongxin_core::cases::calendar::Calendar::builtin();
+        let catalogue = Catalogue::seed();
+        let now = tongxin_store::now_millis();
+        assert_eq!(
+            tongxin_server::cases::warnings::escalate_overdue(
+                app.store(),
+                &calendar,
+                &catalogue,
+                now
+            )
+            .await
+            .unwrap(),
+            0,
+            "not yet due"
+        );
+        let later = now + 30 * 86_400_000;
+        assert_eq!(
+            tongxin_server::cases::warnings::escalate_overdue(
+                app.store(),
+                &calendar,
+                &catalogue,
+                later
+            )
+            .await
+            .unwrap(),
+            1
+        );
+        let up = app
+            .get(&admin.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .expect(200);
+        assert_eq!(up["tier"], "community", "{}", app.label);
+        assert_eq!(up["escalation_count"], 1);
+        assert!(
+            up["step_due_at"].as_i64().unwrap() > later,
+            "the next level gets its own deadline"
+        );
+        let last = up["timeline"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["actor"], "system");
+        assert_eq!(last["action"], "escalate");
+        app.cleanup().await;
+    }
+}

@@ -133,7 +133,7 @@ fn parse_tier(s: &str) -> Tier {
     serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Tier::Grid)
 }
 
-fn machine_state(c: &CaseRow) -> CaseState {
+pub(crate) fn machine_state(c: &CaseRow) -> CaseState {
     CaseState {
         status: parse_status(&c.status),
         tier: parse_tier(&c.tier),

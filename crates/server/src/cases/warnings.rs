@@ -42,3 +42,85 @@ pub async fn scan_deadlines(store: &Store, now: i64) -> Result<usize, StoreError
     }
     Ok(written)
 }
+
+/// Cases the responsible level let run out of time before dispatching (filed) or accepting
+/// (dispatched) go up one level automatically, as the system, with a timeline event and an
+/// audit record; the next level gets a fresh step deadline.
+pub async fn escalate_overdue(
+    store: &Store,
+    calendar: &tongxin_core::cases::calendar::Calendar,
+    catalogue: &tongxin_core::cases::catalogue::Catalogue,
+    now: i64,
+) -> Result<usize, StoreError> {
+    use tongxin_core::audit::AuditEntry;
+    use tongxin_core::cases::deadlines::step_deadline;
+    use tongxin_core::cases::machine::{self, Command, Rules};
+    let mut escalated = 0;
+    for case in cases::due_before(store, now, 5_000).await? {
+        if !matches!(case.status.as_str(), "filed" | "dispatched") || case.tier == "city" {
+            continue;
+        }
+        let Some(limits) = catalogue.leaf(&case.category_code).and_then(|l| l.limits) else {
+            continue;
+        };
+        let reason =
+            "超时未处理，自动上报上级 / not handled in time, escalated automatically".to_string();
+        let Ok(t) = machine::apply(
+            &super::machine_state(&case),
+            &Command::Escalate {
+                reason: reason.clone(),
+            },
+            now,
+            &Rules::default(),
+        ) else {
+            continue;
+        };
+        let mut after = case.clone();
+        after.status = t.to.as_str().into();
+        after.tier = t.state.tier.as_str().into();
+        after.department = None;
+        after.escalation_count = i64::from(t.state.escalation_count);
+        after.step_due_at = step_deadline(calendar, &limits, t.to, now);
+        after.updated_at = now;
+        after.version = case.version + 1;
+        let mut tx = store.begin().await?;
+        if !cases::update_case(&mut tx, &after, case.version).await? {
+            continue;
+        }
+        cases::append_event(
+            &mut tx,
+            &cases::EventRow {
+                id: 0,
+                case_id: case.id,
+                at: now,
+                actor_id: 0,
+                actor: "system".into(),
+                command: "escalate".into(),
+                from_status: Some(case.status.clone()),
+                to_status: after.status.clone(),
+                note: reason,
+                data: "{\"automatic\":true}".into(),
+            },
+        )
+        .await?;
+        tongxin_store::audit::record(
+            &mut tx,
+            &AuditEntry {
+                at: now,
+                actor_id: 0,
+                actor: "system".into(),
+                action: "case.escalate".into(),
+                entity_type: "case".into(),
+                entity_id: case.id.to_string(),
+                node_code: Some(case.grid_code.clone()),
+                before: Some(serde_json::json!({"tier": case.tier, "status": case.status})),
+                after: Some(serde_json::json!({"tier": after.tier, "status": after.status})),
+                request_id: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        escalated += 1;
+    }
+    Ok(escalated)
+}
