@@ -40,10 +40,13 @@ pub struct AppState {
     /// The case categories and routing (seeded; admin editing comes with the case pages).
     pub catalogue: Arc<RwLock<tongxin_core::cases::catalogue::Catalogue>>,
     calendar: Arc<RwLock<Arc<Calendar>>>,
+    /// The case writer (group commit of reports).
+    pub intake: crate::cases::intake::Intake,
 }
 
 impl AppState {
     pub fn new(store: Store, config: ServerConfig, locator: Locator) -> Self {
+        let intake = crate::cases::intake::Intake::start(store.clone());
         AppState {
             store,
             config: Arc::new(config),
@@ -54,6 +57,7 @@ impl AppState {
                 tongxin_core::cases::catalogue::Catalogue::seed(),
             )),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
+            intake,
         }
     }
 

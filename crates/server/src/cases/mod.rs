@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod enterprise;
 pub mod indicators;
+pub mod intake;
 pub mod media;
 pub mod patrols;
 pub mod warnings;
@@ -365,20 +366,10 @@ pub async fn post_case(
         updated_at: now,
         version: 1,
     };
-    let mut tx = state.store.begin().await?;
-    row.id = cases::insert_case(&mut tx, &row).await?;
-    if let Some(org) = req.organisation_id {
-        tongxin_store::enterprise::set_case_organisation(&mut tx, row.id, org).await?;
-    }
-    if let Some(pid) = req.patrol_id {
-        cases::set_patrol(&mut tx, row.id, pid).await?;
-        tongxin_store::patrols::count_finding(&mut tx, pid).await?;
-    }
-    cases::append_event(
-        &mut tx,
-        &EventRow {
+    let report = intake::Report {
+        event: EventRow {
             id: 0,
-            case_id: row.id,
+            case_id: 0,
             at: now,
             actor_id: actor.user_id,
             actor: actor.username.clone(),
@@ -388,12 +379,19 @@ pub async fn post_case(
             note: row.description.clone(),
             data: "{}".into(),
         },
-    )
-    .await?;
-    audit::record(&mut tx, &audit_entry(&actor, "case.report", "case", row.id.to_string()).node(Some(row.grid_code.clone()))
-        .after(Some(serde_json::json!({"category": row.category_code, "channel": row.channel, "grid_code": row.grid_code})))
-        .request(request_id(&headers))).await?;
-    commit(tx).await?;
+        audit: audit_entry(&actor, "case.report", "case", "")
+            .node(Some(row.grid_code.clone()))
+            .after(Some(serde_json::json!({"category": row.category_code, "channel": row.channel, "grid_code": row.grid_code})))
+            .request(request_id(&headers)),
+        patrol_id: req.patrol_id,
+        organisation_id: req.organisation_id,
+        case: row.clone(),
+    };
+    row.id = state
+        .intake
+        .submit(report)
+        .await
+        .map_err(ApiError::internal)?;
     Ok((StatusCode::CREATED, Json(view(&state, &row, None))))
 }
 
