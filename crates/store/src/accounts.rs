@@ -1,6 +1,6 @@
 //! Users, their role bindings, sessions and integration tokens.
 
-use crate::db::{Conn, Page, Store, StoreError};
+use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
@@ -153,13 +153,8 @@ pub async fn list_users(
     for p in prefixes {
         q = q.bind(p.clone()).bind(upper_bound(p));
     }
-    let mut users: Vec<UserRow> = q.fetch_all(store.pool()).await?;
-    let next = if users.len() > limit {
-        users.truncate(limit);
-        users.last().map(|u| u.id.to_string())
-    } else {
-        None
-    };
+    let users: Vec<UserRow> = q.fetch_all(store.pool()).await?;
+    let Page { items: users, next } = page(users, limit, |u| u.id.to_string());
     let mut items = Vec::with_capacity(users.len());
     for user in users {
         let b = bindings(store, user.id).await?;

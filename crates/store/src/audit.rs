@@ -1,6 +1,6 @@
 //! The audit log: appended in the same transaction as every change, read by auditors.
 
-use crate::db::{Conn, Page, Store, StoreError};
+use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
@@ -107,12 +107,6 @@ pub async fn list(store: &Store, f: &AuditFilter) -> Result<Page<AuditRow>, Stor
     for p in &f.prefixes {
         q = q.bind(p.clone()).bind(upper_bound(p));
     }
-    let mut items: Vec<AuditRow> = q.fetch_all(store.pool()).await?;
-    let next = if items.len() > f.limit {
-        items.truncate(f.limit);
-        items.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    let items: Vec<AuditRow> = q.fetch_all(store.pool()).await?;
+    Ok(page(items, f.limit, |r| r.id.to_string()))
 }

@@ -2,7 +2,7 @@
 //! an immutable event. Updates are guarded by the row's version, so of two concurrent
 //! transitions exactly one wins.
 
-use crate::db::{Conn, Page, Store, StoreError};
+use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -188,14 +188,8 @@ pub async fn list_cases(
     for p in prefixes {
         q = q.bind(p.clone()).bind(upper_bound(p));
     }
-    let mut items: Vec<CaseRow> = q.fetch_all(store.pool()).await?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|c| c.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    let items: Vec<CaseRow> = q.fetch_all(store.pool()).await?;
+    Ok(page(items, limit, |c| c.id.to_string()))
 }
 
 /// Open cases of one category reported since `since` inside a lon/lat box (the caller
@@ -319,18 +313,12 @@ pub async fn notifications(
         },
         limit + 1
     );
-    let mut items: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(sql))
+    let items: Vec<NotificationRow> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(user_id)
         .bind(before_id.unwrap_or(i64::MAX))
         .fetch_all(store.pool())
         .await?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|n| n.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    Ok(page(items, limit, |n| n.id.to_string()))
 }
 
 /// Marks one of the user's notifications read; `false` if there is no such notification.

@@ -77,6 +77,17 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
+/// A page from `limit + 1` fetched rows: the extra row only says that more follow.
+pub(crate) fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(key)
+    } else {
+        None
+    };
+    Page { items, next }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,

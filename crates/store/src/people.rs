@@ -2,7 +2,7 @@
 //! Personal numbers arrive here already sealed, hashed and masked: this layer never sees them
 //! in plain text.
 
-use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert};
+use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert, page};
 use crate::territory::{like_prefix, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -515,14 +515,8 @@ pub async fn search_residents(
     for p in &q.prefixes {
         query = query.bind(p.clone()).bind(upper_bound(p));
     }
-    let mut items: Vec<ResidentRow> = query.fetch_all(store.pool()).await?;
-    let next = if items.len() > q.limit {
-        items.truncate(q.limit);
-        items.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    let items: Vec<ResidentRow> = query.fetch_all(store.pool()).await?;
+    Ok(page(items, q.limit, |r| r.id.to_string()))
 }
 
 pub async fn get_household(store: &Store, id: i64) -> Result<Option<HouseholdRow>, StoreError> {
@@ -602,14 +596,8 @@ pub async fn list_organisations(
     for p in prefixes {
         q = q.bind(p.clone()).bind(upper_bound(p));
     }
-    let mut items: Vec<OrganisationRow> = q.fetch_all(store.pool()).await?;
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    let items: Vec<OrganisationRow> = q.fetch_all(store.pool()).await?;
+    Ok(page(items, limit, |r| r.id.to_string()))
 }
 
 pub async fn get_party_org(store: &Store, id: i64) -> Result<Option<PartyOrgRow>, StoreError> {
@@ -663,7 +651,7 @@ pub async fn list_party_members(
     .bind(limit as i64 + 1)
     .fetch_all(store.pool())
     .await?;
-    let mut items: Vec<(PartyMemberRow, String)> = rows
+    let items: Vec<(PartyMemberRow, String)> = rows
         .into_iter()
         .map(|m| {
             let row = PartyMemberRow {
@@ -678,13 +666,7 @@ pub async fn list_party_members(
             (row, m.name)
         })
         .collect();
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|r| r.0.id.to_string())
-    } else {
-        None
-    };
-    Ok(Page { items, next })
+    Ok(page(items, limit, |r| r.0.id.to_string()))
 }
 
 /// Counts for a subtree, from the records.

@@ -1,6 +1,6 @@
 //! Divisions, grids, compounds and buildings.
 
-use crate::db::{Conn, Page, Store, StoreError};
+use crate::db::{Conn, Page, Store, StoreError, page};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
 
@@ -113,16 +113,6 @@ pub(crate) fn upper_bound(prefix: &str) -> String {
 
 pub(crate) fn like_prefix(prefix: &str) -> String {
     format!("{prefix}%")
-}
-
-fn page<T>(mut items: Vec<T>, limit: usize, key: impl Fn(&T) -> String) -> Page<T> {
-    let next = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(key)
-    } else {
-        None
-    };
-    Page { items, next }
 }
 
 pub async fn insert_division(conn: &mut Conn, row: &DivisionRow) -> Result<(), StoreError> {
