@@ -175,7 +175,7 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        Ok(())
+        crate::cases::indicators::ensure_rollups(self).await
     }
 
     pub fn backend(&self) -> Backend {

@@ -5,4 +5,5 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod deadlines;
+pub mod indicators;
 pub mod machine;

@@ -11,6 +11,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::Action;
+use tongxin_core::cases::indicators::{DAY_MS, Rates, china_day, day_start, rate};
+use tongxin_store::cases::indicators::Breakdown;
 use tongxin_store::{cases, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
@@ -18,26 +20,33 @@ use utoipa::{IntoParams, ToSchema};
 pub struct IndicatorQuery {
     /// A division or grid code; omitted = everything the caller reaches.
     pub within: Option<String>,
-    /// Period start, UTC ms (default: 30 days ago).
+    /// Period start, UTC ms (default: 30 Beijing days before `to`).
     pub from: Option<i64>,
-    /// Period end, UTC ms, exclusive (default: now).
+    /// Period end, UTC ms, exclusive (default: the end of today, Beijing time).
     pub to: Option<i64>,
     /// json (default), csv or xlsx.
     pub format: Option<String>,
 }
 
+/// Counts and rates (formulas in docs/indicators.md).
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorView {
     pub from: i64,
     pub to: i64,
+    /// "rollup" (whole Beijing days, community or above) or "timeline".
+    pub source: String,
     /// 上报数
     pub reported: i64,
     /// 立案数
     pub filed: i64,
+    /// 按时立案数
+    pub filed_on_time: i64,
     /// 作废数
     pub cancelled: i64,
     /// 派遣数
     pub dispatched: i64,
+    /// 退回数 (dispatches returned by the department)
+    pub returned: i64,
     /// 结案数
     pub closed: i64,
     /// 应结案数: handling deadline in the period
@@ -58,14 +67,56 @@ pub struct IndicatorView {
     pub closure_rate: Option<f64>,
     /// 处置率 = dispatched / filed
     pub dispatch_rate: Option<f64>,
+    /// 按时立案率 = filed_on_time / filed
+    pub on_time_filing_rate: Option<f64>,
+    /// 准确派遣率 = (dispatched − returned) / dispatched
+    pub accurate_dispatch_rate: Option<f64>,
+    /// 上报准确率 = reports confirmed / reports decided (of cases reported in the period)
+    pub report_accuracy: Option<f64>,
     /// mean clock hours from dispatch to close, over cases closed in the period
     pub average_handling_hours: Option<f64>,
     /// satisfied / rated
     pub satisfaction_rate: Option<f64>,
 }
 
+fn round4(r: Option<f64>) -> Option<f64> {
+    r.map(|x| (x * 10_000.0).round() / 10_000.0)
+}
+
 fn ratio(a: i64, b: i64) -> Option<f64> {
-    (b > 0).then(|| (a as f64 / b as f64 * 10_000.0).round() / 10_000.0)
+    round4(rate(a, b))
+}
+
+fn view(i: &cases::indicators::Indicators, from: i64, to: i64) -> IndicatorView {
+    let c = &i.counts;
+    let r = Rates::of(c);
+    IndicatorView {
+        from,
+        to,
+        source: i.source.into(),
+        reported: c.reported,
+        filed: c.filed,
+        filed_on_time: c.filed_on_time,
+        cancelled: c.cancelled,
+        dispatched: c.dispatched,
+        returned: c.returned,
+        closed: c.closed,
+        due: c.due,
+        closed_on_time: c.closed_on_time,
+        closed_late: c.closed_late,
+        open_overdue: i.open_overdue,
+        rework: c.rework,
+        escalated: c.escalated,
+        reopened: c.reopened,
+        on_time_closure_rate: round4(r.on_time_closure_rate),
+        closure_rate: round4(r.closure_rate),
+        dispatch_rate: round4(r.dispatch_rate),
+        on_time_filing_rate: round4(r.on_time_filing_rate),
+        accurate_dispatch_rate: round4(r.accurate_dispatch_rate),
+        report_accuracy: round4(r.report_accuracy),
+        average_handling_hours: r.average_handling_hours.map(|h| (h * 10.0).round() / 10.0),
+        satisfaction_rate: round4(r.satisfaction_rate),
+    }
 }
 
 fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
@@ -76,8 +127,10 @@ fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
     vec![
         ("上报数 reported", v.reported.to_string()),
         ("立案数 filed", v.filed.to_string()),
+        ("按时立案数 filed on time", v.filed_on_time.to_string()),
         ("作废数 cancelled", v.cancelled.to_string()),
         ("派遣数 dispatched", v.dispatched.to_string()),
+        ("退回数 returned", v.returned.to_string()),
         ("结案数 closed", v.closed.to_string()),
         ("应结案数 due", v.due.to_string()),
         ("按期结案数 closed on time", v.closed_on_time.to_string()),
@@ -93,6 +146,15 @@ fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
         ("结案率 closure rate", rate(v.closure_rate)),
         ("处置率 dispatch rate", rate(v.dispatch_rate)),
         (
+            "按时立案率 on-time filing rate",
+            rate(v.on_time_filing_rate),
+        ),
+        (
+            "准确派遣率 accurate dispatch rate",
+            rate(v.accurate_dispatch_rate),
+        ),
+        ("上报准确率 report accuracy", rate(v.report_accuracy)),
+        (
             "平均处置时长(小时) average handling hours",
             v.average_handling_hours
                 .map(|h| format!("{h:.1}"))
@@ -100,6 +162,20 @@ fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
         ),
         ("满意率 satisfaction rate", rate(v.satisfaction_rate)),
     ]
+}
+
+/// The default period: the last 30 Beijing days up to the end of today (whole days, so the
+/// rollups answer).
+fn period(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)> {
+    let to = to.unwrap_or_else(|| day_start(china_day(now) + 1));
+    let from = from.unwrap_or(to - 30 * DAY_MS);
+    if from >= to {
+        return Err(ApiError::field(
+            "from",
+            "from 须早于 to / from must be before to",
+        ));
+    }
+    Ok((from, to))
 }
 
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "cases", params(IndicatorQuery),
@@ -110,39 +186,10 @@ pub async fn get_indicators(
     ApiQuery(q): ApiQuery<IndicatorQuery>,
 ) -> ApiResult<Response> {
     let now = now_millis();
-    let to = q.to.unwrap_or(now);
-    let from = q.from.unwrap_or(to - 30 * 86_400_000);
-    if from >= to {
-        return Err(ApiError::field(
-            "from",
-            "from 须早于 to / from must be before to",
-        ));
-    }
+    let (from, to) = period(q.from, q.to, now)?;
     let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let i = cases::indicators(&state.store, &prefixes, from, to, now).await?;
-    let v = IndicatorView {
-        from,
-        to,
-        reported: i.reported,
-        filed: i.filed,
-        cancelled: i.cancelled,
-        dispatched: i.dispatched,
-        closed: i.closed,
-        due: i.due,
-        closed_on_time: i.closed_on_time,
-        closed_late: i.closed_late,
-        open_overdue: i.open_overdue,
-        rework: i.rework,
-        escalated: i.escalated,
-        reopened: i.reopened,
-        on_time_closure_rate: ratio(i.closed_on_time, i.due),
-        closure_rate: ratio(i.closed, i.filed),
-        dispatch_rate: ratio(i.dispatched, i.filed),
-        average_handling_hours: (i.closed > 0).then(|| {
-            (i.handling_ms_total as f64 / i.closed as f64 / 3_600_000.0 * 10.0).round() / 10.0
-        }),
-        satisfaction_rate: ratio(i.satisfied, i.rated),
-    };
+    let i = cases::indicators::indicators(&state.store, &prefixes, from, to, now).await?;
+    let v = view(&i, from, to);
     let rows: Vec<Vec<String>> = labelled(&v)
         .into_iter()
         .map(|(k, val)| vec![k.to_string(), val])
@@ -195,8 +242,12 @@ pub struct BreakdownView {
     pub closed: i64,
     pub due: i64,
     pub closed_on_time: i64,
+    /// Rework count of the cases reported in the period.
     pub rework: i64,
     pub on_time_closure_rate: Option<f64>,
+    /// 上报准确率 of the cases reported in the period (for workers: their report accuracy).
+    pub report_accuracy: Option<f64>,
+    pub satisfaction_rate: Option<f64>,
 }
 
 #[utoipa::path(get, path = "/api/v1/indicators/breakdown", tag = "cases", params(BreakdownQuery),
@@ -207,10 +258,10 @@ pub async fn get_breakdown(
     ApiQuery(q): ApiQuery<BreakdownQuery>,
 ) -> ApiResult<Json<Vec<BreakdownView>>> {
     let by = match q.by.as_str() {
-        "department" => cases::Breakdown::Department,
-        "category" => cases::Breakdown::Category,
-        "reporter" => cases::Breakdown::Reporter,
-        "grid" => cases::Breakdown::Grid,
+        "department" => Breakdown::Department,
+        "category" => Breakdown::Category,
+        "reporter" => Breakdown::Reporter,
+        "grid" => Breakdown::Grid,
         other => {
             return Err(ApiError::field(
                 "by",
@@ -218,52 +269,45 @@ pub async fn get_breakdown(
             ));
         }
     };
-    let now = now_millis();
-    let to = q.to.unwrap_or(now);
-    let from = q.from.unwrap_or(to - 30 * 86_400_000);
-    if from >= to {
-        return Err(ApiError::field(
-            "from",
-            "from 须早于 to / from must be before to",
-        ));
-    }
+    let (from, to) = period(q.from, q.to, now_millis())?;
     let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let rows = cases::breakdown(&state.store, &prefixes, from, to, by).await?;
+    let rows = cases::indicators::breakdown(&state.store, &prefixes, from, to, by).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let name = match (by, r.key.as_deref()) {
             (_, None) => None,
-            (cases::Breakdown::Department, Some(k)) => state
+            (Breakdown::Department, Some(k)) => state
                 .catalogue
                 .read()
                 .expect("catalogue lock")
                 .department(k)
                 .map(|d| d.name.clone()),
-            (cases::Breakdown::Category, Some(k)) => state
+            (Breakdown::Category, Some(k)) => state
                 .catalogue
                 .read()
                 .expect("catalogue lock")
                 .category(k)
                 .map(|c| c.name.clone()),
-            (cases::Breakdown::Reporter, Some(k)) => match k.parse::<i64>() {
+            (Breakdown::Reporter, Some(k)) => match k.parse::<i64>() {
                 Ok(id) => tongxin_store::accounts::get_user(&state.store, id)
                     .await?
                     .map(|u| u.display_name),
                 Err(_) => None,
             },
-            (cases::Breakdown::Grid, Some(k)) => {
-                state.locator().path(k).last().map(|n| n.name.clone())
-            }
+            (Breakdown::Grid, Some(k)) => state.locator().path(k).last().map(|n| n.name.clone()),
         };
+        let c = r.counts;
         out.push(BreakdownView {
-            on_time_closure_rate: ratio(r.closed_on_time, r.due),
             key: r.key,
             name,
-            reported: r.reported,
-            closed: r.closed,
-            due: r.due,
-            closed_on_time: r.closed_on_time,
-            rework: r.rework,
+            reported: c.reported,
+            closed: c.closed,
+            due: c.due,
+            closed_on_time: c.closed_on_time,
+            rework: c.rework_of_reported,
+            on_time_closure_rate: ratio(c.closed_on_time, c.due),
+            report_accuracy: ratio(c.reports_confirmed, c.reports_decided),
+            satisfaction_rate: ratio(c.satisfied, c.rated),
         });
     }
     Ok(Json(out))

@@ -80,12 +80,9 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Job>) {
 
 async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreError> {
     let mut tx = store.begin().await?;
-    let mut ids = Vec::with_capacity(reports.len());
-    for r in reports {
-        let id = cases::insert_case(&mut tx, &r.case).await?;
-        let mut event = r.event.clone();
-        event.case_id = id;
-        cases::append_event(&mut tx, &event).await?;
+    let rows: Vec<(&CaseRow, &EventRow)> = reports.iter().map(|r| (&r.case, &r.event)).collect();
+    let ids = cases::insert_reports(&mut tx, &rows).await?;
+    for (r, &id) in reports.iter().zip(&ids) {
         if let Some(org) = r.organisation_id {
             tongxin_store::enterprise::set_case_organisation(&mut tx, id, org).await?;
         }
@@ -96,7 +93,6 @@ async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreErro
         let mut entry = r.audit.clone();
         entry.entity_id = id.to_string();
         audit::record(&mut tx, &entry).await?;
-        ids.push(id);
     }
     tx.commit().await?;
     Ok(ids)

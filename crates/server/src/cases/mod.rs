@@ -378,6 +378,7 @@ pub async fn post_case(
             to_status: row.status.clone(),
             note: row.description.clone(),
             data: "{}".into(),
+            step_due_at: None,
         },
         audit: audit_entry(&actor, "case.report", "case", "")
             .node(Some(row.grid_code.clone()))
@@ -713,8 +714,22 @@ pub async fn post_action(
     }
     after.updated_at = now;
     after.version = before.version + 1;
+    let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());
+    let event = EventRow {
+        id: 0,
+        case_id: id,
+        at: now,
+        actor_id: actor.user_id,
+        actor: actor.username.clone(),
+        command: t.command.as_str().into(),
+        from_status: Some(t.from.as_str().into()),
+        to_status: t.to.as_str().into(),
+        note: t.note.clone(),
+        data,
+        step_due_at: before.step_due_at,
+    };
     let mut tx = state.store.begin().await?;
-    if !cases::update_case(&mut tx, &after, before.version).await? {
+    if !cases::record_transition(&mut tx, &before, &after, &event).await? {
         return Err(ApiError::conflict(
             "案件刚被他人处理，请刷新后重试 / the case changed meanwhile; reload and retry",
         ));
@@ -724,23 +739,6 @@ pub async fn post_action(
         let note = format!("合并自 #{id} / merged from #{id}");
         cases::add_support(&mut tx, *into, before.reporter_id, now, &note).await?;
     }
-    let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());
-    cases::append_event(
-        &mut tx,
-        &EventRow {
-            id: 0,
-            case_id: id,
-            at: now,
-            actor_id: actor.user_id,
-            actor: actor.username.clone(),
-            command: t.command.as_str().into(),
-            from_status: Some(t.from.as_str().into()),
-            to_status: t.to.as_str().into(),
-            note: t.note.clone(),
-            data,
-        },
-    )
-    .await?;
     audit::record(&mut tx, &audit_entry(&actor, &format!("case.{}", t.command.as_str()), "case", id.to_string()).node(Some(after.grid_code.clone()))
         .before(Some(serde_json::json!({"status": before.status, "department": before.department})))
         .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))

@@ -83,26 +83,23 @@ pub async fn escalate_overdue(
         after.step_due_at = step_deadline(calendar, &limits, t.to, now);
         after.updated_at = now;
         after.version = case.version + 1;
+        let event = cases::EventRow {
+            id: 0,
+            case_id: case.id,
+            at: now,
+            actor_id: 0,
+            actor: "system".into(),
+            command: "escalate".into(),
+            from_status: Some(case.status.clone()),
+            to_status: after.status.clone(),
+            note: reason,
+            data: "{\"automatic\":true}".into(),
+            step_due_at: case.step_due_at,
+        };
         let mut tx = store.begin().await?;
-        if !cases::update_case(&mut tx, &after, case.version).await? {
+        if !cases::record_transition(&mut tx, &case, &after, &event).await? {
             continue;
         }
-        cases::append_event(
-            &mut tx,
-            &cases::EventRow {
-                id: 0,
-                case_id: case.id,
-                at: now,
-                actor_id: 0,
-                actor: "system".into(),
-                command: "escalate".into(),
-                from_status: Some(case.status.clone()),
-                to_status: after.status.clone(),
-                note: reason,
-                data: "{\"automatic\":true}".into(),
-            },
-        )
-        .await?;
         tongxin_store::audit::record(
             &mut tx,
             &AuditEntry {

@@ -2,9 +2,12 @@
 //! an immutable event. Updates are guarded by the row's version, so of two concurrent
 //! transitions exactly one wins.
 
+pub mod indicators;
+
 use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::cases::indicators::Tally;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct CaseRow {
@@ -37,7 +40,7 @@ pub struct CaseRow {
     pub version: i64,
 }
 
-const CASE_COLS: &str = "id, category_code, category_version, channel, status, tier, department, grid_code, district_code, lon, lat, address, description, reporter_id, rework_count, reopen_count, escalation_count, supervised, merged_into, rating, reported_at, dispatched_at, closed_at, step_due_at, handle_due_at, updated_at, version";
+pub(crate) const CASE_COLS: &str = "id, category_code, category_version, channel, status, tier, department, grid_code, district_code, lon, lat, address, description, reporter_id, rework_count, reopen_count, escalation_count, supervised, merged_into, rating, reported_at, dispatched_at, closed_at, step_due_at, handle_due_at, updated_at, version";
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct EventRow {
@@ -51,9 +54,11 @@ pub struct EventRow {
     pub to_status: String,
     pub note: String,
     pub data: String,
+    /// The deadline of the step this event ended, if one was running.
+    pub step_due_at: Option<i64>,
 }
 
-pub async fn insert_case(conn: &mut Conn, c: &CaseRow) -> Result<i64, StoreError> {
+async fn insert_case(conn: &mut Conn, c: &CaseRow) -> Result<i64, StoreError> {
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO cases (category_code, category_version, channel, status, tier, department, grid_code, district_code, lon, lat, address, description, reporter_id, rework_count, reopen_count, escalation_count, supervised, merged_into, rating, reported_at, dispatched_at, closed_at, step_due_at, handle_due_at, updated_at, version) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id",
@@ -89,9 +94,47 @@ pub async fn insert_case(conn: &mut Conn, c: &CaseRow) -> Result<i64, StoreError
     Ok(id)
 }
 
+/// Writes a transition: the case's new state (if the row is still at `before`'s version), its
+/// timeline event and the change to the indicator rollups, all on `conn` (the caller's
+/// transaction). `false` when another transition got there first; nothing is written then.
+pub async fn record_transition(
+    conn: &mut Conn,
+    before: &CaseRow,
+    after: &CaseRow,
+    event: &EventRow,
+) -> Result<bool, StoreError> {
+    if !update_case(conn, after, before.version).await? {
+        return Ok(false);
+    }
+    append_event(conn, event).await?;
+    let tally = Tally::transition(&before.facts(), &after.facts(), &event.facts());
+    indicators::apply(conn, &tally).await?;
+    Ok(true)
+}
+
+/// Writes new cases with their first events and their rollup contributions.
+pub async fn insert_reports(
+    conn: &mut Conn,
+    reports: &[(&CaseRow, &EventRow)],
+) -> Result<Vec<i64>, StoreError> {
+    let mut ids = Vec::with_capacity(reports.len());
+    let mut tally = Tally::default();
+    for (case, event) in reports {
+        let id = insert_case(conn, case).await?;
+        let mut event = (*event).clone();
+        event.case_id = id;
+        append_event(conn, &event).await?;
+        tally.add_case(&case.facts());
+        tally.add_event(&case.grid_code, &event.facts());
+        ids.push(id);
+    }
+    indicators::apply(conn, &tally).await?;
+    Ok(ids)
+}
+
 /// Writes the new state if the row is still at `expected_version`; `false` when another
 /// transition got there first (nothing is written then).
-pub async fn update_case(
+async fn update_case(
     conn: &mut Conn,
     c: &CaseRow,
     expected_version: i64,
@@ -123,10 +166,10 @@ pub async fn update_case(
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreError> {
+async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO case_events (case_id, at, actor_id, actor, command, from_status, to_status, note, data) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO case_events (case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(e.case_id)
     .bind(e.at)
@@ -137,6 +180,7 @@ pub async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreErro
     .bind(&e.to_status)
     .bind(&e.note)
     .bind(&e.data)
+    .bind(e.step_due_at)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -162,7 +206,7 @@ pub async fn get_case(store: &Store, id: i64) -> Result<Option<CaseRow>, StoreEr
 
 pub async fn timeline(store: &Store, case_id: i64) -> Result<Vec<EventRow>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data FROM case_events WHERE case_id = $1 ORDER BY id",
+        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at FROM case_events WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(store.pool())
@@ -351,110 +395,6 @@ pub async fn users_with_role_at(
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-/// The closed-loop indicators for cases under `prefixes` in the period [from, to), computed
-/// from the case rows and the timeline (formulas in docs/indicators.md).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Indicators {
-    pub reported: i64,
-    pub filed: i64,
-    pub cancelled: i64,
-    pub dispatched: i64,
-    pub closed: i64,
-    pub due: i64,
-    pub closed_on_time: i64,
-    pub closed_late: i64,
-    pub open_overdue: i64,
-    pub rework: i64,
-    pub escalated: i64,
-    pub reopened: i64,
-    pub rated: i64,
-    pub satisfied: i64,
-    /// Sum of (closed − dispatched) over cases closed in the period, milliseconds.
-    pub handling_ms_total: i64,
-}
-
-async fn scalar(
-    store: &Store,
-    sql: String,
-    binds: &[i64],
-    prefixes: &[String],
-) -> Result<i64, StoreError> {
-    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
-    for b in binds {
-        q = q.bind(*b);
-    }
-    for p in prefixes {
-        q = q.bind(p.clone()).bind(upper_bound(p));
-    }
-    Ok(q.fetch_one(store.pool()).await?.0)
-}
-
-pub async fn indicators(
-    store: &Store,
-    prefixes: &[String],
-    from: i64,
-    to: i64,
-    now: i64,
-) -> Result<Indicators, StoreError> {
-    let scope2 = prefix_clause("grid_code", prefixes, 3);
-    let scope3 = prefix_clause("grid_code", prefixes, 4);
-    let in_cases = |cond: &str| format!("SELECT COUNT(*) FROM cases WHERE {cond} AND {scope2}");
-    let events = |command: &str, extra: &str| {
-        format!(
-            "SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE e.at >= $1 AND e.at < $2 \
-             AND e.command = '{command}' {extra} AND {}",
-            prefix_clause("c.grid_code", prefixes, 3)
-        )
-    };
-    let period = [from, to];
-    Ok(Indicators {
-        reported: scalar(store, in_cases("reported_at >= $1 AND reported_at < $2"), &period, prefixes).await?,
-        filed: scalar(store, events("file", ""), &period, prefixes).await?,
-        cancelled: scalar(store, events("cancel", ""), &period, prefixes).await?,
-        dispatched: scalar(store, events("dispatch", ""), &period, prefixes).await?,
-        closed: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2"), &period, prefixes).await?,
-        due: scalar(store, in_cases("handle_due_at >= $1 AND handle_due_at < $2"), &period, prefixes).await?,
-        closed_on_time: scalar(
-            store,
-            in_cases("handle_due_at >= $1 AND handle_due_at < $2 AND closed_at IS NOT NULL AND closed_at <= handle_due_at"),
-            &period,
-            prefixes,
-        )
-        .await?,
-        closed_late: scalar(
-            store,
-            in_cases("closed_at >= $1 AND closed_at < $2 AND handle_due_at IS NOT NULL AND closed_at > handle_due_at"),
-            &period,
-            prefixes,
-        )
-        .await?,
-        open_overdue: scalar(
-            store,
-            format!(
-                "SELECT COUNT(*) FROM cases WHERE status NOT IN ('closed', 'cancelled', 'merged') AND step_due_at < $1 AND $2 = $2 AND {scope2}"
-            ),
-            &[now, 0],
-            prefixes,
-        )
-        .await?,
-        rework: scalar(store, events("verify", "AND e.to_status = 'accepted'"), &period, prefixes).await?,
-        escalated: scalar(store, events("escalate", ""), &period, prefixes).await?,
-        reopened: scalar(store, events("reopen", ""), &period, prefixes).await?,
-        rated: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2 AND rating IS NOT NULL"), &period, prefixes).await?,
-        satisfied: scalar(store, in_cases("closed_at >= $1 AND closed_at < $2 AND rating = 'satisfied'"), &period, prefixes).await?,
-        handling_ms_total: scalar(
-            store,
-            format!(
-                "SELECT CAST(COALESCE(SUM(closed_at - dispatched_at), 0) AS BIGINT) FROM cases \
-                 WHERE closed_at >= $1 AND closed_at < $2 AND dispatched_at IS NOT NULL AND $3 = $3 AND {scope3}"
-            ),
-            &[from, to, 0],
-            prefixes,
-        )
-        .await?,
-    })
-}
-
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct MediaRow {
     pub hash: String,
@@ -488,63 +428,4 @@ pub async fn get_media(store: &Store, hash: &str) -> Result<Option<MediaRow>, St
         .bind(hash)
         .fetch_optional(store.pool())
         .await?)
-}
-
-/// One row of an indicator breakdown.
-#[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
-pub struct BreakdownRow {
-    pub key: Option<String>,
-    pub reported: i64,
-    pub closed: i64,
-    pub due: i64,
-    pub closed_on_time: i64,
-    pub rework: i64,
-}
-
-/// What a breakdown can be grouped by (the column names are fixed here, never taken from input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Breakdown {
-    Department,
-    Category,
-    Reporter,
-    Grid,
-}
-
-impl Breakdown {
-    fn column(self) -> &'static str {
-        match self {
-            Breakdown::Department => "department",
-            Breakdown::Category => "category_code",
-            Breakdown::Reporter => "CAST(reporter_id AS TEXT)",
-            Breakdown::Grid => "grid_code",
-        }
-    }
-}
-
-/// Per group: cases reported in [from, to), closed in it, due in it, closed on time, and the
-/// rework count of the cases reported in it.
-pub async fn breakdown(
-    store: &Store,
-    prefixes: &[String],
-    from: i64,
-    to: i64,
-    by: Breakdown,
-) -> Result<Vec<BreakdownRow>, StoreError> {
-    let col = by.column();
-    let sql = format!(
-        "SELECT {col} AS key, \
-         CAST(SUM(CASE WHEN reported_at >= $1 AND reported_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS reported, \
-         CAST(SUM(CASE WHEN closed_at >= $1 AND closed_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS closed, \
-         CAST(SUM(CASE WHEN handle_due_at >= $1 AND handle_due_at < $2 THEN 1 ELSE 0 END) AS BIGINT) AS due, \
-         CAST(SUM(CASE WHEN handle_due_at >= $1 AND handle_due_at < $2 AND closed_at IS NOT NULL AND closed_at <= handle_due_at THEN 1 ELSE 0 END) AS BIGINT) AS closed_on_time, \
-         CAST(SUM(CASE WHEN reported_at >= $1 AND reported_at < $2 THEN rework_count ELSE 0 END) AS BIGINT) AS rework \
-         FROM cases WHERE {} AND (reported_at >= $1 OR closed_at >= $1 OR handle_due_at >= $1) \
-         GROUP BY {col} ORDER BY {col}",
-        prefix_clause("grid_code", prefixes, 3)
-    );
-    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(from).bind(to);
-    for p in prefixes {
-        q = q.bind(p.clone()).bind(upper_bound(p));
-    }
-    Ok(q.fetch_all(store.pool()).await?)
 }

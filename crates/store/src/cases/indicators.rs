@@ -1,0 +1,460 @@
+//! Indicator figures: from the daily rollups when the period is made of whole Beijing days and
+//! the node is a community or above (the dashboard path, never a scan of all cases), and from
+//! the case rows and the timeline otherwise. Both give the same numbers; a test proves it.
+
+use super::{CaseRow, EventRow};
+use crate::db::{Conn, Store, StoreError};
+use crate::territory::{prefix_clause, upper_bound};
+use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
+use tongxin_core::cases::indicators::{
+    CATEGORY_DIM, CaseFacts, Counts, DEPARTMENT_DIM, EventFacts, Tally, china_day, event_counts,
+    is_day_boundary,
+};
+
+/// Longest node code the community totals serve (a community code).
+const COMMUNITY_LEN: usize = 12;
+/// Longest node code the category and department breakdowns serve (a district code).
+const DISTRICT_LEN: usize = 6;
+const OPEN_STATUSES: &str = "'reported', 'filed', 'dispatched', 'accepted', 'handled'";
+
+impl CaseRow {
+    pub fn facts(&self) -> CaseFacts<'_> {
+        CaseFacts {
+            grid_code: &self.grid_code,
+            category: &self.category_code,
+            department: self.department.as_deref(),
+            status: &self.status,
+            reported_at: self.reported_at,
+            dispatched_at: self.dispatched_at,
+            closed_at: self.closed_at,
+            handle_due_at: self.handle_due_at,
+            rating: self.rating.as_deref(),
+            rework_count: self.rework_count,
+        }
+    }
+}
+
+impl EventRow {
+    pub fn facts(&self) -> EventFacts<'_> {
+        EventFacts {
+            command: &self.command,
+            to_status: &self.to_status,
+            at: self.at,
+            step_due_at: self.step_due_at,
+        }
+    }
+}
+
+/// Adds `tally` to the rollup table (call inside the transaction that made the change).
+pub async fn apply(conn: &mut Conn, tally: &Tally) -> Result<(), StoreError> {
+    let rows: Vec<_> = tally.rows().collect();
+    let fields = Counts::FIELDS;
+    let per_row = 3 + fields.len();
+    for chunk in rows.chunks(500) {
+        let mut n = 0;
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|_| {
+                let ph: Vec<String> = (0..per_row)
+                    .map(|_| {
+                        n += 1;
+                        format!("${n}")
+                    })
+                    .collect();
+                format!("({})", ph.join(", "))
+            })
+            .collect();
+        let updates: Vec<String> = fields
+            .iter()
+            .map(|f| format!("{f} = case_rollups.{f} + excluded.{f}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO case_rollups (dim, node, day, {}) VALUES {} ON CONFLICT (dim, node, day) DO UPDATE SET {}",
+            fields.join(", "),
+            values.join(", "),
+            updates.join(", ")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (key, counts) in chunk {
+            q = q.bind(key.dim.clone()).bind(key.node.clone()).bind(key.day);
+            for v in counts.values() {
+                q = q.bind(v);
+            }
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn sums(prefix: &str) -> String {
+    Counts::FIELDS
+        .iter()
+        .map(|f| format!("CAST(COALESCE(SUM({prefix}{f}), 0) AS BIGINT)"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn counts_at(row: &AnyRow, first: usize) -> Result<Counts, StoreError> {
+    let values = (0..Counts::FIELDS.len())
+        .map(|i| row.try_get::<i64, _>(first + i))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Counts::from_values(&values))
+}
+
+/// Whether the rollups can answer for these nodes over [from, to).
+fn rollups_serve(prefixes: &[String], from: i64, to: i64, longest: usize) -> bool {
+    is_day_boundary(from) && is_day_boundary(to) && prefixes.iter().all(|p| p.len() <= longest)
+}
+
+/// The indicators of the nodes under `prefixes` over [from, to).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Indicators {
+    pub counts: Counts,
+    /// Open cases past their current step deadline at the time of asking.
+    pub open_overdue: i64,
+    /// "rollup" or "timeline": where the figures came from.
+    pub source: &'static str,
+}
+
+pub async fn indicators(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Indicators, StoreError> {
+    let (counts, source) = if rollups_serve(prefixes, from, to, COMMUNITY_LEN) {
+        (rollup_totals(store, prefixes, from, to).await?, "rollup")
+    } else {
+        (
+            timeline_totals(store, prefixes, from, to).await?,
+            "timeline",
+        )
+    };
+    Ok(Indicators {
+        counts,
+        open_overdue: open_overdue(store, prefixes, now).await?,
+        source,
+    })
+}
+
+async fn rollup_totals(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Counts, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM case_rollups WHERE dim = '' AND day >= $1 AND day < $2 AND {}",
+        sums(""),
+        prefix_clause("node", prefixes, 3)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(china_day(from))
+        .bind(china_day(to));
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    counts_at(&q.fetch_one(store.pool()).await?, 0)
+}
+
+/// Per case, the contributions to [from, to) as SQL columns in `Counts::FIELDS` order (the
+/// event-based fields are zero here and come from `event_totals`).
+fn case_columns() -> String {
+    let r = "reported_at >= $1 AND reported_at < $2";
+    let c = "closed_at >= $1 AND closed_at < $2";
+    let d = "handle_due_at >= $1 AND handle_due_at < $2";
+    let sum = |cond: String, value: &str| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {cond} THEN {value} ELSE 0 END), 0) AS BIGINT)")
+    };
+    Counts::FIELDS
+        .iter()
+        .map(|f| match *f {
+            "reported" => sum(r.into(), "1"),
+            "rework_of_reported" => sum(r.into(), "rework_count"),
+            "reports_decided" => sum(format!("{r} AND status <> 'reported'"), "1"),
+            "reports_confirmed" => sum(
+                format!("{r} AND status NOT IN ('reported', 'cancelled', 'merged')"),
+                "1",
+            ),
+            "closed" => sum(c.into(), "1"),
+            "closed_late" => sum(
+                format!("{c} AND handle_due_at IS NOT NULL AND closed_at > handle_due_at"),
+                "1",
+            ),
+            "rated" => sum(format!("{c} AND rating IS NOT NULL"), "1"),
+            "satisfied" => sum(format!("{c} AND rating = 'satisfied'"), "1"),
+            "handled_closed" => sum(format!("{c} AND dispatched_at IS NOT NULL"), "1"),
+            "handling_ms_total" => sum(
+                format!("{c} AND dispatched_at IS NOT NULL"),
+                "closed_at - dispatched_at",
+            ),
+            "due" => sum(d.into(), "1"),
+            "closed_on_time" => sum(
+                format!("{d} AND closed_at IS NOT NULL AND closed_at <= handle_due_at"),
+                "1",
+            ),
+            _ => "CAST(0 AS BIGINT)".into(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const TOUCHES_PERIOD: &str =
+    "(reported_at >= $1 OR closed_at >= $1 OR handle_due_at >= $1) AND reported_at < $2";
+
+async fn timeline_totals(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Counts, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM cases WHERE {TOUCHES_PERIOD} AND {}",
+        case_columns(),
+        prefix_clause("grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(from).bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut counts = counts_at(&q.fetch_one(store.pool()).await?, 0)?;
+    counts += event_totals(store, prefixes, from, to).await?;
+    Ok(counts)
+}
+
+async fn event_totals(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+) -> Result<Counts, StoreError> {
+    let sql = format!(
+        "SELECT e.command, e.to_status, COUNT(*), \
+         CAST(SUM(CASE WHEN e.step_due_at IS NULL OR e.at <= e.step_due_at THEN 1 ELSE 0 END) AS BIGINT) \
+         FROM case_events e JOIN cases c ON c.id = e.case_id \
+         WHERE e.at >= $1 AND e.at < $2 AND {} GROUP BY e.command, e.to_status",
+        prefix_clause("c.grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query_as::<_, (String, String, i64, i64)>(AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut counts = Counts::default();
+    for (command, to_status, n, on_time) in q.fetch_all(store.pool()).await? {
+        counts += event_counts(&command, &to_status, n, on_time);
+    }
+    Ok(counts)
+}
+
+async fn open_overdue(store: &Store, prefixes: &[String], now: i64) -> Result<i64, StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM cases WHERE status IN ({OPEN_STATUSES}) AND step_due_at < $1 AND $2 = $2 AND {}",
+        prefix_clause("grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
+        .bind(now)
+        .bind(0i64);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_one(store.pool()).await?.0)
+}
+
+/// What a breakdown can be grouped by (the column names are fixed here, never taken from input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Breakdown {
+    Department,
+    Category,
+    Reporter,
+    Grid,
+}
+
+impl Breakdown {
+    fn column(self) -> &'static str {
+        match self {
+            Breakdown::Department => "department",
+            Breakdown::Category => "category_code",
+            Breakdown::Reporter => "CAST(reporter_id AS TEXT)",
+            Breakdown::Grid => "grid_code",
+        }
+    }
+
+    fn rollup_dim(self) -> Option<&'static str> {
+        match self {
+            Breakdown::Department => Some(DEPARTMENT_DIM),
+            Breakdown::Category => Some(CATEGORY_DIM),
+            Breakdown::Reporter | Breakdown::Grid => None,
+        }
+    }
+}
+
+/// One group of a breakdown: the case-based counts (event counts are not broken down).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BreakdownRow {
+    pub key: Option<String>,
+    pub counts: Counts,
+}
+
+/// Per group: cases reported in [from, to), closed in it, due in it, closed on time, the
+/// rework count of the cases reported in it and how many of its reports were confirmed.
+pub async fn breakdown(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    by: Breakdown,
+) -> Result<Vec<BreakdownRow>, StoreError> {
+    let rows = match by.rollup_dim() {
+        Some(dim) if rollups_serve(prefixes, from, to, DISTRICT_LEN) => {
+            rollup_breakdown(store, prefixes, from, to, dim).await?
+        }
+        _ => timeline_breakdown(store, prefixes, from, to, by).await?,
+    };
+    Ok(rows.into_iter().filter(|r| !r.counts.is_zero()).collect())
+}
+
+async fn rollup_breakdown(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    dim: &str,
+) -> Result<Vec<BreakdownRow>, StoreError> {
+    let sql = format!(
+        "SELECT dim, {} FROM case_rollups WHERE dim >= $1 AND dim < $2 AND day >= $3 AND day < $4 AND {} \
+         GROUP BY dim ORDER BY dim",
+        sums(""),
+        prefix_clause("node", prefixes, 5)
+    );
+    let dim_end = format!("{};", &dim[..dim.len() - 1]);
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(dim.to_string())
+        .bind(dim_end)
+        .bind(china_day(from))
+        .bind(china_day(to));
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut out = Vec::new();
+    for row in q.fetch_all(store.pool()).await? {
+        let full: String = row.try_get(0)?;
+        let key = full[dim.len()..].to_string();
+        out.push(BreakdownRow {
+            key: (!key.is_empty()).then_some(key),
+            counts: case_part(counts_at(&row, 1)?),
+        });
+    }
+    Ok(out)
+}
+
+/// Only the case-based fields (the rollup's breakdown rows hold nothing else, but be explicit).
+fn case_part(c: Counts) -> Counts {
+    Counts {
+        reported: c.reported,
+        closed: c.closed,
+        closed_late: c.closed_late,
+        due: c.due,
+        closed_on_time: c.closed_on_time,
+        rated: c.rated,
+        satisfied: c.satisfied,
+        handled_closed: c.handled_closed,
+        handling_ms_total: c.handling_ms_total,
+        rework_of_reported: c.rework_of_reported,
+        reports_decided: c.reports_decided,
+        reports_confirmed: c.reports_confirmed,
+        ..Counts::default()
+    }
+}
+
+async fn timeline_breakdown(
+    store: &Store,
+    prefixes: &[String],
+    from: i64,
+    to: i64,
+    by: Breakdown,
+) -> Result<Vec<BreakdownRow>, StoreError> {
+    let col = by.column();
+    let sql = format!(
+        "SELECT {col} AS key, {} FROM cases WHERE {TOUCHES_PERIOD} AND {} GROUP BY {col} ORDER BY {col}",
+        case_columns(),
+        prefix_clause("grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(from).bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut out = Vec::new();
+    for row in q.fetch_all(store.pool()).await? {
+        out.push(BreakdownRow {
+            key: row.try_get::<Option<String>, _>(0)?,
+            counts: counts_at(&row, 1)?,
+        });
+    }
+    Ok(out)
+}
+
+const ROLLUPS_BUILT: &str = "case_rollups_built";
+
+/// Builds the rollups from the cases and the timeline once (a database made before they
+/// existed); a no-op afterwards.
+pub async fn ensure_rollups(store: &Store) -> Result<(), StoreError> {
+    if store.setting(ROLLUPS_BUILT).await?.is_some() {
+        return Ok(());
+    }
+    rebuild(store).await?;
+    store.set_setting(ROLLUPS_BUILT, "1").await
+}
+
+/// Recomputes every rollup row from the cases and the timeline, in one transaction.
+pub async fn rebuild(store: &Store) -> Result<(), StoreError> {
+    let mut tally = Tally::default();
+    let mut last = 0i64;
+    loop {
+        let sql = format!(
+            "SELECT {} FROM cases WHERE id > $1 ORDER BY id LIMIT 20000",
+            super::CASE_COLS
+        );
+        let batch: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(last)
+            .fetch_all(store.pool())
+            .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.id;
+        for c in &batch {
+            tally.add_case(&c.facts());
+        }
+    }
+    let mut last = 0i64;
+    loop {
+        let batch: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT e.id, c.grid_code, e.command, e.to_status, e.at, e.step_due_at FROM case_events e \
+             JOIN cases c ON c.id = e.case_id WHERE e.id > $1 ORDER BY e.id LIMIT 50000",
+        )
+        .bind(last)
+        .fetch_all(store.pool())
+        .await?;
+        let Some(tail) = batch.last() else { break };
+        last = tail.0;
+        for (_, grid, command, to_status, at, step_due_at) in &batch {
+            tally.add_event(
+                grid,
+                &EventFacts {
+                    command,
+                    to_status,
+                    at: *at,
+                    step_due_at: *step_due_at,
+                },
+            );
+        }
+    }
+    let mut tx = store.begin().await?;
+    sqlx::query("DELETE FROM case_rollups")
+        .execute(&mut *tx)
+        .await?;
+    apply(&mut tx, &tally).await?;
+    tx.commit().await
+}
