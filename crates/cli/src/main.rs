@@ -10,6 +10,7 @@ use tongxin_core::access::Actor;
 use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_core::people::protect::DataKeys;
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
+use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest};
 use tongxin_server::people::ledger::SheetFormat as tongxin_sheets_format;
 use tongxin_server::people::protect::Protector;
 use tongxin_server::{AppState, ServerConfig};
@@ -42,6 +43,9 @@ enum Command {
         /// Residents to generate (default 200,000; 2,000 with --size small).
         #[arg(long)]
         residents: Option<usize>,
+        /// Cases in the year of history (default 1,000,000; 2,000 with --size small).
+        #[arg(long)]
+        cases: Option<usize>,
         /// Build the city and exit without serving.
         #[arg(long)]
         no_serve: bool,
@@ -303,6 +307,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             size,
             seed,
             residents,
+            cases,
             no_serve,
             serve: opts,
         } => {
@@ -312,8 +317,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 DemoSize::Small => 2_000,
                 DemoSize::Default => tongxin_core::demo::DEFAULT_RESIDENTS,
             });
+            let cases = cases.unwrap_or(match size {
+                DemoSize::Small => 2_000,
+                DemoSize::Default => tongxin_core::demo::cases::DEFAULT_CASES,
+            });
             let state = open_state(&settings).await?;
-            build_demo(&state, size, seed, residents).await?;
+            build_demo(&state, size, seed, residents, cases).await?;
             if no_serve {
                 return Ok(());
             }
@@ -538,6 +547,7 @@ async fn build_demo(
     size: DemoSize,
     seed: u64,
     residents: usize,
+    cases: usize,
 ) -> Result<(), String> {
     let store = &state.store;
     if tongxin_store::demo::has_territory(store)
@@ -565,6 +575,29 @@ async fn build_demo(
     tongxin_server::territory::grids::rebuild_locator(state)
         .await
         .map_err(problem_text)?;
+    let people_done = started.elapsed();
+    let catalogue = state.catalogue.read().expect("catalogue lock").clone();
+    let figures = match size {
+        DemoSize::Small => EnterpriseFigures::SMALL,
+        DemoSize::Default => EnterpriseFigures::SEED,
+    };
+    let written = tongxin_server::cases::demo::load_history(
+        store,
+        &HistoryRequest {
+            city: &city,
+            catalogue: &catalogue,
+            calendar: &state.working_calendar(),
+            cases,
+            seed,
+            figures,
+            password_hash: &hash,
+        },
+    )
+    .await
+    .map_err(|e| format!("loading the demo case history: {e}"))?;
+    let enterprise = tongxin_store::enterprise::summary(store, &[String::new()])
+        .await
+        .map_err(|e| e.to_string())?;
     let c = city.counts();
     let p = people.counts();
     eprintln!(
@@ -588,6 +621,14 @@ async fn build_demo(
         p.registered_organisations,
         p.party_orgs,
         p.party_members
+    );
+    eprintln!(
+        "  cases: {written} over the past year ({} enterprise problems, {} resolved; {} commissioners for {} enterprises), in {:.1} s",
+        enterprise.problems,
+        enterprise.resolved,
+        enterprise.commissioners,
+        enterprise.enterprises,
+        (started.elapsed() - people_done).as_secs_f64()
     );
     print_demo_accounts(&city);
     Ok(())

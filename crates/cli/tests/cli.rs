@@ -31,6 +31,11 @@ fn demo_then_users_and_grids_round_trip() {
     let t = text(&out);
     assert!(t.contains("32 grids"), "{t}");
     assert!(t.contains("tongxin-demo"), "demo prints the password: {t}");
+    // The small demo's year of cases and its enterprise service, counted from the records.
+    assert!(
+        t.contains("cases: 2012 over the past year (12 enterprise problems, 7 resolved; 3 commissioners for 4 enterprises)"),
+        "{t}"
+    );
 
     let out = tongxin(
         &data,

@@ -2,11 +2,17 @@
 
 use crate::accounts;
 use crate::audit;
-use crate::db::{Store, StoreError, now_millis};
+use crate::cases::CaseRow;
+use crate::db::{
+    Store, StoreError, Val, bulk_cache, bulk_insert, bulk_insert_owned, now_millis, reserve_ids,
+    sync_ids,
+};
 use crate::territory::{self, BuildingRow, CompoundRow, DivisionRow, GridRow};
 use std::collections::HashMap;
 use tongxin_core::audit::AuditEntry;
+use tongxin_core::cases::indicators::{EventFacts, Tally};
 use tongxin_core::demo::DemoCity;
+use tongxin_core::demo::cases::HistoryCase;
 use tongxin_core::territory::{DivisionCode, GridCode};
 
 fn ring_json(ring: &[[f64; 2]]) -> String {
@@ -116,4 +122,197 @@ pub async fn load(store: &Store, city: &DemoCity, password_hash: &str) -> Result
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Writes one chunk of generated case history in one transaction: case rows (ids reserved
+/// up front so events can refer to them), their timelines, enterprise links and their
+/// contributions to the indicator rollups.
+pub async fn load_case_history(store: &Store, chunk: &[HistoryCase]) -> Result<(), StoreError> {
+    if chunk.is_empty() {
+        return Ok(());
+    }
+    let backend = store.backend();
+    let mut tx = store.begin().await?;
+    bulk_cache(&mut tx, 64).await?;
+    let first = reserve_ids(&mut tx, backend, "cases", chunk.len()).await?;
+    let rows: Vec<CaseRow> = chunk
+        .iter()
+        .enumerate()
+        .map(|(i, c)| case_row(first + i as i64, c))
+        .collect();
+    let mut tally = Tally::default();
+    for (row, c) in rows.iter().zip(chunk) {
+        tally.add_case(&row.facts());
+        for e in &c.events {
+            tally.add_event(
+                &c.grid_code,
+                &EventFacts {
+                    command: e.command,
+                    to_status: e.to_status,
+                    at: e.at,
+                    step_due_at: e.step_due_at,
+                },
+            );
+        }
+    }
+    bulk_insert(&mut tx, "cases", &CASE_INSERT_COLS, &rows, |c| {
+        vec![
+            Val::Int(c.id),
+            Val::Text(c.category_code.clone()),
+            Val::Int(c.category_version),
+            Val::Text(c.channel.clone()),
+            Val::Text(c.status.clone()),
+            Val::Text(c.tier.clone()),
+            Val::OptText(c.department.clone()),
+            Val::Text(c.grid_code.clone()),
+            Val::Text(c.district_code.clone()),
+            Val::Real(c.lon.unwrap_or_default()),
+            Val::Real(c.lat.unwrap_or_default()),
+            Val::Text(c.address.clone()),
+            Val::Text(c.description.clone()),
+            Val::Int(c.reporter_id),
+            Val::Int(c.rework_count),
+            Val::Int(c.reopen_count),
+            Val::Int(c.escalation_count),
+            Val::Int(c.supervised),
+            Val::OptInt(c.merged_into),
+            Val::OptText(c.rating.clone()),
+            Val::Int(c.reported_at),
+            Val::OptInt(c.dispatched_at),
+            Val::OptInt(c.closed_at),
+            Val::OptInt(c.step_due_at),
+            Val::OptInt(c.handle_due_at),
+            Val::Int(c.updated_at),
+            Val::Int(c.version),
+        ]
+    })
+    .await?;
+    let events = chunk
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.events.iter().map(move |e| (first + i as i64, e)));
+    bulk_insert_owned(
+        &mut tx,
+        "case_events",
+        &EVENT_INSERT_COLS,
+        events,
+        |(id, e)| {
+            vec![
+                Val::Int(id),
+                Val::Int(e.at),
+                Val::Int(e.actor_id),
+                Val::Text(e.actor.clone()),
+                Val::Text(e.command.into()),
+                Val::OptText(e.from_status.map(Into::into)),
+                Val::Text(e.to_status.into()),
+                Val::Text(e.note.clone()),
+                Val::Text("{}".into()),
+                Val::OptInt(e.step_due_at),
+            ]
+        },
+    )
+    .await?;
+    for (i, c) in chunk.iter().enumerate() {
+        if let Some(org) = c.organisation_id {
+            crate::enterprise::set_case_organisation(&mut tx, first + i as i64, org).await?;
+        }
+    }
+    sync_ids(&mut tx, backend, "cases").await?;
+    sync_ids(&mut tx, backend, "case_events").await?;
+    crate::cases::indicators::apply(&mut tx, &tally).await?;
+    bulk_cache(&mut tx, 16).await?;
+    tx.commit().await
+}
+
+const CASE_INSERT_COLS: [&str; 27] = [
+    "id",
+    "category_code",
+    "category_version",
+    "channel",
+    "status",
+    "tier",
+    "department",
+    "grid_code",
+    "district_code",
+    "lon",
+    "lat",
+    "address",
+    "description",
+    "reporter_id",
+    "rework_count",
+    "reopen_count",
+    "escalation_count",
+    "supervised",
+    "merged_into",
+    "rating",
+    "reported_at",
+    "dispatched_at",
+    "closed_at",
+    "step_due_at",
+    "handle_due_at",
+    "updated_at",
+    "version",
+];
+
+const EVENT_INSERT_COLS: [&str; 10] = [
+    "case_id",
+    "at",
+    "actor_id",
+    "actor",
+    "command",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+    "step_due_at",
+];
+
+fn case_row(id: i64, c: &HistoryCase) -> CaseRow {
+    let s = &c.state;
+    CaseRow {
+        id,
+        category_code: c.category_code.clone(),
+        category_version: c.category_version,
+        channel: c.channel.into(),
+        status: s.status.as_str().into(),
+        tier: s.tier.as_str().into(),
+        department: s.department.clone(),
+        grid_code: c.grid_code.clone(),
+        district_code: c.grid_code[..6].into(),
+        lon: Some(c.lon),
+        lat: Some(c.lat),
+        address: c.address.clone(),
+        description: c.description.clone(),
+        reporter_id: c.reporter_id,
+        rework_count: i64::from(s.rework_count),
+        reopen_count: i64::from(s.reopen_count),
+        escalation_count: i64::from(s.escalation_count),
+        supervised: i64::from(s.supervised),
+        merged_into: s.merged_into,
+        rating: s.rating.map(|r| r.as_str().into()),
+        reported_at: c.reported_at,
+        dispatched_at: c.clocks.dispatched_at,
+        closed_at: s.closed_at,
+        step_due_at: c.clocks.step_due_at,
+        handle_due_at: c.clocks.handle_due_at,
+        updated_at: c.updated_at,
+        version: c.events.len() as i64,
+    }
+}
+
+/// Every account's id by username (the demo history names its actors).
+pub async fn user_ids(store: &Store) -> Result<HashMap<String, i64>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT username, id FROM users")
+        .fetch_all(store.pool())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Enterprises (organisations of kind `enterprise`) with their grids, in id order.
+pub async fn enterprises(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, grid_code FROM organisations WHERE kind = 'enterprise' AND grid_code IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?)
 }

@@ -45,6 +45,36 @@ pub fn handling_deadline(
     calendar.add_working(dispatched_at, duration(limits.handle))
 }
 
+/// The clocks a case keeps: the running step's deadline, when it was dispatched, and the
+/// handling deadline it is judged by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Clocks {
+    pub step_due_at: Option<Millis>,
+    pub dispatched_at: Option<Millis>,
+    pub handle_due_at: Option<Millis>,
+}
+
+/// The clocks after a transition from `from` to `to` at `now` (every channel and the demo
+/// history use this one rule).
+pub fn clocks_after(
+    calendar: &Calendar,
+    limits: &StepLimits,
+    from: Status,
+    to: Status,
+    now: Millis,
+    before: Clocks,
+) -> Clocks {
+    let mut c = before;
+    if to != from {
+        c.step_due_at = step_deadline(calendar, limits, to, now);
+    }
+    if to == Status::Dispatched && from != Status::Dispatched {
+        c.dispatched_at = Some(now);
+        c.handle_due_at = Some(handling_deadline(calendar, limits, now));
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

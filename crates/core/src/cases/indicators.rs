@@ -121,8 +121,10 @@ pub struct EventFacts<'a> {
     pub step_due_at: Option<Millis>,
 }
 
-/// Rollup rows: totals per community (`dim` empty), breakdowns per district with `dim`
-/// `c:<category>` or `d:<department>` (`d:` alone for cases not yet with a department).
+/// Rollup rows: totals per community (`dim` empty) and per district (`dim` `t`); breakdowns
+/// per district with `dim` `c:<category>` or `d:<department>` (`d:` alone for cases not yet
+/// with a department), and per city with `C:` and `D:`. Each query reads the coarsest rows
+/// that answer it, so a city-wide year is a few thousand rows, not a million cases.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RollupKey {
     pub day: i64,
@@ -130,8 +132,16 @@ pub struct RollupKey {
     pub dim: String,
 }
 
+pub const COMMUNITY_TOTAL_DIM: &str = "";
+pub const DISTRICT_TOTAL_DIM: &str = "t";
 pub const CATEGORY_DIM: &str = "c:";
 pub const DEPARTMENT_DIM: &str = "d:";
+pub const CITY_CATEGORY_DIM: &str = "C:";
+pub const CITY_DEPARTMENT_DIM: &str = "D:";
+/// Lengths of the node codes the rows are kept for.
+pub const CITY_LEN: usize = 4;
+pub const DISTRICT_LEN: usize = 6;
+pub const COMMUNITY_LEN: usize = 12;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally(BTreeMap<RollupKey, Counts>);
@@ -165,20 +175,31 @@ impl Tally {
     pub fn add_case(&mut self, f: &CaseFacts) {
         let community = community_of(f.grid_code);
         let district = district_of(f.grid_code);
+        let city = city_of(f.grid_code);
         let category = format!("{CATEGORY_DIM}{}", f.category);
         let department = format!("{DEPARTMENT_DIM}{}", f.department.unwrap_or(""));
+        let city_category = format!("{CITY_CATEGORY_DIM}{}", f.category);
+        let city_department = format!("{CITY_DEPARTMENT_DIM}{}", f.department.unwrap_or(""));
         for (day, counts) in case_contributions(f) {
-            self.add(key(day, community, ""), counts);
+            self.add(key(day, community, COMMUNITY_TOTAL_DIM), counts);
+            self.add(key(day, district, DISTRICT_TOTAL_DIM), counts);
             self.add(key(day, district, &category), counts);
             self.add(key(day, district, &department), counts);
+            self.add(key(day, city, &city_category), counts);
+            self.add(key(day, city, &city_department), counts);
         }
     }
 
-    /// Adds what an event contributes (to its community's totals).
+    /// Adds what an event contributes (to the community's and the district's totals).
     pub fn add_event(&mut self, grid_code: &str, e: &EventFacts) {
         let counts = event_contribution(e);
         if !counts.is_zero() {
-            self.add(key(china_day(e.at), community_of(grid_code), ""), counts);
+            let day = china_day(e.at);
+            self.add(
+                key(day, community_of(grid_code), COMMUNITY_TOTAL_DIM),
+                counts,
+            );
+            self.add(key(day, district_of(grid_code), DISTRICT_TOTAL_DIM), counts);
         }
     }
 
@@ -203,11 +224,15 @@ fn key(day: i64, node: &str, dim: &str) -> RollupKey {
 }
 
 fn community_of(grid_code: &str) -> &str {
-    grid_code.get(..12).unwrap_or(grid_code)
+    grid_code.get(..COMMUNITY_LEN).unwrap_or(grid_code)
 }
 
 fn district_of(grid_code: &str) -> &str {
-    grid_code.get(..6).unwrap_or(grid_code)
+    grid_code.get(..DISTRICT_LEN).unwrap_or(grid_code)
+}
+
+fn city_of(grid_code: &str) -> &str {
+    grid_code.get(..CITY_LEN).unwrap_or(grid_code)
 }
 
 /// Statuses a report reaches only once it was judged a real, new problem.
@@ -369,10 +394,13 @@ mod tests {
         assert_eq!(community.reported, 1);
         assert_eq!(community.reports_decided, 0);
         assert_eq!(total(&t, "c:0101").reported, 1);
+        assert_eq!(total(&t, "C:0101").reported, 1);
+        assert_eq!(total(&t, "t").reported, 1);
         assert_eq!(total(&t, "d:").reported, 1);
         let keys: Vec<_> = t.rows().map(|(k, _)| k.node.clone()).collect();
         assert!(keys.contains(&"450102001001".to_string()));
         assert!(keys.contains(&"450102".to_string()));
+        assert!(keys.contains(&"4501".to_string()));
     }
 
     #[test]
@@ -403,7 +431,7 @@ mod tests {
         );
         assert_eq!(c.handling_ms_total, 20 * H);
         assert_eq!(total(&t, "d:城管局").closed, 1);
-        assert!(t.rows().all(|(k, _)| k.dim != "d:"));
+        assert!(t.rows().all(|(k, _)| k.dim != "d:" && k.dim != "D:"));
     }
 
     #[test]
@@ -423,7 +451,8 @@ mod tests {
         t.add_event("450102001001001", &on_time);
         let c = total(&t, "");
         assert_eq!((c.filed, c.filed_on_time), (2, 1));
-        assert_eq!(t.rows().count(), 2, "two days");
+        assert_eq!(total(&t, "t").filed, 2);
+        assert_eq!(t.rows().count(), 4, "two days, community and district");
         let rework = EventFacts {
             command: "verify",
             to_status: "accepted",

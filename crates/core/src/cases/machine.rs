@@ -55,6 +55,15 @@ impl Status {
         }
     }
 
+    pub fn parse(text: &str) -> Option<Status> {
+        use Status::*;
+        [
+            Reported, Filed, Dispatched, Accepted, Handled, Closed, Cancelled, Merged,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+
     /// Still in the loop (counts toward workload and overdue figures).
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Closed | Status::Cancelled | Status::Merged)
@@ -100,6 +109,16 @@ pub enum Satisfaction {
     Satisfied,
     Basic,
     Dissatisfied,
+}
+
+impl Satisfaction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Satisfaction::Satisfied => "satisfied",
+            Satisfaction::Basic => "basic",
+            Satisfaction::Dissatisfied => "dissatisfied",
+        }
+    }
 }
 
 /// What the machine needs to know about a case.

@@ -23,6 +23,7 @@
 //! Pure computation: no I/O, no clock, no global state. The same options always give the
 //! same city.
 
+pub mod cases;
 mod geometry;
 mod names;
 pub mod people;

@@ -16,6 +16,7 @@ pub(super) enum Stream {
     People = 5,
     Warp = 6,
     CompoundNames = 7,
+    Cases = 8,
 }
 
 pub(super) fn mix64(mut z: u64) -> u64 {

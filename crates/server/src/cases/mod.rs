@@ -3,6 +3,7 @@
 //! one transaction, guarded by the case's version.
 
 pub mod admin;
+pub mod demo;
 pub mod enterprise;
 pub mod indicators;
 pub mod intake;
@@ -22,7 +23,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Role, Target, authorize};
 use tongxin_core::cases::catalogue::StepLimits;
-use tongxin_core::cases::deadlines::{handling_deadline, step_deadline};
+use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
 use tongxin_core::cases::machine::{
     self, CaseState, Command, Refusal, Rules, Satisfaction, Status, Tier,
 };
@@ -705,13 +706,21 @@ pub async fn post_action(
         .and_then(|r| serde_json::to_value(r).ok())
         .and_then(|v| v.as_str().map(str::to_string));
     after.closed_at = s.closed_at;
-    if t.to != t.from {
-        after.step_due_at = step_deadline(&state.working_calendar(), &limits, t.to, now);
-    }
-    if t.to == Status::Dispatched && t.from != Status::Dispatched {
-        after.dispatched_at = Some(now);
-        after.handle_due_at = Some(handling_deadline(&state.working_calendar(), &limits, now));
-    }
+    let clocks = clocks_after(
+        &state.working_calendar(),
+        &limits,
+        t.from,
+        t.to,
+        now,
+        Clocks {
+            step_due_at: before.step_due_at,
+            dispatched_at: before.dispatched_at,
+            handle_due_at: before.handle_due_at,
+        },
+    );
+    after.step_due_at = clocks.step_due_at;
+    after.dispatched_at = clocks.dispatched_at;
+    after.handle_due_at = clocks.handle_due_at;
     after.updated_at = now;
     after.version = before.version + 1;
     let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());

@@ -3,19 +3,16 @@
 //! the case rows and the timeline otherwise. Both give the same numbers; a test proves it.
 
 use super::{CaseRow, EventRow};
-use crate::db::{Conn, Store, StoreError};
+use crate::db::{Conn, Placeholders, Store, StoreError};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tongxin_core::cases::indicators::{
-    CATEGORY_DIM, CaseFacts, Counts, DEPARTMENT_DIM, EventFacts, Tally, china_day, event_counts,
-    is_day_boundary,
+    CATEGORY_DIM, CITY_CATEGORY_DIM, CITY_DEPARTMENT_DIM, CITY_LEN, COMMUNITY_LEN,
+    COMMUNITY_TOTAL_DIM, CaseFacts, Counts, DEPARTMENT_DIM, DISTRICT_LEN, DISTRICT_TOTAL_DIM,
+    EventFacts, Tally, china_day, event_counts, is_day_boundary,
 };
 
-/// Longest node code the community totals serve (a community code).
-const COMMUNITY_LEN: usize = 12;
-/// Longest node code the category and department breakdowns serve (a district code).
-const DISTRICT_LEN: usize = 6;
 const OPEN_STATUSES: &str = "'reported', 'filed', 'dispatched', 'accepted', 'handled'";
 
 impl CaseRow {
@@ -51,17 +48,14 @@ pub async fn apply(conn: &mut Conn, tally: &Tally) -> Result<(), StoreError> {
     let rows: Vec<_> = tally.rows().collect();
     let fields = Counts::FIELDS;
     let per_row = 3 + fields.len();
+    // Anonymous placeholders on SQLite: binding many numbered ones is quadratic there.
+    let mut placeholder = Placeholders::for_conn(conn);
     for chunk in rows.chunks(500) {
-        let mut n = 0;
+        placeholder.reset();
         let values: Vec<String> = chunk
             .iter()
             .map(|_| {
-                let ph: Vec<String> = (0..per_row)
-                    .map(|_| {
-                        n += 1;
-                        format!("${n}")
-                    })
-                    .collect();
+                let ph: Vec<String> = (0..per_row).map(|_| placeholder.next_one()).collect();
                 format!("({})", ph.join(", "))
             })
             .collect();
@@ -102,9 +96,21 @@ fn counts_at(row: &AnyRow, first: usize) -> Result<Counts, StoreError> {
     Ok(Counts::from_values(&values))
 }
 
-/// Whether the rollups can answer for these nodes over [from, to).
-fn rollups_serve(prefixes: &[String], from: i64, to: i64, longest: usize) -> bool {
-    is_day_boundary(from) && is_day_boundary(to) && prefixes.iter().all(|p| p.len() <= longest)
+/// Whether the rollups kept for nodes of `node_len` can answer for these prefixes over
+/// [from, to): whole Beijing days, and no prefix finer than those nodes.
+fn rollups_serve(prefixes: &[String], from: i64, to: i64, node_len: usize) -> bool {
+    is_day_boundary(from) && is_day_boundary(to) && prefixes.iter().all(|p| p.len() <= node_len)
+}
+
+/// The coarsest totals that answer for `prefixes`: district rows, else community rows.
+fn totals_dim(prefixes: &[String], from: i64, to: i64) -> Option<&'static str> {
+    if rollups_serve(prefixes, from, to, DISTRICT_LEN) {
+        Some(DISTRICT_TOTAL_DIM)
+    } else if rollups_serve(prefixes, from, to, COMMUNITY_LEN) {
+        Some(COMMUNITY_TOTAL_DIM)
+    } else {
+        None
+    }
 }
 
 /// The indicators of the nodes under `prefixes` over [from, to).
@@ -124,13 +130,15 @@ pub async fn indicators(
     to: i64,
     now: i64,
 ) -> Result<Indicators, StoreError> {
-    let (counts, source) = if rollups_serve(prefixes, from, to, COMMUNITY_LEN) {
-        (rollup_totals(store, prefixes, from, to).await?, "rollup")
-    } else {
-        (
+    let (counts, source) = match totals_dim(prefixes, from, to) {
+        Some(dim) => (
+            rollup_totals(store, prefixes, from, to, dim).await?,
+            "rollup",
+        ),
+        None => (
             timeline_totals(store, prefixes, from, to).await?,
             "timeline",
-        )
+        ),
     };
     Ok(Indicators {
         counts,
@@ -144,13 +152,15 @@ async fn rollup_totals(
     prefixes: &[String],
     from: i64,
     to: i64,
+    dim: &str,
 ) -> Result<Counts, StoreError> {
     let sql = format!(
-        "SELECT {} FROM case_rollups WHERE dim = '' AND day >= $1 AND day < $2 AND {}",
+        "SELECT {} FROM case_rollups WHERE dim = $1 AND day >= $2 AND day < $3 AND {}",
         sums(""),
-        prefix_clause("node", prefixes, 3)
+        prefix_clause("node", prefixes, 4)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(dim.to_string())
         .bind(china_day(from))
         .bind(china_day(to));
     for p in prefixes {
@@ -204,7 +214,7 @@ fn case_columns() -> String {
 const TOUCHES_PERIOD: &str =
     "(reported_at >= $1 OR closed_at >= $1 OR handle_due_at >= $1) AND reported_at < $2";
 
-async fn timeline_totals(
+pub async fn timeline_totals(
     store: &Store,
     prefixes: &[String],
     from: i64,
@@ -283,11 +293,16 @@ impl Breakdown {
         }
     }
 
-    fn rollup_dim(self) -> Option<&'static str> {
+    /// The rollup rows kept for this breakdown: (dimension prefix, node length), coarsest
+    /// first.
+    fn rollup_dims(self) -> &'static [(&'static str, usize)] {
         match self {
-            Breakdown::Department => Some(DEPARTMENT_DIM),
-            Breakdown::Category => Some(CATEGORY_DIM),
-            Breakdown::Reporter | Breakdown::Grid => None,
+            Breakdown::Department => &[
+                (CITY_DEPARTMENT_DIM, CITY_LEN),
+                (DEPARTMENT_DIM, DISTRICT_LEN),
+            ],
+            Breakdown::Category => &[(CITY_CATEGORY_DIM, CITY_LEN), (CATEGORY_DIM, DISTRICT_LEN)],
+            Breakdown::Reporter | Breakdown::Grid => &[],
         }
     }
 }
@@ -308,13 +323,18 @@ pub async fn breakdown(
     to: i64,
     by: Breakdown,
 ) -> Result<Vec<BreakdownRow>, StoreError> {
-    let rows = match by.rollup_dim() {
-        Some(dim) if rollups_serve(prefixes, from, to, DISTRICT_LEN) => {
-            rollup_breakdown(store, prefixes, from, to, dim).await?
-        }
-        _ => timeline_breakdown(store, prefixes, from, to, by).await?,
+    let dim = by
+        .rollup_dims()
+        .iter()
+        .find(|(_, len)| rollups_serve(prefixes, from, to, *len));
+    let rows = match dim {
+        Some((dim, _)) => rollup_breakdown(store, prefixes, from, to, dim).await?,
+        None => timeline_breakdown(store, prefixes, from, to, by).await?,
     };
-    Ok(rows.into_iter().filter(|r| !r.counts.is_zero()).collect())
+    let mut rows: Vec<BreakdownRow> = rows.into_iter().filter(|r| !r.counts.is_zero()).collect();
+    // One order on every engine (PostgreSQL sorts NULL last, SQLite first): no key first.
+    rows.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(rows)
 }
 
 async fn rollup_breakdown(
@@ -370,7 +390,7 @@ fn case_part(c: Counts) -> Counts {
     }
 }
 
-async fn timeline_breakdown(
+pub async fn timeline_breakdown(
     store: &Store,
     prefixes: &[String],
     from: i64,

@@ -1,0 +1,168 @@
+//! The indicator rollups against the timeline: a generated history plus live transitions,
+//! then every node level and several periods answered both ways, on every engine.
+
+mod common;
+
+use common::{App, apps, interior_point};
+use serde_json::json;
+use tongxin_core::cases::calendar::Calendar;
+use tongxin_core::cases::catalogue::Catalogue;
+use tongxin_core::cases::indicators::{DAY_MS, china_day, day_start};
+use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
+use tongxin_store::cases::indicators::{
+    Breakdown, breakdown, indicators, rebuild, timeline_breakdown, timeline_totals,
+};
+use tongxin_store::now_millis;
+
+async fn rollup_rows(app: &App) -> Vec<(String, String, i64, String)> {
+    let rows: Vec<(String, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT dim, node, day, reported, closed, due, closed_on_time FROM case_rollups ORDER BY dim, node, day",
+    )
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    let full: Vec<(String, String, i64, String)> = rows
+        .into_iter()
+        .map(|(d, n, day, a, b, c, e)| (d, n, day, format!("{a}/{b}/{c}/{e}")))
+        .collect();
+    full.into_iter().filter(|r| r.3 != "0/0/0/0").collect()
+}
+
+async fn live_transitions(app: &App) {
+    let grid = app.city.grids[3].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let staff = app.login(&format!("c{}", &grid[..12])).await;
+    let [lon, lat] = interior_point(&app.grid_ring(&grid));
+    for n in 0..3 {
+        let case = app
+            .post(&worker.auth(), "/api/v1/cases", &json!({"category": "0101", "description": format!("测试{n}"), "lon": lon, "lat": lat}))
+            .await
+            .expect(201);
+        let id = case["id"].as_i64().unwrap();
+        let path = format!("/api/v1/cases/{id}/actions");
+        app.post(&staff.auth(), &path, &json!({"action": "file", "note": ""}))
+            .await
+            .expect(200);
+        if n > 0 {
+            app.post(
+                &staff.auth(),
+                &path,
+                &json!({"action": "dispatch", "department": "cgj", "note": ""}),
+            )
+            .await
+            .expect(200);
+        }
+    }
+}
+
+#[tokio::test]
+async fn rollups_answer_exactly_as_the_timeline_does() {
+    for app in apps().await {
+        let catalogue = Catalogue::seed();
+        let calendar = Calendar::builtin();
+        let written = load_history(
+            app.store(),
+            &HistoryRequest {
+                city: &app.city,
+                catalogue: &catalogue,
+                calendar: &calendar,
+                cases: 1_500,
+                seed: 11,
+                figures: EnterpriseFigures::SMALL,
+                password_hash: "x",
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(written, 1_500, "no enterprises in a city without people");
+        live_transitions(&app).await;
+
+        let store = app.store();
+        let district = app.districts()[0].clone();
+        let street = app.streets_of(&district)[0].clone();
+        let community = app.city.grids[3].code[..12].to_string();
+        let nodes = [
+            vec![String::from("4501")],
+            vec![district.clone()],
+            vec![street],
+            vec![community.clone()],
+            vec![district, community],
+        ];
+        let today = china_day(now_millis());
+        let periods = [
+            (today - 365, today + 1),
+            (today - 30, today + 1),
+            (today - 200, today - 100),
+            (today, today + 1),
+        ];
+        let now = now_millis();
+        for prefixes in &nodes {
+            for (from, to) in periods {
+                let (from, to) = (day_start(from), day_start(to));
+                let fast = indicators(store, prefixes, from, to, now).await.unwrap();
+                assert_eq!(fast.source, "rollup");
+                let slow = timeline_totals(store, prefixes, from, to).await.unwrap();
+                assert_eq!(
+                    fast.counts, slow,
+                    "{}: {prefixes:?} {from}..{to}",
+                    app.label
+                );
+            }
+            assert!(
+                indicators(store, prefixes, now - DAY_MS, now, now)
+                    .await
+                    .unwrap()
+                    .source
+                    == "timeline",
+                "a period that is not whole days comes from the timeline"
+            );
+        }
+        let year = (day_start(today - 365), day_start(today + 1));
+        let whole = timeline_totals(store, &["4501".into()], year.0, year.1)
+            .await
+            .unwrap();
+        assert!(whole.reported > 1_500 && whole.closed > 1_000, "{whole:?}");
+        for by in [Breakdown::Category, Breakdown::Department] {
+            for prefixes in [&nodes[0], &nodes[1]] {
+                let fast = breakdown(store, prefixes, year.0, year.1, by)
+                    .await
+                    .unwrap();
+                let mut slow: Vec<_> = timeline_breakdown(store, prefixes, year.0, year.1, by)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|r| !r.counts.is_zero())
+                    .collect();
+                slow.sort_by(|a, b| a.key.cmp(&b.key));
+                assert_eq!(fast.len(), slow.len(), "{}: {by:?}", app.label);
+                for (f, s) in fast.iter().zip(&slow) {
+                    assert_eq!(f.key, s.key);
+                    assert_eq!(
+                        (
+                            f.counts.reported,
+                            f.counts.closed,
+                            f.counts.due,
+                            f.counts.closed_on_time
+                        ),
+                        (
+                            s.counts.reported,
+                            s.counts.closed,
+                            s.counts.due,
+                            s.counts.closed_on_time
+                        ),
+                        "{}: {by:?} {:?}",
+                        app.label,
+                        f.key
+                    );
+                    assert_eq!(f.counts.rework_of_reported, s.counts.rework_of_reported);
+                    assert_eq!(f.counts.reports_confirmed, s.counts.reports_confirmed);
+                }
+            }
+        }
+        // Rebuilding from scratch gives the rows kept incrementally.
+        let kept = rollup_rows(&app).await;
+        rebuild(store).await.unwrap();
+        assert_eq!(rollup_rows(&app).await, kept, "{}", app.label);
+        app.cleanup().await;
+    }
+}
