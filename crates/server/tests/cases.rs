@@ -246,6 +246,20 @@ async fn a_case_goes_round_the_loop_with_one_rework() {
             .expect(200);
         assert_eq!(by_reporter[0]["key"], worker.user_id.to_string());
         assert_eq!(by_reporter[0]["rework"], 1);
+        assert_eq!(by_reporter[0]["report_accuracy"], 1.0);
+        let sheet = app
+            .get(&admin.auth(), &format!("/api/v1/indicators/breakdown?within={community}&from={from}&to={to}&by=department&format=xlsx"))
+            .await;
+        assert_eq!(sheet.status, 200);
+        assert!(sheet.content_type().contains("spreadsheetml"));
+        let csv = app
+            .get(&admin.auth(), &format!("/api/v1/indicators/breakdown?within={community}&from={from}&to={to}&by=department&format=csv"))
+            .await;
+        assert!(
+            csv.text.contains("按期结案率") && csv.text.contains(&department),
+            "{}",
+            csv.text
+        );
         app.get(&admin.auth(), "/api/v1/indicators/breakdown?by=mood")
             .await
             .problem(422);

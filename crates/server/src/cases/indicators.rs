@@ -195,18 +195,27 @@ pub async fn get_indicators(
         .map(|(k, val)| vec![k.to_string(), val])
         .collect();
     let headers = ["指标 indicator", "数值 value"];
-    let (bytes, ctype, name) = match q.format.as_deref().unwrap_or("json") {
-        "json" => return Ok(Json(v).into_response()),
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(v).into_response()),
+        other => download(other, "indicators", &headers, &rows),
+    }
+}
+
+/// A table as a CSV or XLSX download.
+fn download(
+    format: &str,
+    name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> ApiResult<Response> {
+    let (bytes, ctype) = match format {
         "csv" => (
-            tongxin_sheets::write_csv(&headers, &rows),
+            tongxin_sheets::write_csv(headers, rows),
             "text/csv; charset=utf-8",
-            "indicators.csv",
         ),
         "xlsx" => (
-            tongxin_sheets::write_xlsx("indicators", &headers, &rows)
-                .map_err(ApiError::internal)?,
+            tongxin_sheets::write_xlsx(name, headers, rows).map_err(ApiError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "indicators.xlsx",
         ),
         other => {
             return Err(ApiError::field(
@@ -218,7 +227,7 @@ pub async fn get_indicators(
     let mut resp = bytes.into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{format}\"")) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
@@ -231,6 +240,8 @@ pub struct BreakdownQuery {
     pub to: Option<i64>,
     /// department, category, reporter (worker) or grid.
     pub by: String,
+    /// json (default), csv or xlsx.
+    pub format: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -256,7 +267,7 @@ pub async fn get_breakdown(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     ApiQuery(q): ApiQuery<BreakdownQuery>,
-) -> ApiResult<Json<Vec<BreakdownView>>> {
+) -> ApiResult<Response> {
     let by = match q.by.as_str() {
         "department" => Breakdown::Department,
         "category" => Breakdown::Category,
@@ -310,5 +321,50 @@ pub async fn get_breakdown(
             satisfaction_rate: ratio(c.satisfied, c.rated),
         });
     }
-    Ok(Json(out))
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Json(out).into_response()),
+        other => download(
+            other,
+            "breakdown",
+            &BREAKDOWN_HEADERS,
+            &breakdown_rows(&out),
+        ),
+    }
+}
+
+const BREAKDOWN_HEADERS: [&str; 10] = [
+    "代码 key",
+    "名称 name",
+    "上报数 reported",
+    "结案数 closed",
+    "应结案数 due",
+    "按期结案数 closed on time",
+    "返工 rework",
+    "按期结案率 on-time closure rate",
+    "上报准确率 report accuracy",
+    "满意率 satisfaction rate",
+];
+
+fn breakdown_rows(views: &[BreakdownView]) -> Vec<Vec<String>> {
+    let rate = |r: Option<f64>| {
+        r.map(|x| format!("{:.2}%", x * 100.0))
+            .unwrap_or_else(|| "—".into())
+    };
+    views
+        .iter()
+        .map(|v| {
+            vec![
+                v.key.clone().unwrap_or_else(|| "（未派遣）".into()),
+                v.name.clone().unwrap_or_default(),
+                v.reported.to_string(),
+                v.closed.to_string(),
+                v.due.to_string(),
+                v.closed_on_time.to_string(),
+                v.rework.to_string(),
+                rate(v.on_time_closure_rate),
+                rate(v.report_accuracy),
+                rate(v.satisfaction_rate),
+            ]
+        })
+        .collect()
 }
