@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod demo;
+pub mod map;
 pub mod people;
 pub mod territory;
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cases;
 pub mod error;
 mod idempotency;
+pub mod map;
 pub mod ops;
 mod pages;
 pub mod people;
@@ -46,6 +47,7 @@ use utoipa_swagger_ui::SwaggerUi;
         cases::enterprise::summary, cases::media::upload, cases::media::get_media, cases::media::get_thumbnail, cases::patrols::start_patrol, cases::patrols::add_points,
         cases::patrols::end_patrol, cases::patrols::coverage, cases::admin::revise_category, cases::admin::get_category,
         cases::admin::get_calendar, cases::admin::put_calendar,
+        map::geometry, map::measures, map::node, map::case_markers,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -53,7 +55,8 @@ use utoipa_swagger_ui::SwaggerUi;
          (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
          (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
          (name = "cases", description = "The closed loop: report, file, dispatch, handle, verify, close (with rework, escalation, reopen)"),
-         (name = "audit", description = "The audit trail"))
+         (name = "audit", description = "The audit trail"),
+         (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"))
 )]
 pub struct ApiDoc;
 
@@ -166,6 +169,10 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/{id}/actions", post(cases::post_action))
         .route("/ledgers/{kind}/import", post(people::import_ledger))
         .route("/ledgers/{kind}/template", get(people::ledger_template))
+        .route("/map/geometry", get(map::geometry))
+        .route("/map/measures", get(map::measures))
+        .route("/map/node/{code}", get(map::node))
+        .route("/map/cases", get(map::case_markers))
 }
 
 /// The whole application, ready to serve.

@@ -7,6 +7,7 @@ pub mod cases;
 mod db;
 pub mod demo;
 pub mod enterprise;
+pub mod map;
 pub mod patrols;
 pub mod people;
 pub mod territory;

@@ -25,7 +25,7 @@ use tongxin_core::access::{Action, Actor, Role, Target, authorize};
 use tongxin_core::cases::catalogue::StepLimits;
 use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
 use tongxin_core::cases::machine::{
-    self, CaseState, Command, Refusal, Rules, Satisfaction, Status, Tier,
+    self, CaseState, Command, CommandKind, Refusal, Rules, Satisfaction, Status, Tier,
 };
 use tongxin_core::territory::GridCode;
 use tongxin_store::cases::{self, CaseRow, EventRow};
@@ -87,6 +87,8 @@ pub struct EventView {
     pub from: Option<String>,
     pub to: String,
     pub note: String,
+    /// Photos attached to this step (media hashes: /api/v1/media/{hash}).
+    pub photos: Vec<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -152,7 +154,7 @@ pub(crate) fn machine_state(c: &CaseRow) -> CaseState {
     }
 }
 
-fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseView {
+pub fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseView {
     let s = machine_state(c);
     let name = state
         .catalogue
@@ -204,6 +206,7 @@ fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseV
                     action: e.command,
                     from: e.from_status,
                     to: e.to_status,
+                    photos: photos_of(&e.data),
                     note: e.note,
                 })
                 .collect()
@@ -211,7 +214,15 @@ fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseV
     }
 }
 
-#[derive(Deserialize, ToSchema)]
+fn photos_of(data: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(data)
+        .ok()
+        .and_then(|v| v.get("photos").cloned())
+        .and_then(|p| serde_json::from_value(p).ok())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, ToSchema, Default)]
 pub struct NewCaseRequest {
     /// Leaf category code (see /api/v1/case-categories).
     pub category: String,
@@ -230,6 +241,9 @@ pub struct NewCaseRequest {
     pub patrol_id: Option<i64>,
     /// An enterprise problem: the enterprise (organisation) it concerns; its commissioner reports it.
     pub organisation_id: Option<i64>,
+    /// Photos uploaded first to /api/v1/media (their hashes), at most 9.
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
@@ -268,6 +282,19 @@ pub async fn post_case(
     headers: HeaderMap,
     ApiJson(req): ApiJson<NewCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    let row = report(&state, &actor, &headers, req).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &row, None))))
+}
+
+/// Reports a case through the one engine (the JSON API and the report page both call this).
+pub async fn report(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    req: NewCaseRequest,
+) -> ApiResult<CaseRow> {
+    let state = state.clone();
+    let actor = actor.clone();
     let (limits, version) = limits_of(&state, &req.category)?;
     let description = req.description.trim();
     if description.is_empty() || description.chars().count() > 4_000 {
@@ -367,6 +394,7 @@ pub async fn post_case(
         updated_at: now,
         version: 1,
     };
+    check_photos(&state, &req.photos).await?;
     let report = intake::Report {
         event: EventRow {
             id: 0,
@@ -378,13 +406,13 @@ pub async fn post_case(
             from_status: None,
             to_status: row.status.clone(),
             note: row.description.clone(),
-            data: "{}".into(),
+            data: serde_json::json!({ "photos": req.photos }).to_string(),
             step_due_at: None,
         },
         audit: audit_entry(&actor, "case.report", "case", "")
             .node(Some(row.grid_code.clone()))
             .after(Some(serde_json::json!({"category": row.category_code, "channel": row.channel, "grid_code": row.grid_code})))
-            .request(request_id(&headers)),
+            .request(request_id(headers)),
         patrol_id: req.patrol_id,
         organisation_id: req.organisation_id,
         case: row.clone(),
@@ -394,10 +422,10 @@ pub async fn post_case(
         .submit(report)
         .await
         .map_err(ApiError::internal)?;
-    Ok((StatusCode::CREATED, Json(view(&state, &row, None))))
+    Ok(row)
 }
 
-async fn reachable_case(state: &AppState, actor: &Actor, id: i64) -> ApiResult<CaseRow> {
+pub async fn reachable_case(state: &AppState, actor: &Actor, id: i64) -> ApiResult<CaseRow> {
     let c = cases::get_case(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -629,10 +657,15 @@ fn refusal(r: Refusal) -> ApiError {
 /// Who may issue a command: the reporter rates and reopens their own case; the rest is case
 /// work within one's reach.
 fn authorize_command(actor: &Actor, c: &CaseRow, command: &Command) -> ApiResult<()> {
+    authorize_kind(actor, c, command.kind())
+}
+
+/// The reporter rates, reopens and may verify their own case; everything else needs the
+/// right to work cases at the case's grid.
+pub fn authorize_kind(actor: &Actor, c: &CaseRow, kind: CommandKind) -> ApiResult<()> {
     let own = c.reporter_id == actor.user_id;
-    match command {
-        Command::Rate { .. } | Command::Reopen { .. } if own => Ok(()),
-        Command::Verify { .. } if own => Ok(()),
+    match kind {
+        CommandKind::Rate | CommandKind::Reopen | CommandKind::Verify if own => Ok(()),
         _ => authorize(actor, Action::WorkCase, Target::Node(&c.grid_code)).map_err(Into::into),
     }
 }
@@ -647,6 +680,21 @@ pub async fn post_action(
     Path(id): Path<i64>,
     ApiJson(command): ApiJson<Command>,
 ) -> ApiResult<Json<CaseView>> {
+    let (after, events) = act(&state, &actor, &headers, id, command).await?;
+    Ok(Json(view(&state, &after, Some(events))))
+}
+
+/// Applies a command to a case through the one engine (the JSON API and the case page both
+/// call this); returns the new state and the timeline.
+pub async fn act(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    id: i64,
+    command: Command,
+) -> ApiResult<(CaseRow, Vec<EventRow>)> {
+    let state = state.clone();
+    let actor = actor.clone();
     let before = reachable_case(&state, &actor, id).await?;
     let enterprise_confirmation = matches!(command, Command::Verify { .. })
         && before.channel == "enterprise"
@@ -671,21 +719,7 @@ pub async fn post_action(
         check_merge_target(&state, &actor, &before, *into).await?;
     }
     if let Command::Handle { photos, .. } = &command {
-        for (i, hash) in photos.iter().enumerate() {
-            if tongxin_store::cases::get_media(&state.store, hash)
-                .await?
-                .is_none()
-            {
-                return Err(ApiError::field(
-                    "photos",
-                    format!(
-                        "第 {} 张照片未上传 / photo {} was not uploaded",
-                        i + 1,
-                        i + 1
-                    ),
-                ));
-            }
-        }
+        check_photos(&state, photos).await?;
     }
     let now = now_millis();
     let t = machine::apply(&machine_state(&before), &command, now, &Rules::default())
@@ -751,10 +785,36 @@ pub async fn post_action(
     audit::record(&mut tx, &audit_entry(&actor, &format!("case.{}", t.command.as_str()), "case", id.to_string()).node(Some(after.grid_code.clone()))
         .before(Some(serde_json::json!({"status": before.status, "department": before.department})))
         .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))
-        .request(request_id(&headers))).await?;
+        .request(request_id(headers))).await?;
     commit(tx).await?;
     let events = cases::timeline(&state.store, id).await?;
-    Ok(Json(view(&state, &after, Some(events))))
+    Ok((after, events))
+}
+
+/// Every photo must have been uploaded (by its hash) before a case refers to it.
+async fn check_photos(state: &AppState, photos: &[String]) -> ApiResult<()> {
+    if photos.len() > 9 {
+        return Err(ApiError::field(
+            "photos",
+            "最多 9 张照片 / at most 9 photos",
+        ));
+    }
+    for (i, hash) in photos.iter().enumerate() {
+        if tongxin_store::cases::get_media(&state.store, hash)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::field(
+                "photos",
+                format!(
+                    "第 {} 张照片未上传 / photo {} was not uploaded",
+                    i + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// A duplicate merges into an open case of the same category in the actor's reach.
@@ -788,8 +848,29 @@ async fn check_merge_target(
 pub struct CaseListQuery {
     pub within: Option<String>,
     pub status: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    pub department: Option<String>,
+    /// Words in the description or address.
+    pub q: Option<String>,
+    /// true: only open cases past their step deadline.
+    pub overdue: Option<bool>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
+}
+
+impl CaseListQuery {
+    pub fn filter(&self) -> cases::CaseFilter {
+        let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        cases::CaseFilter {
+            status: some(&self.status),
+            category: some(&self.category),
+            channel: some(&self.channel),
+            department: some(&self.department),
+            text: some(&self.q),
+            overdue_at: self.overdue.unwrap_or(false).then(now_millis),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListQuery),
@@ -803,7 +884,7 @@ pub async fn list_cases(
     let page = cases::list_cases(
         &state.store,
         &prefixes,
-        q.status.as_deref(),
+        &q.filter(),
         Cursor::decode_i64(q.cursor.as_deref())?,
         clamp_limit(q.limit),
     )

@@ -214,21 +214,53 @@ pub async fn timeline(store: &Store, case_id: i64) -> Result<Vec<EventRow>, Stor
 }
 
 /// Cases under the scope prefixes, newest first, optionally in one status.
+/// What a case list may be narrowed to (every field optional).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub channel: Option<String>,
+    pub department: Option<String>,
+    /// Words in the description or address.
+    pub text: Option<String>,
+    /// Only open cases whose step deadline passed before this time.
+    pub overdue_at: Option<i64>,
+}
+
 pub async fn list_cases(
     store: &Store,
     prefixes: &[String],
-    status: Option<&str>,
+    filter: &CaseFilter,
     before_id: Option<i64>,
     limit: usize,
 ) -> Result<Page<CaseRow>, StoreError> {
+    let first = 8;
+    let overdue = if filter.overdue_at.is_some() {
+        "AND status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND step_due_at < $7"
+    } else {
+        "AND $7 = $7"
+    };
     let sql = format!(
-        "SELECT {CASE_COLS} FROM cases WHERE id < $1 AND status LIKE $2 AND {} ORDER BY id DESC LIMIT {}",
-        prefix_clause("grid_code", prefixes, 3),
+        "SELECT {CASE_COLS} FROM cases WHERE id < $1 AND status LIKE $2 AND category_code LIKE $3 \
+         AND channel LIKE $4 AND COALESCE(department, '') LIKE $5 AND (description LIKE $6 OR address LIKE $6) {overdue} \
+         AND {} ORDER BY id DESC LIMIT {}",
+        prefix_clause("grid_code", prefixes, first),
         limit + 1
     );
+    let like = |v: &Option<String>| v.clone().unwrap_or_else(|| "%".into());
+    let text = filter
+        .text
+        .as_deref()
+        .map(|t| format!("%{}%", t.replace(['%', '_'], "")))
+        .unwrap_or_else(|| "%".into());
     let mut q = sqlx::query_as(AssertSqlSafe(sql))
         .bind(before_id.unwrap_or(i64::MAX))
-        .bind(status.unwrap_or("%").to_string());
+        .bind(like(&filter.status))
+        .bind(like(&filter.category))
+        .bind(like(&filter.channel))
+        .bind(like(&filter.department))
+        .bind(text)
+        .bind(filter.overdue_at.unwrap_or(0));
     for p in prefixes {
         q = q.bind(p.clone()).bind(upper_bound(p));
     }
