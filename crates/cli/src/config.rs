@@ -38,6 +38,10 @@ pub struct ServeOpts {
     /// Mark cookies Secure (set when served over HTTPS).
     #[arg(long, env = "TONGXIN_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
+    /// XYZ tile URL drawn under the map, e.g. a Tianditu service with {x} {y} {z}; none = no
+    /// base map.
+    #[arg(long, env = "TONGXIN_MAP_TILES")]
+    pub map_tiles: Option<String>,
     /// First administrator's username, used only when the database has no users.
     #[arg(long, env = "TONGXIN_ADMIN_USER")]
     pub admin_user: Option<String>,
@@ -56,6 +60,7 @@ struct FileConfig {
     listen: Option<String>,
     session_ttl_hours: Option<i64>,
     secure_cookies: Option<bool>,
+    map_tiles: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +72,7 @@ pub struct Settings {
     pub listen: String,
     pub session_ttl_hours: i64,
     pub secure_cookies: bool,
+    pub map_tiles: Option<String>,
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, String> {
@@ -119,6 +125,7 @@ impl Settings {
                 .secure_cookies
                 .or(file.secure_cookies)
                 .unwrap_or(false),
+            map_tiles: serve.map_tiles.clone().or(file.map_tiles),
         })
     }
 

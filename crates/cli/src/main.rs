@@ -261,6 +261,7 @@ async fn open_state(settings: &Settings) -> Result<AppState, String> {
         secure_cookies: settings.secure_cookies,
         protector: Protector::new(load_data_keys(settings)?),
         media_dir: settings.data.join("media"),
+        map_tiles: settings.map_tiles.clone(),
         ..ServerConfig::default()
     };
     tongxin_server::state_for(store, config)

@@ -52,6 +52,20 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// For pages: the detail, then each field and why.
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)?;
+        for e in &self.errors {
+            match &e.field {
+                Some(field) => write!(f, "; {field}: {}", e.reason)?,
+                None => write!(f, "; {}", e.reason)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl ApiError {
     pub fn new(
         status: StatusCode,

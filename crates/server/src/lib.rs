@@ -185,6 +185,17 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(pages::login_page).post(pages::login_submit))
         .route("/logout", post(pages::logout_submit))
+        .route("/lang", get(pages::switch_lang))
+        .route("/assets/{name}", get(pages::asset))
+        .route("/map", get(pages::map::map_page))
+        .route("/cases", get(pages::cases::list_page))
+        .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
+        .route("/cases/{id}", get(pages::cases::detail_page))
+        .route("/cases/{id}/act", post(pages::cases::act_submit))
+        .route(
+            "/report",
+            get(pages::report::report_page).post(pages::report::report_submit),
+        )
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -16,6 +16,9 @@ pub struct ServerConfig {
     pub protector: crate::people::protect::Protector,
     /// Where uploaded photos are kept (content-addressed).
     pub media_dir: std::path::PathBuf,
+    /// An XYZ tile URL (e.g. the national Tianditu service) drawn under the map; none = no
+    /// base map (the map still works).
+    pub map_tiles: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -26,6 +29,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024 * 1024,
             protector: crate::people::protect::Protector::ephemeral(),
             media_dir: std::env::temp_dir().join(format!("tongxin-media-{}", std::process::id())),
+            map_tiles: None,
         }
     }
 }

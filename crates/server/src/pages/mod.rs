@@ -1,65 +1,193 @@
-//! The sign-in page and a home page for people (the full pages come with the map issue).
+//! The pages people work in, rendered on the server with compile-checked templates (`maud`),
+//! Chinese first with an English switch; every asset is served by the binary itself.
+
+pub mod cases;
+pub mod map;
+pub mod report;
 
 use crate::access::session::{random_token, request_id};
 use crate::access::{Caller, check_credentials, clear_cookie, close_session, open_session};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
-use tongxin_core::access::Action;
+use tongxin_core::access::{Actor, Role};
 
 const LOGIN_CSRF_COOKIE: &str = "tongxin_login_csrf";
+const LANG_COOKIE: &str = "tongxin_lang";
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
 }
 
-fn layout(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} · 同心 Tongxin</title>\
-<style>body{{font-family:system-ui,'PingFang SC','Microsoft YaHei',sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}\
-label{{display:block;margin:.6rem 0}}input{{font-size:1rem;padding:.5rem;width:100%;box-sizing:border-box}}\
-button{{font-size:1rem;padding:.6rem 1.2rem;margin-top:.8rem;background:#b71c1c;color:#fff;border:0;border-radius:4px}}\
-.err{{color:#b71c1c;font-weight:bold}}table{{border-collapse:collapse}}td,th{{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left}}</style>\
-</head><body>{}</body></html>",
-        escape(title),
-        body
-    ))
+impl Lang {
+    pub fn of(headers: &HeaderMap) -> Lang {
+        match cookie_value(headers, LANG_COOKIE).as_deref() {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+
+    /// The text in this language.
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
+/// A signed-in person looking at a page.
+pub struct Viewer {
+    pub actor: Actor,
+    pub csrf: String,
+    pub lang: Lang,
+}
+
+impl Viewer {
+    /// The viewer, or a redirect to sign in that comes back to `here`.
+    pub fn require(caller: Caller, headers: &HeaderMap, here: &str) -> Result<Viewer, Response> {
+        match caller {
+            Caller::Known { actor, csrf } => Ok(Viewer {
+                actor,
+                csrf: csrf.unwrap_or_default(),
+                lang: Lang::of(headers),
+            }),
+            _ => Err(Redirect::to(&format!("/login?next={}", urlencode(here))).into_response()),
+        }
+    }
+
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(zh, en)
+    }
+
+    /// Whether a form's token is this session's.
+    pub fn csrf_ok(&self, token: &str) -> bool {
+        !self.csrf.is_empty() && self.csrf == token
+    }
+}
+
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The frame of every signed-in page: the navigation for the viewer's work, the language
+/// switch and sign-out.
+pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
+    let nav = [
+        ("/map", v.t("一张图", "Map")),
+        ("/cases", v.t("案件", "Cases")),
+        ("/report", v.t("上报", "Report")),
+    ];
+    let other = match v.lang {
+        Lang::Zh => ("en", "English"),
+        Lang::En => ("zh", "中文"),
+    };
+    let page = html! {
+        (DOCTYPE)
+        html lang=(v.t("zh-CN", "en")) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 同心 Tongxin" }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body {
+                header.top {
+                    span.brand { "同心 Tongxin" }
+                    @for (href, label) in nav {
+                        a href=(href) class=[here.starts_with(href).then_some("on")] { (label) }
+                    }
+                    span.me {
+                        (v.actor.username) " · "
+                        a href={ "/lang?to=" (other.0) "&back=" (urlencode(here)) } { (other.1) }
+                        " "
+                        form method="post" action="/logout" {
+                            input type="hidden" name="csrf_token" value=(v.csrf);
+                            button type="submit" { (v.t("退出", "Sign out")) }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    };
+    Html(page.into_string()).into_response()
+}
+
+fn bare(title: &str, body: Markup) -> Response {
+    let page = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 同心 Tongxin" }
+                link rel="stylesheet" href="/assets/app.css";
+            }
+            body { main style="max-width:26rem" { (body) } }
+        }
+    };
+    Html(page.into_string()).into_response()
 }
 
 #[derive(Deserialize)]
 pub struct LoginPageQuery {
     pub error: Option<String>,
+    pub next: Option<String>,
+}
+
+/// Only paths on this site may follow a sign-in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") => n.to_string(),
+        _ => "/".into(),
+    }
 }
 
 pub async fn login_page(Query(q): Query<LoginPageQuery>) -> Response {
     let token = random_token(16);
     let error = match q.error.as_deref() {
-        Some("credentials") => "<p class=\"err\">用户名或密码错误 / Wrong username or password</p>",
-        Some("csrf") => {
-            "<p class=\"err\">表单已过期，请重试 / The form expired, please try again</p>"
-        }
-        _ => "",
+        Some("credentials") => Some("用户名或密码错误 / Wrong username or password"),
+        Some("csrf") => Some("表单已过期，请重试 / The form expired, please try again"),
+        _ => None,
     };
-    let body = format!(
-        "<h1>同心 · 登录</h1><p>Tongxin grassroots governance — sign in</p>{error}\
-<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf_token\" value=\"{token}\">\
-<label>用户名 Username<input name=\"username\" autocomplete=\"username\" required></label>\
-<label>密码 Password<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-<button type=\"submit\">登录 Sign in</button></form>"
-    );
+    let body = html! {
+        h1 { "同心 · 登录" }
+        p.muted { "Tongxin grassroots governance — sign in" }
+        @if let Some(e) = error { p.err { (e) } }
+        form method="post" action="/login" {
+            input type="hidden" name="csrf_token" value=(token);
+            input type="hidden" name="next" value=(safe_next(q.next.as_deref()));
+            label { "用户名 Username" input name="username" autocomplete="username" required; }
+            label { "密码 Password" input name="password" type="password" autocomplete="current-password" required; }
+            button type="submit" { "登录 Sign in" }
+        }
+    };
     let cookie = format!(
         "{LOGIN_CSRF_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/login; Max-Age=3600"
     );
-    let mut resp = layout("登录", &body).into_response();
+    let mut resp = bare("登录", body);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -71,9 +199,10 @@ pub struct LoginForm {
     pub username: String,
     pub password: String,
     pub csrf_token: String,
+    pub next: Option<String>,
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -90,16 +219,20 @@ pub async fn login_submit(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    let next = safe_next(form.next.as_deref());
+    let back = |error: &str| {
+        Redirect::to(&format!("/login?error={error}&next={}", urlencode(&next))).into_response()
+    };
     if cookie_value(&headers, LOGIN_CSRF_COOKIE).as_deref() != Some(form.csrf_token.as_str()) {
-        return Redirect::to("/login?error=csrf").into_response();
+        return back("csrf");
     }
     let actor = match check_credentials(&state, form.username.trim(), &form.password).await {
         Ok(a) => a,
-        Err(_) => return Redirect::to("/login?error=credentials").into_response(),
+        Err(_) => return back("credentials"),
     };
     match open_session(&state, &actor, &headers).await {
         Ok((cookie, _)) => {
-            let mut resp = Redirect::to("/").into_response();
+            let mut resp = Redirect::to(&next).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, cookie);
             resp
         }
@@ -133,29 +266,65 @@ pub async fn logout_submit(
     resp
 }
 
-pub async fn home(State(state): State<AppState>, Extension(caller): Extension<Caller>) -> Response {
-    let Caller::Known { actor, csrf } = caller else {
-        return Redirect::to("/login").into_response();
+/// Each role lands on what it works on: a grid worker on their grid's open cases, a dispatcher
+/// on the queue to dispatch, a department on its cases, a leader on the map, a resident on
+/// the report form.
+pub async fn home(Extension(caller): Extension<Caller>, headers: HeaderMap) -> Response {
+    let v = match Viewer::require(caller, &headers, "/") {
+        Ok(v) => v,
+        Err(r) => return r,
     };
-    let mut rows = String::new();
-    for b in &actor.bindings {
-        let path = state.locator().path(b.node.as_str());
-        let trail: Vec<String> = path.iter().map(|n| escape(&n.name)).collect();
-        rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-            escape(b.role.name_zh()),
-            escape(b.node.as_str()),
-            trail.join(" › ")
-        ));
+    let first = v.actor.bindings.first();
+    let target = match first.map(|b| b.role) {
+        Some(Role::GridWorker) => format!(
+            "/cases?within={}&view=open",
+            first.map(|b| b.node.as_str()).unwrap_or("")
+        ),
+        Some(Role::CommunityAdmin | Role::StreetAdmin) => "/cases?status=filed".into(),
+        Some(Role::DepartmentHandler) => "/cases?status=dispatched".into(),
+        Some(Role::Resident | Role::PartyMember) => "/report".into(),
+        _ => "/map".into(),
+    };
+    Redirect::to(&target).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    pub to: String,
+    pub back: Option<String>,
+}
+
+pub async fn switch_lang(Query(q): Query<LangQuery>) -> Response {
+    let lang = if q.to == "en" { "en" } else { "zh" };
+    let mut resp = Redirect::to(&safe_next(q.back.as_deref())).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax"
+    )) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
     }
-    let reach = actor.scope_prefixes(Action::ViewTerritory);
-    let body = format!(
-        "<h1>同心 Tongxin</h1><p>欢迎，{} · Welcome</p><table><tr><th>角色 Role</th><th>节点 Node</th><th>辖区 Territory</th></tr>{rows}</table>\
-<p>可见范围 / Reach: {}</p><p><a href=\"/api/v1/docs/\">API 文档 / API docs</a> · <a href=\"/api/v1/auth/me\">/api/v1/auth/me</a></p>\
-<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf_token\" value=\"{}\"><button type=\"submit\">退出 Sign out</button></form>",
-        escape(&actor.username),
-        escape(&reach.join(", ")),
-        escape(csrf.as_deref().unwrap_or(""))
-    );
-    layout("首页", &body).into_response()
+    resp
+}
+
+const APP_CSS: &str = include_str!("../../assets/app.css");
+const MAP_CSS: &str = include_str!("../../assets/map.css");
+const MAP_JS: &str = include_str!("../../assets/map.js");
+const REPORT_JS: &str = include_str!("../../assets/report.js");
+
+/// Assets compiled into the binary (no CDN, no internet).
+pub async fn asset(Path(name): Path<String>) -> Response {
+    let (body, ctype) = match name.as_str() {
+        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
+        "map.css" => (MAP_CSS, "text/css; charset=utf-8"),
+        "map.js" => (MAP_JS, "text/javascript; charset=utf-8"),
+        "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, ctype),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
 }

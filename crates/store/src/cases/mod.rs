@@ -461,3 +461,23 @@ pub async fn get_media(store: &Store, hash: &str) -> Result<Option<MediaRow>, St
         .fetch_optional(store.pool())
         .await?)
 }
+
+/// Grids where at least `min` cases of one category were reported since `since`: (grid,
+/// category, count), the biggest first.
+pub async fn clusters(
+    store: &Store,
+    prefixes: &[String],
+    since: i64,
+    min: i64,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    let sql = format!(
+        "SELECT grid_code, category_code, COUNT(*) AS n FROM cases WHERE reported_at >= $1 AND $2 > 0 AND {} \
+         GROUP BY grid_code, category_code HAVING COUNT(*) >= $2 ORDER BY n DESC, grid_code LIMIT 20",
+        prefix_clause("grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(since).bind(min);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}
