@@ -190,6 +190,7 @@ pub fn app(state: AppState) -> Router {
         .route("/map", get(pages::map::map_page))
         .route("/cases", get(pages::cases::list_page))
         .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
+        .route("/indicators", get(pages::indicators::indicators_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
         .route(

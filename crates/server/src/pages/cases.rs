@@ -48,6 +48,31 @@ fn due_text(v: &Viewer, due: Option<i64>, open: bool, now: i64) -> Markup {
     }
 }
 
+fn channel_name(v: &Viewer, channel: &str) -> String {
+    let (zh, en) = match channel {
+        "patrol" => ("网格员巡查", "grid patrol"),
+        "resident" => ("居民上报", "resident"),
+        "hotline" => ("12345 热线", "12345 hotline"),
+        "enterprise" => ("企业诉求", "enterprise"),
+        "camera" => ("视频监控", "camera"),
+        "meeting" => ("议事会", "residents' meeting"),
+        "open311" => ("Open311", "Open311"),
+        _ => ("接口", "API"),
+    };
+    v.t(zh, en).to_string()
+}
+
+fn tier_name(v: &Viewer, tier: &str) -> String {
+    let (zh, en) = match tier {
+        "grid" => ("网格", "grid"),
+        "community" => ("社区", "community"),
+        "street" => ("街道", "street"),
+        "district" => ("城区", "district"),
+        _ => ("市级", "city"),
+    };
+    v.t(zh, en).to_string()
+}
+
 fn time_text(at: i64) -> String {
     let d = tongxin_core::cases::calendar::LocalDate::from_millis(at, 480);
     let minutes = (at + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
@@ -166,7 +191,7 @@ pub async fn list_page(
                 select name="channel" {
                     option value="" { (v.t("全部", "All")) }
                     @for ch in api::CHANNELS {
-                        option value=(ch) selected[selected(&f.channel, ch)] { (ch) }
+                        option value=(ch) selected[selected(&f.channel, ch)] { (channel_name(&v, ch)) }
                     }
                 }
             }
@@ -356,8 +381,8 @@ async fn render_detail(
                     p.muted { (path.iter().map(|n| n.name.clone()).collect::<Vec<_>>().join(" › ")) }
                     @if !case.address.is_empty() { p.muted { (case.address) } }
                     table {
-                        tr { th { (v.t("渠道", "Channel")) } td { (case.channel) } }
-                        tr { th { (v.t("层级", "Tier")) } td { (case.tier) } }
+                        tr { th { (v.t("渠道", "Channel")) } td { (channel_name(v, &case.channel)) } }
+                        tr { th { (v.t("层级", "Tier")) } td { (tier_name(v, &case.tier)) } }
                         tr { th { (v.t("处置部门", "Department")) } td { (case.department.as_deref().and_then(|d| catalogue.department(d)).map(|d| v.t(&d.name, &d.name_en).to_string()).unwrap_or_else(|| "—".into())) } }
                         tr { th { (v.t("上报时间", "Reported")) } td { (time_text(case.reported_at)) } }
                         tr { th { (v.t("本环节期限", "Step deadline")) } td { (case.step_due_at.map(time_text).unwrap_or_default()) " " (due_text(v, case.step_due_at, open, now)) } }

@@ -2,6 +2,7 @@
 //! Chinese first with an English switch; every asset is served by the binary itself.
 
 pub mod cases;
+pub mod indicators;
 pub mod map;
 pub mod report;
 
@@ -98,6 +99,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/map", v.t("一张图", "Map")),
         ("/cases", v.t("案件", "Cases")),
         ("/report", v.t("上报", "Report")),
+        ("/indicators", v.t("指标", "Indicators")),
     ];
     let other = match v.lang {
         Lang::Zh => ("en", "English"),

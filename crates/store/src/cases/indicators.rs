@@ -478,3 +478,78 @@ pub async fn rebuild(store: &Store) -> Result<(), StoreError> {
     apply(&mut tx, &tally).await?;
     tx.commit().await
 }
+
+/// Totals per Beijing day over [from_day, to_day) for the nodes under `prefixes` (community
+/// or above), from the rollups: the trend lines of the indicators page.
+pub async fn daily(
+    store: &Store,
+    prefixes: &[String],
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(i64, Counts)>, StoreError> {
+    let dim = if prefixes.iter().all(|p| p.len() <= DISTRICT_LEN) {
+        DISTRICT_TOTAL_DIM
+    } else {
+        COMMUNITY_TOTAL_DIM
+    };
+    let sql = format!(
+        "SELECT day, {} FROM case_rollups WHERE dim = $1 AND day >= $2 AND day < $3 AND {} GROUP BY day ORDER BY day",
+        sums(""),
+        prefix_clause("node", prefixes, 4)
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(dim.to_string())
+        .bind(from_day)
+        .bind(to_day);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut out = Vec::new();
+    for row in q.fetch_all(store.pool()).await? {
+        out.push((row.try_get::<i64, _>(0)?, counts_at(&row, 1)?));
+    }
+    Ok(out)
+}
+
+/// Totals per child node (districts under the city, communities under a district or street)
+/// over whole days, from the rollups.
+pub async fn by_child(
+    store: &Store,
+    prefix: &str,
+    child_len: usize,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, Counts)>, StoreError> {
+    let (dim, node_len) = if child_len <= DISTRICT_LEN {
+        (DISTRICT_TOTAL_DIM, DISTRICT_LEN)
+    } else {
+        (COMMUNITY_TOTAL_DIM, COMMUNITY_LEN)
+    };
+    let sql = format!(
+        "SELECT node, {} FROM case_rollups WHERE dim = $1 AND day >= $2 AND day < $3 AND {} GROUP BY node ORDER BY node",
+        sums(""),
+        prefix_clause("node", &[prefix.to_string()], 4)
+    );
+    let rows = sqlx::query(AssertSqlSafe(sql))
+        .bind(dim.to_string())
+        .bind(from_day)
+        .bind(to_day)
+        .bind(prefix.to_string())
+        .bind(upper_bound(prefix))
+        .fetch_all(store.pool())
+        .await?;
+    let mut out: Vec<(String, Counts)> = Vec::new();
+    for row in rows {
+        let node: String = row.try_get(0)?;
+        let key = node
+            .get(..child_len.min(node_len))
+            .unwrap_or(&node)
+            .to_string();
+        let counts = counts_at(&row, 1)?;
+        match out.last_mut() {
+            Some((k, c)) if *k == key => *c += counts,
+            _ => out.push((key, counts)),
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,243 @@
+//! The indicators page: the closed-loop figures of a node with charts drawn on the server
+//! (SVG: the daily trend, 按期结案率 by child node, the category mix), exportable to XLSX.
+
+use super::{Viewer, layout};
+use crate::access::Caller;
+use crate::state::AppState;
+use crate::util::reach_within;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+use tongxin_core::access::Action;
+use tongxin_core::cases::indicators::{Counts, Rates, china_day, day_start};
+use tongxin_store::cases::indicators::{self as store, Breakdown};
+use tongxin_store::now_millis;
+
+#[derive(Deserialize, Default)]
+pub struct IndicatorPageQuery {
+    pub within: Option<String>,
+    pub days: Option<i64>,
+}
+
+fn percent(r: Option<f64>) -> String {
+    r.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+pub async fn indicators_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<IndicatorPageQuery>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/indicators") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let within = q.within.clone().filter(|w| !w.is_empty());
+    let prefixes = match reach_within(&v.actor, Action::ViewTerritory, within.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            return layout(
+                &v,
+                "指标",
+                "/indicators",
+                html! { p.err { (e.to_string()) } },
+            );
+        }
+    };
+    let days = q.days.unwrap_or(30).clamp(1, 366);
+    let now = now_millis();
+    let to_day = china_day(now) + 1;
+    let (from, to) = (day_start(to_day - days), day_start(to_day));
+    let figures = store::indicators(&state.store, &prefixes, from, to, now).await;
+    let trend = store::daily(&state.store, &prefixes, to_day - days, to_day)
+        .await
+        .unwrap_or_default();
+    let prefix = prefixes[0].clone();
+    let child_len = match prefix.len() {
+        0..=4 => 6,
+        5..=6 => 9,
+        _ => 12,
+    };
+    let children = if prefix.len() < 12 {
+        store::by_child(&state.store, &prefix, child_len, to_day - days, to_day)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let mut mix = store::breakdown(&state.store, &prefixes, from, to, Breakdown::Category)
+        .await
+        .unwrap_or_default();
+    mix.sort_by(|a, b| b.counts.reported.cmp(&a.counts.reported));
+    mix.truncate(10);
+    let catalogue = state.catalogue.read().expect("catalogue lock").clone();
+    let name_of = |code: &str| {
+        state
+            .locator()
+            .path(code)
+            .last()
+            .filter(|n| n.code == code)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let w = within.clone().unwrap_or_default();
+    let export = format!("/api/v1/indicators?within={w}&from={from}&to={to}&format=xlsx");
+    let export_mix = format!(
+        "/api/v1/indicators/breakdown?within={w}&from={from}&to={to}&by=category&format=xlsx"
+    );
+    let body = html! {
+        h1 { (v.t("指标", "Indicators")) " · " (if within.is_some() { name_of(&w) } else { v.t("我的辖区", "my territory").to_string() }) }
+        form.filters method="get" action="/indicators" {
+            label { (v.t("辖区代码", "Territory code")) input name="within" value=(w); }
+            label { (v.t("天数", "Days")) input name="days" type="number" min="1" max="366" value=(days); }
+            button type="submit" { (v.t("查看", "Show")) }
+        }
+        p {
+            a.button href=(export) { (v.t("导出 XLSX", "Export XLSX")) } " "
+            a.button href=(export_mix) { (v.t("类别明细 XLSX", "By category XLSX")) }
+        }
+        @match &figures {
+            Ok(i) => (summary(&v, &i.counts, i.open_overdue)),
+            Err(e) => p.err { (e.to_string()) },
+        }
+        div.grid2 {
+            div.card {
+                h2 { (v.t("每日上报与结案", "Reported and closed per day")) }
+                (line_chart(&v, &trend))
+            }
+            div.card {
+                h2 { (v.t("按期结案率", "On-time closure rate")) }
+                (bar_chart(&children.iter().map(|(code, c)| (name_of(code), Rates::of(c).on_time_closure_rate.unwrap_or(0.0), percent(Rates::of(c).on_time_closure_rate))).collect::<Vec<_>>()))
+            }
+        }
+        div.card {
+            h2 { (v.t("类别构成（前 10）", "Category mix (top 10)")) }
+            @let top = mix.first().map(|r| r.counts.reported).unwrap_or(1).max(1) as f64;
+            (bar_chart(&mix.iter().map(|r| {
+                let code = r.key.clone().unwrap_or_default();
+                let name = catalogue.leaf(&code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or(code);
+                (name, r.counts.reported as f64 / top, r.counts.reported.to_string())
+            }).collect::<Vec<_>>()))
+        }
+    };
+    layout(&v, v.t("指标", "Indicators"), "/indicators", body)
+}
+
+fn summary(v: &Viewer, c: &Counts, open_overdue: i64) -> Markup {
+    let r = Rates::of(c);
+    let rows = [
+        (v.t("上报数", "Reported"), c.reported.to_string()),
+        (v.t("立案数", "Filed"), c.filed.to_string()),
+        (v.t("结案数", "Closed"), c.closed.to_string()),
+        (v.t("应结案数", "Due"), c.due.to_string()),
+        (
+            v.t("按期结案数", "Closed on time"),
+            c.closed_on_time.to_string(),
+        ),
+        (v.t("当前超期", "Open overdue"), open_overdue.to_string()),
+        (v.t("返工", "Rework"), c.rework.to_string()),
+        (
+            v.t("按期结案率", "On-time closure rate"),
+            percent(r.on_time_closure_rate),
+        ),
+        (v.t("结案率", "Closure rate"), percent(r.closure_rate)),
+        (
+            v.t("按时立案率", "On-time filing rate"),
+            percent(r.on_time_filing_rate),
+        ),
+        (
+            v.t("准确派遣率", "Accurate dispatch rate"),
+            percent(r.accurate_dispatch_rate),
+        ),
+        (
+            v.t("上报准确率", "Report accuracy"),
+            percent(r.report_accuracy),
+        ),
+        (v.t("满意率", "Satisfaction"), percent(r.satisfaction_rate)),
+        (
+            v.t("平均处置时长（小时）", "Average handling hours"),
+            r.average_handling_hours
+                .map(|h| format!("{h:.1}"))
+                .unwrap_or_else(|| "—".into()),
+        ),
+    ];
+    html! {
+        table #indicator-summary {
+            @for chunk in rows.chunks(7) {
+                tr { @for (k, _) in chunk { th { (k) } } }
+                tr { @for (_, val) in chunk { td { (val) } } }
+            }
+        }
+    }
+}
+
+const W: f64 = 560.0;
+const H: f64 = 220.0;
+const PAD: f64 = 36.0;
+
+fn line_chart(v: &Viewer, days: &[(i64, Counts)]) -> Markup {
+    if days.is_empty() {
+        return html! { p.muted { (v.t("无数据", "No data")) } };
+    }
+    let max = days
+        .iter()
+        .map(|(_, c)| c.reported.max(c.closed))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let n = days.len().max(2) as f64 - 1.0;
+    let points = |f: &dyn Fn(&Counts) -> i64| {
+        days.iter()
+            .enumerate()
+            .map(|(i, (_, c))| {
+                let x = PAD + (W - 2.0 * PAD) * i as f64 / n;
+                let y = H - PAD - (H - 2.0 * PAD) * f(c) as f64 / max;
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let first = tongxin_core::cases::calendar::LocalDate::from_day_number(days[0].0);
+    let last = tongxin_core::cases::calendar::LocalDate::from_day_number(days[days.len() - 1].0);
+    html! {
+        svg.chart viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(v.t("每日趋势", "daily trend")) {
+            line x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) stroke="#999" {}
+            line x1=(PAD) y1=(PAD) x2=(PAD) y2=(H - PAD) stroke="#999" {}
+            text x=(PAD - 4.0) y=(PAD + 4.0) text-anchor="end" font-size="11" { (max as i64) }
+            text x=(PAD - 4.0) y=(H - PAD) text-anchor="end" font-size="11" { "0" }
+            text x=(PAD) y=(H - 12.0) font-size="11" { (first) }
+            text x=(W - PAD) y=(H - 12.0) text-anchor="end" font-size="11" { (last) }
+            polyline points=(points(&|c| c.reported)) fill="none" stroke="#b71c1c" stroke-width="2" {}
+            polyline points=(points(&|c| c.closed)) fill="none" stroke="#1565c0" stroke-width="2" {}
+            rect x=(PAD + 8.0) y="6" width="10" height="10" fill="#b71c1c" {}
+            text x=(PAD + 22.0) y="15" font-size="12" { (v.t("上报", "reported")) }
+            rect x=(PAD + 78.0) y="6" width="10" height="10" fill="#1565c0" {}
+            text x=(PAD + 92.0) y="15" font-size="12" { (v.t("结案", "closed")) }
+        }
+    }
+}
+
+/// Horizontal bars: (label, share of the longest bar 0..1, value text).
+fn bar_chart(bars: &[(String, f64, String)]) -> Markup {
+    if bars.is_empty() {
+        return html! { p.muted { "—" } };
+    }
+    let row = 22.0;
+    let height = row * bars.len() as f64 + 10.0;
+    let label_w = 150.0;
+    html! {
+        svg.chart viewBox={ "0 0 " (W) " " (height) } role="img" {
+            @for (i, (label, share, value)) in bars.iter().enumerate() {
+                @let y = 5.0 + row * i as f64;
+                text x=(label_w - 6.0) y=(y + 14.0) text-anchor="end" font-size="12" { (label) }
+                rect x=(label_w) y=(y + 3.0) width=(((W - label_w - 70.0) * share.clamp(0.0, 1.0)).max(1.0)) height=(row - 6.0) fill="#c62828" {}
+                text x=(W - 64.0) y=(y + 14.0) font-size="12" { (value) }
+            }
+        }
+    }
+}
