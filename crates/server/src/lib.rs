@@ -191,6 +191,8 @@ pub fn app(state: AppState) -> Router {
         .route("/cases", get(pages::cases::list_page))
         .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
         .route("/indicators", get(pages::indicators::indicators_page))
+        .route("/territory", get(pages::territory::my_territory))
+        .route("/territory/{code}", get(pages::territory::node_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
         .route(

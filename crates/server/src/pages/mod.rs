@@ -5,6 +5,7 @@ pub mod cases;
 pub mod indicators;
 pub mod map;
 pub mod report;
+pub mod territory;
 
 use crate::access::session::{random_token, request_id};
 use crate::access::{Caller, check_credentials, clear_cookie, close_session, open_session};
@@ -100,6 +101,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/cases", v.t("案件", "Cases")),
         ("/report", v.t("上报", "Report")),
         ("/indicators", v.t("指标", "Indicators")),
+        ("/territory", v.t("辖区", "Territory")),
     ];
     let other = match v.lang {
         Lang::Zh => ("en", "English"),

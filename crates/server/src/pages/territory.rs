@@ -1,0 +1,167 @@
+//! Territory pages: a node (city, district, street, community or grid) with its path, its
+//! children, people and organisation counts from the registry, its party organisation, its
+//! open cases and last month's indicators.
+
+use super::{Viewer, layout};
+use crate::access::Caller;
+use crate::state::AppState;
+use crate::util::reach_within;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use tongxin_core::access::Action;
+use tongxin_core::cases::indicators::{Rates, china_day, day_start};
+use tongxin_store::{map, now_millis, people, territory};
+
+fn percent(r: Option<f64>) -> String {
+    r.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "—".into())
+}
+
+/// The viewer's own node.
+pub async fn my_territory(Extension(caller): Extension<Caller>, headers: HeaderMap) -> Response {
+    let v = match Viewer::require(caller, &headers, "/territory") {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match v.actor.bindings.first() {
+        Some(b) => Redirect::to(&format!("/territory/{}", b.node.as_str())).into_response(),
+        None => Redirect::to("/").into_response(),
+    }
+}
+
+pub async fn node_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Response {
+    let here = format!("/territory/{code}");
+    let v = match Viewer::require(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
+        Ok(p) => p,
+        Err(e) => return layout(&v, "辖区", "/territory", html! { p.err { (e.to_string()) } }),
+    };
+    let prefix = prefixes[0].clone();
+    let path = state.locator().path(&code);
+    let name = path.last().map(|n| n.name.clone()).unwrap_or_else(|| code.clone());
+    let now = now_millis();
+    let counts = if v.actor.scope_prefixes(Action::ViewPeople).iter().any(|p| prefix.starts_with(p.as_str())) {
+        people::counts(&state.store, &prefix).await.ok()
+    } else {
+        None
+    };
+    let (households, population) = map::grid_totals(&state.store, &prefix).await.unwrap_or_default();
+    let open = map::open_by_grid(&state.store, &prefix, now).await.unwrap_or_default();
+    let (open_cases, overdue) = open.values().fold((0, 0), |(a, b), (n, o)| (a + n, b + o));
+    let to_day = china_day(now) + 1;
+    let indicators = tongxin_store::cases::indicators::indicators(
+        &state.store,
+        std::slice::from_ref(&prefix),
+        day_start(to_day - 30),
+        day_start(to_day),
+        now,
+    )
+    .await
+    .ok();
+    let is_grid = code.len() == 15;
+    let grid = if is_grid {
+        territory::get_grid(&state.store, &code).await.ok().flatten()
+    } else {
+        None
+    };
+    let workers = if is_grid {
+        map::grid_workers(&state.store, &code).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let children: Vec<(String, String)> = if is_grid {
+        Vec::new()
+    } else if code.len() == 12 {
+        map::shapes(&state.store, "grid", &prefix)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.code, s.name))
+            .collect()
+    } else {
+        let level = match prefix.len() {
+            0..=4 => "district",
+            5..=6 => "street",
+            _ => "community",
+        };
+        map::shapes(&state.store, level, &prefix)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| (s.code, s.name))
+            .collect()
+    };
+    let body = html! {
+        p.muted {
+            @for (i, n) in path.iter().enumerate() {
+                @if i > 0 { " › " }
+                a href={ "/territory/" (n.code) } { (n.name) }
+            }
+        }
+        h1 { (name) " " span.muted { (code) } }
+        div.grid2 {
+            div.card {
+                h2 { (v.t("概况", "Overview")) }
+                table {
+                    tr { th { (v.t("户数（网格登记）", "Households (grid register)")) } td { (households) } }
+                    tr { th { (v.t("人口（网格登记）", "Population (grid register)")) } td { (population) } }
+                    @if let Some(c) = &counts {
+                        tr { th { (v.t("登记居民", "Registered residents")) } td { (c.residents) } }
+                        tr { th { (v.t("登记户", "Registered households")) } td { (c.households) } }
+                        tr { th { (v.t("单位组织", "Organisations")) } td { (c.organisations) " (" (c.registered_organisations) (v.t(" 家报到", " registered")) ")" } }
+                        tr { th { (v.t("党组织", "Party organisations")) } td { (c.party_orgs) } }
+                        tr { th { (v.t("党员", "Party members")) } td { (c.party_members) } }
+                    }
+                    @if let Some(g) = &grid {
+                        tr { th { (v.t("网格党组织", "Grid party unit")) } td { (g.party_unit_name) } }
+                    }
+                    @if !workers.is_empty() {
+                        tr { th { (v.t("网格员", "Grid workers")) } td { (workers.iter().map(|(n, u)| format!("{n}（{u}）")).collect::<Vec<_>>().join("、")) } }
+                    }
+                }
+            }
+            div.card {
+                h2 { (v.t("案件", "Cases")) }
+                p {
+                    (v.t("未结案件 ", "Open cases ")) strong { (open_cases) }
+                    " · " (v.t("超期 ", "overdue ")) strong { (overdue) }
+                    " · " a href={ "/cases?within=" (code) } { (v.t("查看案件", "See cases")) }
+                    " · " a href={ "/indicators?within=" (code) } { (v.t("指标", "Indicators")) }
+                }
+                @if let Some(i) = &indicators {
+                    @let r = Rates::of(&i.counts);
+                    table {
+                        tr { th { (v.t("近 30 天上报", "Reported, 30 days")) } td { (i.counts.reported) } }
+                        tr { th { (v.t("结案", "Closed")) } td { (i.counts.closed) } }
+                        tr { th { (v.t("按期结案率", "On-time closure rate")) } td { (percent(r.on_time_closure_rate)) } }
+                        tr { th { (v.t("满意率", "Satisfaction")) } td { (percent(r.satisfaction_rate)) } }
+                    }
+                }
+            }
+        }
+        @if !children.is_empty() {
+            div.card {
+                h2 { (v.t("下级", "Within")) " (" (children.len()) ")" }
+                table {
+                    tr { th { (v.t("代码", "Code")) } th { (v.t("名称", "Name")) } th { (v.t("未结案件", "Open cases")) } }
+                    @for (c, n) in &children {
+                        @let open_here: i64 = open.iter().filter(|(g, _)| g.starts_with(c.as_str())).map(|(_, (n, _))| n).sum();
+                        tr { td { a href={ "/territory/" (c) } { (c) } } td { (n) } td { (open_here) } }
+                    }
+                }
+            }
+        }
+    };
+    layout(&v, &name, "/territory", body)
+}
