@@ -192,6 +192,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
         .route("/indicators", get(pages::indicators::indicators_page))
         .route("/territory", get(pages::territory::my_territory))
+        .route("/admin", get(pages::admin::admin_page))
         .route("/territory/{code}", get(pages::territory::node_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))

@@ -1,6 +1,7 @@
 //! The pages people work in, rendered on the server with compile-checked templates (`maud`),
 //! Chinese first with an English switch; every asset is served by the binary itself.
 
+pub mod admin;
 pub mod cases;
 pub mod indicators;
 pub mod map;
@@ -17,7 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
-use tongxin_core::access::{Actor, Role};
+use tongxin_core::access::{Action, Actor, Role};
 
 const LOGIN_CSRF_COOKIE: &str = "tongxin_login_csrf";
 const LANG_COOKIE: &str = "tongxin_lang";
@@ -103,6 +104,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/indicators", v.t("指标", "Indicators")),
         ("/territory", v.t("辖区", "Territory")),
     ];
+    let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();
     let other = match v.lang {
         Lang::Zh => ("en", "English"),
         Lang::En => ("zh", "中文"),
@@ -121,6 +123,9 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                     span.brand { "同心 Tongxin" }
                     @for (href, label) in nav {
                         a href=(href) class=[here.starts_with(href).then_some("on")] { (label) }
+                    }
+                    @if admin {
+                        a href="/admin" class=[here.starts_with("/admin").then_some("on")] { (v.t("管理", "Admin")) }
                     }
                     span.me {
                         (v.actor.username) " · "
@@ -313,6 +318,7 @@ const APP_CSS: &str = include_str!("../../assets/app.css");
 const MAP_CSS: &str = include_str!("../../assets/map.css");
 const MAP_JS: &str = include_str!("../../assets/map.js");
 const REPORT_JS: &str = include_str!("../../assets/report.js");
+const ADMIN_JS: &str = include_str!("../../assets/admin.js");
 
 /// Assets compiled into the binary (no CDN, no internet).
 pub async fn asset(Path(name): Path<String>) -> Response {
@@ -321,6 +327,7 @@ pub async fn asset(Path(name): Path<String>) -> Response {
         "map.css" => (MAP_CSS, "text/css; charset=utf-8"),
         "map.js" => (MAP_JS, "text/javascript; charset=utf-8"),
         "report.js" => (REPORT_JS, "text/javascript; charset=utf-8"),
+        "admin.js" => (ADMIN_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

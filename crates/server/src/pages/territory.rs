@@ -45,19 +45,38 @@ pub async fn node_page(
     };
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
         Ok(p) => p,
-        Err(e) => return layout(&v, "辖区", "/territory", html! { p.err { (e.to_string()) } }),
+        Err(e) => {
+            return layout(
+                &v,
+                "辖区",
+                "/territory",
+                html! { p.err { (e.to_string()) } },
+            );
+        }
     };
     let prefix = prefixes[0].clone();
     let path = state.locator().path(&code);
-    let name = path.last().map(|n| n.name.clone()).unwrap_or_else(|| code.clone());
+    let name = path
+        .last()
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| code.clone());
     let now = now_millis();
-    let counts = if v.actor.scope_prefixes(Action::ViewPeople).iter().any(|p| prefix.starts_with(p.as_str())) {
+    let counts = if v
+        .actor
+        .scope_prefixes(Action::ViewPeople)
+        .iter()
+        .any(|p| prefix.starts_with(p.as_str()))
+    {
         people::counts(&state.store, &prefix).await.ok()
     } else {
         None
     };
-    let (households, population) = map::grid_totals(&state.store, &prefix).await.unwrap_or_default();
-    let open = map::open_by_grid(&state.store, &prefix, now).await.unwrap_or_default();
+    let (households, population) = map::grid_totals(&state.store, &prefix)
+        .await
+        .unwrap_or_default();
+    let open = map::open_by_grid(&state.store, &prefix, now)
+        .await
+        .unwrap_or_default();
     let (open_cases, overdue) = open.values().fold((0, 0), |(a, b), (n, o)| (a + n, b + o));
     let to_day = china_day(now) + 1;
     let indicators = tongxin_store::cases::indicators::indicators(
@@ -71,12 +90,17 @@ pub async fn node_page(
     .ok();
     let is_grid = code.len() == 15;
     let grid = if is_grid {
-        territory::get_grid(&state.store, &code).await.ok().flatten()
+        territory::get_grid(&state.store, &code)
+            .await
+            .ok()
+            .flatten()
     } else {
         None
     };
     let workers = if is_grid {
-        map::grid_workers(&state.store, &code).await.unwrap_or_default()
+        map::grid_workers(&state.store, &code)
+            .await
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
