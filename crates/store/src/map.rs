@@ -168,23 +168,43 @@ pub struct Marker {
     pub step_due_at: Option<i64>,
 }
 
-/// Open cases under `prefix`, and those closed since `closed_since`, newest first.
+/// Open cases under `prefix`, newest first, then those closed since `closed_since` (two
+/// index-friendly queries rather than one `OR` that walks every case).
 pub async fn markers(
     store: &Store,
     prefix: &str,
     closed_since: i64,
     limit: i64,
 ) -> Result<Vec<Marker>, StoreError> {
-    let scope = prefix_clause("grid_code", &[prefix.to_string()], 1);
-    let sql = format!(
-        "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE {scope} AND \
-         (status IN ({OPEN}) OR closed_at >= $3) ORDER BY id DESC LIMIT $4"
+    let wide = prefix.len() <= 6;
+    let grid_col = if wide { "(grid_code || '')" } else { "grid_code" };
+    let scope = prefix_clause(grid_col, &[prefix.to_string()], 1);
+    let open_sql = format!(
+        "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE status IN ({OPEN}) AND {scope} \
+         AND $3 = $3 ORDER BY id DESC LIMIT $4"
     );
-    Ok(sqlx::query_as(AssertSqlSafe(sql))
+    let mut out: Vec<Marker> = sqlx::query_as(AssertSqlSafe(open_sql))
         .bind(prefix.to_string())
         .bind(upper_bound(prefix))
-        .bind(closed_since)
+        .bind(0i64)
         .bind(limit)
         .fetch_all(store.pool())
-        .await?)
+        .await?;
+    let room = limit - out.len() as i64;
+    if room > 0 && !wide {
+        let closed_sql = format!(
+            "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE {} AND closed_at >= $3 \
+             ORDER BY id DESC LIMIT $4",
+            prefix_clause("grid_code", &[prefix.to_string()], 1)
+        );
+        let closed: Vec<Marker> = sqlx::query_as(AssertSqlSafe(closed_sql))
+            .bind(prefix.to_string())
+            .bind(upper_bound(prefix))
+            .bind(closed_since)
+            .bind(room)
+            .fetch_all(store.pool())
+            .await?;
+        out.extend(closed);
+    }
+    Ok(out)
 }

@@ -3,7 +3,7 @@
 //! in plain text.
 
 use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert, page};
-use crate::territory::{like_prefix, prefix_clause, upper_bound};
+use crate::territory::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -681,12 +681,14 @@ pub struct PeopleCounts {
 }
 
 pub async fn counts(store: &Store, prefix: &str) -> Result<PeopleCounts, StoreError> {
-    let like = like_prefix(prefix);
+    // Code ranges, not LIKE: SQLite answers a range from the grid index.
+    let (low, high) = (prefix.to_string(), upper_bound(prefix));
     let one = |sql: &'static str| {
-        let like = like.clone();
+        let (low, high) = (low.clone(), high.clone());
         async move {
             let (n,): (i64,) = sqlx::query_as(sql)
-                .bind(like)
+                .bind(low)
+                .bind(high)
                 .fetch_one(store.pool())
                 .await?;
             Ok::<i64, StoreError>(n)
@@ -694,17 +696,25 @@ pub async fn counts(store: &Store, prefix: &str) -> Result<PeopleCounts, StoreEr
     };
     Ok(PeopleCounts {
         residents: one(
-            "SELECT COUNT(*) FROM residents WHERE status = 'resident' AND grid_code LIKE $1",
+            "SELECT COUNT(*) FROM residents WHERE grid_code >= $1 AND grid_code < $2 AND status = 'resident'",
         )
         .await?,
-        households: one("SELECT COUNT(*) FROM households WHERE grid_code LIKE $1").await?,
-        organisations: one("SELECT COUNT(*) FROM organisations WHERE grid_code LIKE $1").await?,
+        households: one("SELECT COUNT(*) FROM households WHERE grid_code >= $1 AND grid_code < $2")
+            .await?,
+        organisations: one(
+            "SELECT COUNT(*) FROM organisations WHERE grid_code >= $1 AND grid_code < $2",
+        )
+        .await?,
         registered_organisations: one(
-            "SELECT COUNT(*) FROM organisations WHERE registered = 1 AND grid_code LIKE $1",
+            "SELECT COUNT(*) FROM organisations WHERE grid_code >= $1 AND grid_code < $2 AND registered = 1",
         )
         .await?,
-        party_orgs: one("SELECT COUNT(*) FROM party_orgs WHERE node_code LIKE $1").await?,
-        party_members: one("SELECT COUNT(*) FROM party_members WHERE node_code LIKE $1").await?,
+        party_orgs: one("SELECT COUNT(*) FROM party_orgs WHERE node_code >= $1 AND node_code < $2")
+            .await?,
+        party_members: one(
+            "SELECT COUNT(*) FROM party_members WHERE node_code >= $1 AND node_code < $2",
+        )
+        .await?,
     })
 }
 

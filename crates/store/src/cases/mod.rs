@@ -240,11 +240,17 @@ pub async fn list_cases(
     } else {
         "AND $7 = $7"
     };
+    // A wide scope (a district, the city) or the overdue filter: walk the newest cases (or
+    // the status index) and test the grid, rather than sorting every case under the scope by
+    // id; `|| ''` keeps SQLite's planner off the grid index. A street, community or grid:
+    // the grid index range is small.
+    let wide = filter.overdue_at.is_some() || prefixes.iter().any(|p| p.len() <= 6);
+    let grid_col = if wide { "(grid_code || '')" } else { "grid_code" };
     let sql = format!(
         "SELECT {CASE_COLS} FROM cases WHERE id < $1 AND status LIKE $2 AND category_code LIKE $3 \
          AND channel LIKE $4 AND COALESCE(department, '') LIKE $5 AND (description LIKE $6 OR address LIKE $6) {overdue} \
          AND {} ORDER BY id DESC LIMIT {}",
-        prefix_clause("grid_code", prefixes, first),
+        prefix_clause(grid_col, prefixes, first),
         limit + 1
     );
     let like = |v: &Option<String>| v.clone().unwrap_or_else(|| "%".into());
