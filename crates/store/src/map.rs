@@ -177,7 +177,11 @@ pub async fn markers(
     limit: i64,
 ) -> Result<Vec<Marker>, StoreError> {
     let wide = prefix.len() <= 6;
-    let grid_col = if wide { "(grid_code || '')" } else { "grid_code" };
+    let grid_col = if wide {
+        "(grid_code || '')"
+    } else {
+        "grid_code"
+    };
     let scope = prefix_clause(grid_col, &[prefix.to_string()], 1);
     let open_sql = format!(
         "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE status IN ({OPEN}) AND {scope} \

@@ -45,7 +45,7 @@ fn scope(actor: &Actor, within: Option<&str>) -> ApiResult<String> {
             let node =
                 NodeCode::parse(code).map_err(|e| ApiError::field("within", e.to_string()))?;
             let wanted = node.scope_prefix().to_string();
-            if prefixes.iter().any(|p| *p == wanted) {
+            if prefixes.contains(&wanted) {
                 Ok(wanted)
             } else {
                 // The caller reaches only part of the node: show the first part they reach.

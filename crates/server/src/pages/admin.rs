@@ -6,14 +6,14 @@ use super::{Viewer, layout};
 use crate::access::Caller;
 use axum::Extension;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::html;
 use tongxin_core::access::{ALL_ROLES, Action};
 
 pub async fn admin_page(Extension(caller): Extension<Caller>, headers: HeaderMap) -> Response {
     let v = match Viewer::require(caller, &headers, "/admin") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if v.actor.scope_prefixes(Action::ManageUsers).is_empty() {
         return layout(

@@ -126,7 +126,7 @@ pub async fn list_page(
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/cases") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let mut filters = q.api.clone();
     if q.view.as_deref() == Some("open") && filters.status.is_none() {
@@ -135,14 +135,14 @@ pub async fn list_page(
     let query = filters.query();
     let prefixes = match reach_within(&v.actor, Action::WorkCase, query.within.as_deref()) {
         Ok(p) => p,
-        Err(e) => return layout(&v, v.t("案件", "Cases"), "/cases", error_box(&v, &e)),
+        Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
     let before = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
     let mut filter = query.filter();
     let only_open = q.view.as_deref() == Some("open");
     let page = match cases::list_cases(&state.store, &prefixes, &filter, before, 50).await {
         Ok(p) => p,
-        Err(e) => return layout(&v, "案件", "/cases", error_box(&v, &e.into())),
+        Err(e) => return super::error_page(&v, "案件", "/cases", &e.into()),
     };
     filter.status = None;
     let now = now_millis();
@@ -279,7 +279,7 @@ pub async fn bulk_dispatch(
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/cases") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let fields: Vec<(String, String)> = serde_urlencoded_pairs(&raw);
     let get = |k: &str| fields.iter().find(|(a, _)| a == k).map(|(_, b)| b.clone());
@@ -338,7 +338,7 @@ pub async fn detail_page(
     let here = format!("/cases/{id}");
     let v = match Viewer::require(caller, &headers, &here) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     render_detail(&state, &v, id, q.done.as_deref(), None, None).await
 }
@@ -353,7 +353,7 @@ async fn render_detail(
 ) -> Response {
     let case = match api::reachable_case(state, &v.actor, id).await {
         Ok(c) => c,
-        Err(e) => return layout(v, v.t("案件", "Case"), "/cases", error_box(v, &e)),
+        Err(e) => return super::error_page(v, v.t("案件", "Case"), "/cases", &e),
     };
     let timeline = cases::timeline(&state.store, id).await.unwrap_or_default();
     let view = api::view(state, &case, Some(timeline));
@@ -578,7 +578,7 @@ pub async fn act_submit(
     let here = format!("/cases/{id}");
     let v = match Viewer::require(caller, &headers, &here) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if !v.csrf_ok(&form.csrf_token) {
         let e = ApiError::field("csrf_token", "表单已过期，请重试 / the form expired, retry");

@@ -8,7 +8,7 @@ use crate::util::reach_within;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tongxin_core::access::Action;
@@ -35,7 +35,7 @@ pub async fn indicators_page(
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/indicators") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let within = q.within.clone().filter(|w| !w.is_empty());
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, within.as_deref()) {
@@ -73,7 +73,7 @@ pub async fn indicators_page(
     let mut mix = store::breakdown(&state.store, &prefixes, from, to, Breakdown::Category)
         .await
         .unwrap_or_default();
-    mix.sort_by(|a, b| b.counts.reported.cmp(&a.counts.reported));
+    mix.sort_by_key(|r| std::cmp::Reverse(r.counts.reported));
     mix.truncate(10);
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let name_of = |code: &str| {

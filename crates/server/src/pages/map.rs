@@ -5,9 +5,9 @@ use super::{Viewer, layout};
 use crate::access::Caller;
 use crate::state::AppState;
 use axum::Extension;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use maud::html;
 use tongxin_core::access::Action;
 
@@ -15,10 +15,11 @@ pub async fn map_page(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
+    Query(q): Query<super::cases::DetailQuery>,
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/map") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let reach = v.actor.scope_prefixes(Action::ViewTerritory);
     let within = v
@@ -32,6 +33,7 @@ pub async fn map_page(
     let body = html! {
         link rel="stylesheet" href="/assets/map.css";
         h1 { (v.t("一张图 · 预警与调度", "One map · warning and dispatch")) }
+        @if let Some(d) = &q.done { p.ok { (d) } }
         div.grid-map {
             div #map-app data-lang=(v.lang.code()) data-tiles=(state.config.map_tiles.clone().unwrap_or_default())
                 data-within=(within) data-csrf=(v.csrf) {

@@ -62,14 +62,14 @@ pub struct Viewer {
 
 impl Viewer {
     /// The viewer, or a redirect to sign in that comes back to `here`.
-    pub fn require(caller: Caller, headers: &HeaderMap, here: &str) -> Result<Viewer, Response> {
+    pub fn require(caller: Caller, headers: &HeaderMap, here: &str) -> Result<Viewer, Redirect> {
         match caller {
             Caller::Known { actor, csrf } => Ok(Viewer {
                 actor,
                 csrf: csrf.unwrap_or_default(),
                 lang: Lang::of(headers),
             }),
-            _ => Err(Redirect::to(&format!("/login?next={}", urlencode(here))).into_response()),
+            _ => Err(Redirect::to(&format!("/login?next={}", urlencode(here)))),
         }
     }
 
@@ -94,6 +94,19 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// A page that says what went wrong, with the error's own status (404 for what is out of
+/// reach, as in the API).
+pub fn error_page(v: &Viewer, title: &str, here: &str, e: &crate::error::ApiError) -> Response {
+    let mut r = layout(
+        v,
+        title,
+        here,
+        html! { p.err { (v.t("未能完成：", "Not done: ")) (e.to_string()) } },
+    );
+    *r.status_mut() = e.status;
+    r
+}
+
 /// The frame of every signed-in page: the navigation for the viewer's work, the language
 /// switch and sign-out.
 pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
@@ -116,6 +129,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · 同心 Tongxin" }
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/assets/app.css";
             }
             body {
@@ -152,6 +166,7 @@ fn bare(title: &str, body: Markup) -> Response {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · 同心 Tongxin" }
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/assets/app.css";
             }
             body { main style="max-width:26rem" { (body) } }
@@ -281,7 +296,7 @@ pub async fn logout_submit(
 pub async fn home(Extension(caller): Extension<Caller>, headers: HeaderMap) -> Response {
     let v = match Viewer::require(caller, &headers, "/") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let first = v.actor.bindings.first();
     let target = match first.map(|b| b.role) {

@@ -47,7 +47,7 @@ pub async fn report_page(
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/report") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     render(&state, &v, &ReportForm::default(), None)
 }
@@ -132,7 +132,7 @@ pub async fn report_submit(
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/report") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     if !v.csrf_ok(&form.csrf_token) {
         let e = ApiError::field(

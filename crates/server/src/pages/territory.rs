@@ -24,7 +24,7 @@ fn percent(r: Option<f64>) -> String {
 pub async fn my_territory(Extension(caller): Extension<Caller>, headers: HeaderMap) -> Response {
     let v = match Viewer::require(caller, &headers, "/territory") {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     match v.actor.bindings.first() {
         Some(b) => Redirect::to(&format!("/territory/{}", b.node.as_str())).into_response(),
@@ -41,7 +41,7 @@ pub async fn node_page(
     let here = format!("/territory/{code}");
     let v = match Viewer::require(caller, &headers, &here) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
         Ok(p) => p,

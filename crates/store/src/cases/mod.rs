@@ -245,7 +245,11 @@ pub async fn list_cases(
     // id; `|| ''` keeps SQLite's planner off the grid index. A street, community or grid:
     // the grid index range is small.
     let wide = filter.overdue_at.is_some() || prefixes.iter().any(|p| p.len() <= 6);
-    let grid_col = if wide { "(grid_code || '')" } else { "grid_code" };
+    let grid_col = if wide {
+        "(grid_code || '')"
+    } else {
+        "grid_code"
+    };
     let sql = format!(
         "SELECT {CASE_COLS} FROM cases WHERE id < $1 AND status LIKE $2 AND category_code LIKE $3 \
          AND channel LIKE $4 AND COALESCE(department, '') LIKE $5 AND (description LIKE $6 OR address LIKE $6) {overdue} \
@@ -479,7 +483,8 @@ pub async fn clusters(
     let sql = format!(
         "SELECT grid_code, category_code, COUNT(*) AS n FROM cases WHERE reported_at >= $1 AND $2 > 0 AND {} \
          GROUP BY grid_code, category_code HAVING COUNT(*) >= $2 ORDER BY n DESC, grid_code LIMIT 20",
-        prefix_clause("grid_code", prefixes, 3)
+        // Recent reports come from the time index; `|| ''` keeps SQLite off the grid index.
+        prefix_clause("(grid_code || '')", prefixes, 3)
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(since).bind(min);
     for p in prefixes {
