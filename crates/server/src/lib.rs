@@ -48,6 +48,7 @@ use utoipa_swagger_ui::SwaggerUi;
         cases::patrols::end_patrol, cases::patrols::coverage, cases::admin::revise_category, cases::admin::get_category,
         cases::admin::get_calendar, cases::admin::put_calendar,
         map::geometry, map::measures, map::node, map::case_markers,
+        cases::admin::get_warning_rules, cases::admin::put_warning_rules,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -169,6 +170,10 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/{id}/actions", post(cases::post_action))
         .route("/ledgers/{kind}/import", post(people::import_ledger))
         .route("/ledgers/{kind}/template", get(people::ledger_template))
+        .route(
+            "/warnings/rules",
+            get(cases::admin::get_warning_rules).put(cases::admin::put_warning_rules),
+        )
         .route("/map/geometry", get(map::geometry))
         .route("/map/measures", get(map::measures))
         .route("/map/node/{code}", get(map::node))

@@ -46,6 +46,9 @@ pub struct AppState {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     /// The case writer (group commit of reports).
     pub intake: crate::cases::intake::Intake,
+    /// Pattern warnings (clusters, spikes, repeated places) per scope, recomputed at most
+    /// once a minute: they look at weeks of reports and change slowly.
+    pub pattern_warnings: crate::pages::cases::PatternCache,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
                 tongxin_core::cases::catalogue::Catalogue::seed(),
             )),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
+            pattern_warnings: Default::default(),
             intake,
         }
     }

@@ -7,3 +7,4 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod indicators;
 pub mod machine;
+pub mod warnings;

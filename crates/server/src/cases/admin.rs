@@ -9,10 +9,11 @@ use crate::util::ApiJson;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::cases::calendar::{Calendar, LocalDate};
 use tongxin_core::cases::catalogue::{Catalogue, Category};
+use tongxin_core::cases::warnings::WarningRules;
 use tongxin_store::{Store, StoreError, audit, commit};
 use utoipa::ToSchema;
 
@@ -212,4 +213,86 @@ pub async fn put_calendar(
         .after(Some(serde_json::json!({"holidays": table.holidays.len(), "make_up_days": table.make_up_days.len()}))).request(request_id(&headers))).await?;
     commit(tx).await?;
     Ok(Json(year_view(&state.working_calendar(), year)?))
+}
+
+/// The early-warning thresholds beside the map (clusters, spikes, repeated places, nearly due).
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct WarningRulesView {
+    pub cluster_min: i64,
+    pub cluster_days: i64,
+    pub spike_factor: f64,
+    pub spike_min: i64,
+    pub baseline_days: i64,
+    pub place_min: i64,
+    pub place_metres: f64,
+    pub place_days: i64,
+    pub due_soon_hours: i64,
+}
+
+impl From<WarningRules> for WarningRulesView {
+    fn from(r: WarningRules) -> Self {
+        WarningRulesView {
+            cluster_min: r.cluster_min,
+            cluster_days: r.cluster_days,
+            spike_factor: r.spike_factor,
+            spike_min: r.spike_min,
+            baseline_days: r.baseline_days,
+            place_min: r.place_min,
+            place_metres: r.place_metres,
+            place_days: r.place_days,
+            due_soon_hours: r.due_soon_hours,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/warnings/rules", tag = "cases",
+    responses((status = 200, body = WarningRulesView)))]
+pub async fn get_warning_rules(
+    State(state): State<AppState>,
+    Authenticated(_actor): Authenticated,
+) -> ApiResult<Json<WarningRulesView>> {
+    Ok(Json(
+        crate::pages::cases::warning_rules(&state).await.into(),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/warnings/rules", tag = "cases", request_body = WarningRulesView,
+    responses((status = 200, body = WarningRulesView), (status = 422, body = crate::error::Problem)))]
+pub async fn put_warning_rules(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    ApiJson(v): ApiJson<WarningRulesView>,
+) -> ApiResult<Json<WarningRulesView>> {
+    authorize(&actor, Action::ManageCatalogue, Target::Platform)?;
+    let rules = WarningRules {
+        cluster_min: v.cluster_min,
+        cluster_days: v.cluster_days,
+        spike_factor: v.spike_factor,
+        spike_min: v.spike_min,
+        baseline_days: v.baseline_days,
+        place_min: v.place_min,
+        place_metres: v.place_metres,
+        place_days: v.place_days,
+        due_soon_hours: v.due_soon_hours,
+    };
+    rules
+        .validate()
+        .map_err(|(field, reason)| ApiError::field(field, reason))?;
+    let text = serde_json::to_string(&rules).map_err(ApiError::internal)?;
+    state
+        .store
+        .set_setting(crate::pages::cases::WARNING_RULES_SETTING, &text)
+        .await?;
+    state.pattern_warnings.lock().expect("cache lock").clear();
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "warnings.rules", "settings", "warning_rules")
+            .after(serde_json::from_str(&text).ok())
+            .request(request_id(&headers)),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(Json(rules.into()))
 }

@@ -15,8 +15,13 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tongxin_core::access::Action;
+use tongxin_core::cases::indicators::china_day;
 use tongxin_core::cases::machine::{ALL_COMMANDS, Command, CommandKind, Satisfaction, Status};
+use tongxin_core::cases::warnings::WarningRules;
 use tongxin_store::cases::{self, CaseRow};
 use tongxin_store::now_millis;
 
@@ -603,6 +608,101 @@ pub async fn act_submit(
     }
 }
 
+/// Clusters, spikes and repeated places of one scope, computed at one time.
+#[derive(Debug, Clone, Default)]
+pub struct PatternWarnings {
+    pub rules: WarningRules,
+    pub clusters: Vec<(String, String, i64)>,
+    /// (category, today's reports, baseline mean per day)
+    pub spikes: Vec<(String, i64, f64)>,
+    /// (lon, lat, reports, newest case id)
+    pub places: Vec<(f64, f64, i64, i64)>,
+}
+
+pub type PatternCache = Arc<Mutex<HashMap<String, (Instant, Arc<PatternWarnings>)>>>;
+
+const PATTERN_TTL: Duration = Duration::from_secs(60);
+pub const WARNING_RULES_SETTING: &str = "warning_rules";
+
+/// The city's warning rules (defaults until an administrator sets them).
+pub async fn warning_rules(state: &AppState) -> WarningRules {
+    state
+        .store
+        .setting(WARNING_RULES_SETTING)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternWarnings> {
+    let key = prefixes.join(",");
+    if let Some((at, data)) = state.pattern_warnings.lock().expect("cache lock").get(&key)
+        && at.elapsed() < PATTERN_TTL
+    {
+        return data.clone();
+    }
+    let rules = warning_rules(state).await;
+    let now = now_millis();
+    let day = 86_400_000;
+    let clusters = cases::clusters(
+        &state.store,
+        prefixes,
+        now - rules.cluster_days * day,
+        rules.cluster_min,
+    )
+    .await
+    .unwrap_or_default();
+    let today = china_day(now);
+    let mut per_category: HashMap<String, (i64, i64)> = HashMap::new();
+    if prefixes.iter().all(|p| p.len() <= 6) {
+        for (category, d, n) in tongxin_store::cases::indicators::reported_by_category(
+            &state.store,
+            prefixes,
+            today - rules.baseline_days,
+            today + 1,
+        )
+        .await
+        .unwrap_or_default()
+        {
+            let e = per_category.entry(category).or_default();
+            if d == today {
+                e.0 += n;
+            } else {
+                e.1 += n;
+            }
+        }
+    }
+    let mut spikes: Vec<(String, i64, f64)> = per_category
+        .into_iter()
+        .filter(|(_, (t, base))| rules.is_spike(*t, *base))
+        .map(|(c, (t, base))| (c, t, base as f64 / rules.baseline_days as f64))
+        .collect();
+    spikes.sort_by_key(|s| std::cmp::Reverse(s.1));
+    let places = cases::repeated_places(
+        &state.store,
+        prefixes,
+        now - rules.place_days * day,
+        rules.place_cell_degrees(),
+        rules.place_min,
+    )
+    .await
+    .unwrap_or_default();
+    let data = Arc::new(PatternWarnings {
+        rules,
+        clusters,
+        spikes,
+        places,
+    });
+    state
+        .pattern_warnings
+        .lock()
+        .expect("cache lock")
+        .insert(key, (Instant::now(), data.clone()));
+    data
+}
+
 /// Early warning beside the map: overdue and nearly due cases (each with dispatch right
 /// there when it waits for a department), and clusters of one category in one grid.
 pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
@@ -610,17 +710,17 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
         return html! {};
     };
     let now = now_millis();
+    let patterns = pattern_warnings(state, &prefixes).await;
+    let rules = patterns.rules;
     let soon = cases::CaseFilter {
-        overdue_at: Some(now + 2 * 3_600_000),
+        overdue_at: Some(now + rules.due_soon_hours * 3_600_000),
         ..cases::CaseFilter::default()
     };
     let due = cases::list_cases(&state.store, &prefixes, &soon, None, 15)
         .await
         .map(|p| p.items)
         .unwrap_or_default();
-    let clusters = cases::clusters(&state.store, &prefixes, now - 7 * 86_400_000, 3)
-        .await
-        .unwrap_or_default();
+    let clusters = patterns.clusters.clone();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     html! {
         section.card #warnings {
@@ -648,7 +748,7 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
                     }
                 }
             }
-            h3 { (v.t("聚集（7 天内同一网格同类 ≥ 3 件）", "Clusters (≥ 3 of one category in one grid in 7 days)")) }
+            h3 { (v.t("聚集", "Clusters")) " " span.muted { "(" (rules.cluster_days) (v.t(" 天内同一网格同类 ≥ ", " days, one grid, one category, ≥ ")) (rules.cluster_min) ")" } }
             @if clusters.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
             ul {
                 @for (grid, category, n) in &clusters {
@@ -658,6 +758,28 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
                             " · " (catalogue.leaf(category).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_default())
                             " · " (n) (v.t(" 件", " cases"))
                         }
+                    }
+                }
+            }
+            h3 { (v.t("突增", "Spikes")) " " span.muted { "(" (v.t("今日对比前 ", "today against the ")) (rules.baseline_days) (v.t(" 天日均", "-day daily mean")) ")" } }
+            @if patterns.spikes.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
+            ul {
+                @for (category, today, mean) in &patterns.spikes {
+                    li {
+                        a href={ "/cases?category=" (category) } {
+                            (catalogue.leaf(category).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_else(|| category.clone()))
+                        }
+                        " · " (v.t("今日 ", "today ")) (today) " / " (v.t("日均 ", "mean ")) (format!("{mean:.1}"))
+                    }
+                }
+            }
+            h3 { (v.t("同一地点反复上报", "Repeated reports from one place")) " " span.muted { "(≈" (rules.place_metres) " m, " (rules.place_days) (v.t(" 天", " days")) ")" } }
+            @if patterns.places.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
+            ul {
+                @for (lon, lat, n, newest) in &patterns.places {
+                    li {
+                        a href={ "/cases/" (newest) } { (format!("{lon:.4}, {lat:.4}")) }
+                        " · " (n) (v.t(" 件", " cases"))
                     }
                 }
             }

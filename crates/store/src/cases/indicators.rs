@@ -553,3 +553,37 @@ pub async fn by_child(
     }
     Ok(out)
 }
+
+/// Reports per category and Beijing day over [from_day, to_day) from the category rollups
+/// (city rows for a city-wide scope, district rows otherwise): (category, day, reported).
+pub async fn reported_by_category(
+    store: &Store,
+    prefixes: &[String],
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let dim = if prefixes.iter().all(|p| p.len() <= CITY_LEN) {
+        CITY_CATEGORY_DIM
+    } else {
+        CATEGORY_DIM
+    };
+    let sql = format!(
+        "SELECT dim, day, CAST(SUM(reported) AS BIGINT) FROM case_rollups WHERE dim >= $1 AND dim < $2 \
+         AND day >= $3 AND day < $4 AND {} GROUP BY dim, day",
+        prefix_clause("node", prefixes, 5)
+    );
+    let end = format!("{};", &dim[..dim.len() - 1]);
+    let mut q = sqlx::query_as::<_, (String, i64, i64)>(AssertSqlSafe(sql))
+        .bind(dim.to_string())
+        .bind(end)
+        .bind(from_day)
+        .bind(to_day);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_all(store.pool())
+        .await?
+        .into_iter()
+        .map(|(d, day, n)| (d[dim.len()..].to_string(), day, n))
+        .collect())
+}

@@ -492,3 +492,32 @@ pub async fn clusters(
     }
     Ok(q.fetch_all(store.pool()).await?)
 }
+
+/// Places (cells of `cell` degrees) with at least `min` reports since `since`: (cell centre
+/// lon, lat, count, newest case id), the biggest first.
+pub async fn repeated_places(
+    store: &Store,
+    prefixes: &[String],
+    since: i64,
+    cell: f64,
+    min: i64,
+) -> Result<Vec<(f64, f64, i64, i64)>, StoreError> {
+    let sql = format!(
+        "SELECT CAST(ROUND(lon / $3) AS BIGINT) AS x, CAST(ROUND(lat / $3) AS BIGINT) AS y, COUNT(*) AS n, MAX(id) \
+         FROM cases WHERE reported_at >= $1 AND lon IS NOT NULL AND lat IS NOT NULL AND {} \
+         GROUP BY x, y HAVING COUNT(*) >= $2 ORDER BY n DESC LIMIT 20",
+        prefix_clause("(grid_code || '')", prefixes, 4)
+    );
+    let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(sql))
+        .bind(since)
+        .bind(min)
+        .bind(cell);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_all(store.pool())
+        .await?
+        .into_iter()
+        .map(|(x, y, n, id)| (x as f64 * cell, y as f64 * cell, n, id))
+        .collect())
+}
