@@ -49,6 +49,8 @@ pub struct AppState {
     /// Pattern warnings (clusters, spikes, repeated places) per scope, recomputed at most
     /// once a minute: they look at weeks of reports and change slowly.
     pub pattern_warnings: crate::pages::cases::PatternCache,
+    /// Registry counts per node for the territory pages, recomputed at most once a minute.
+    pub people_counts: crate::pages::territory::CountsCache,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             )),
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
             pattern_warnings: Default::default(),
+            people_counts: Default::default(),
             intake,
         }
     }

@@ -11,9 +11,30 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tongxin_core::access::Action;
 use tongxin_core::cases::indicators::{Rates, china_day, day_start};
 use tongxin_store::{map, now_millis, people, territory};
+
+pub type CountsCache = Arc<Mutex<HashMap<String, (Instant, people::PeopleCounts)>>>;
+
+/// Registry counts change slowly; a city-wide count reads every resident, so keep it a minute.
+async fn registry_counts(state: &AppState, prefix: &str) -> Option<people::PeopleCounts> {
+    if let Some((at, c)) = state.people_counts.lock().expect("cache lock").get(prefix)
+        && at.elapsed() < Duration::from_secs(60)
+    {
+        return Some(c.clone());
+    }
+    let counts = people::counts(&state.store, prefix).await.ok()?;
+    state
+        .people_counts
+        .lock()
+        .expect("cache lock")
+        .insert(prefix.to_string(), (Instant::now(), counts.clone()));
+    Some(counts)
+}
 
 fn percent(r: Option<f64>) -> String {
     r.map(|x| format!("{:.1}%", x * 100.0))
@@ -67,7 +88,7 @@ pub async fn node_page(
         .iter()
         .any(|p| prefix.starts_with(p.as_str()))
     {
-        people::counts(&state.store, &prefix).await.ok()
+        registry_counts(&state, &prefix).await
     } else {
         None
     };

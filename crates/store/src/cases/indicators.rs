@@ -261,9 +261,11 @@ async fn event_totals(
 }
 
 async fn open_overdue(store: &Store, prefixes: &[String], now: i64) -> Result<i64, StoreError> {
+    // Through the status index (open cases are few); `|| ''` keeps SQLite off the grid
+    // index, which for a district or the city would walk most cases.
     let sql = format!(
         "SELECT COUNT(*) FROM cases WHERE status IN ({OPEN_STATUSES}) AND step_due_at < $1 AND $2 = $2 AND {}",
-        prefix_clause("grid_code", prefixes, 3)
+        prefix_clause("(grid_code || '')", prefixes, 3)
     );
     let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
         .bind(now)
