@@ -10,7 +10,7 @@ use tongxin_core::cases::catalogue::Catalogue;
 use tongxin_core::cases::indicators::{DAY_MS, china_day, day_start};
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
 use tongxin_store::cases::indicators::{
-    Breakdown, breakdown, indicators, rebuild, timeline_breakdown, timeline_totals,
+    Breakdown, breakdown, category_mix, indicators, rebuild, timeline_breakdown, timeline_totals,
 };
 use tongxin_store::now_millis;
 
@@ -159,6 +159,21 @@ async fn rollups_answer_exactly_as_the_timeline_does() {
                 }
             }
         }
+        // The category mix chart's one-column sum agrees with the breakdown.
+        let mut mix = category_mix(store, &nodes[0], china_day(year.0), china_day(year.1))
+            .await
+            .unwrap();
+        mix.sort();
+        let mut from_breakdown: Vec<(String, i64)> =
+            breakdown(store, &nodes[0], year.0, year.1, Breakdown::Category)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.counts.reported > 0)
+                .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
+                .collect();
+        from_breakdown.sort();
+        assert_eq!(mix, from_breakdown, "{}", app.label);
         // Rebuilding from scratch gives the rows kept incrementally.
         let kept = rollup_rows(&app).await;
         rebuild(store).await.unwrap();

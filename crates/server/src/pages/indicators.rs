@@ -70,10 +70,19 @@ pub async fn indicators_page(
     } else {
         Vec::new()
     };
-    let mut mix = store::breakdown(&state.store, &prefixes, from, to, Breakdown::Category)
-        .await
-        .unwrap_or_default();
-    mix.sort_by_key(|r| std::cmp::Reverse(r.counts.reported));
+    let mut mix = if prefixes.iter().all(|p| p.len() <= 6) {
+        store::category_mix(&state.store, &prefixes, to_day - days, to_day)
+            .await
+            .unwrap_or_default()
+    } else {
+        store::breakdown(&state.store, &prefixes, from, to, Breakdown::Category)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
+            .collect()
+    };
+    mix.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
     mix.truncate(10);
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let name_of = |code: &str| {
@@ -117,11 +126,10 @@ pub async fn indicators_page(
         }
         div.card {
             h2 { (v.t("类别构成（前 10）", "Category mix (top 10)")) }
-            @let top = mix.first().map(|r| r.counts.reported).unwrap_or(1).max(1) as f64;
-            (bar_chart(&mix.iter().map(|r| {
-                let code = r.key.clone().unwrap_or_default();
-                let name = catalogue.leaf(&code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or(code);
-                (name, r.counts.reported as f64 / top, r.counts.reported.to_string())
+            @let top = mix.first().map(|(_, n)| *n).unwrap_or(1).max(1) as f64;
+            (bar_chart(&mix.iter().map(|(code, n)| {
+                let name = catalogue.leaf(code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_else(|| code.clone());
+                (name, *n as f64 / top, n.to_string())
             }).collect::<Vec<_>>()))
         }
     };

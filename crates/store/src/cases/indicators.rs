@@ -589,3 +589,38 @@ pub async fn reported_by_category(
         .map(|(d, day, n)| (d[dim.len()..].to_string(), day, n))
         .collect())
 }
+
+/// Reports per category over whole days [from_day, to_day), the biggest first (the category
+/// mix chart: one column summed, not the whole row).
+pub async fn category_mix(
+    store: &Store,
+    prefixes: &[String],
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    let dim = if prefixes.iter().all(|p| p.len() <= CITY_LEN) {
+        CITY_CATEGORY_DIM
+    } else {
+        CATEGORY_DIM
+    };
+    let sql = format!(
+        "SELECT dim, CAST(SUM(reported) AS BIGINT) AS n FROM case_rollups WHERE dim >= $1 AND dim < $2 \
+         AND day >= $3 AND day < $4 AND {} GROUP BY dim ORDER BY n DESC",
+        prefix_clause("node", prefixes, 5)
+    );
+    let end = format!("{};", &dim[..dim.len() - 1]);
+    let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql))
+        .bind(dim.to_string())
+        .bind(end)
+        .bind(from_day)
+        .bind(to_day);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    Ok(q.fetch_all(store.pool())
+        .await?
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(d, n)| (d[dim.len()..].to_string(), n))
+        .collect())
+}
