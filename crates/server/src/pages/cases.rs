@@ -243,6 +243,10 @@ pub async fn list_page(
     layout(&v, v.t("案件", "Cases"), "/cases", body)
 }
 
+/// What is typed into an action form survives an expired session: kept in the browser
+/// until the action is done.
+const KEEP_TYPED_JS: &str = r#"document.addEventListener('DOMContentLoaded',function(){var k='tongxin.typed.'+location.pathname;var d={};try{d=JSON.parse(localStorage.getItem(k)||'{}')}catch(e){}if(/[?&]done=/.test(location.search)){localStorage.removeItem(k);d={}}document.querySelectorAll('.actions textarea').forEach(function(t){var id=t.form.querySelector('input[name=action]').value;if(d[id]&&!t.value)t.value=d[id];t.addEventListener('input',function(){d[id]=t.value;localStorage.setItem(k,JSON.stringify(d))})})});"#;
+
 /// Saved views live in the browser (they are the user's own shortcuts, not shared data).
 const SAVED_VIEWS_JS: &str = r#"(function(){var k='tongxin.views',s=document.getElementById('saved-views'),b=document.getElementById('save-view');function load(){try{return JSON.parse(localStorage.getItem(k)||'[]')}catch(e){return[]}}function show(){var v=load();s.textContent='';v.forEach(function(x){s.appendChild(document.createTextNode(' · '));var a=document.createElement('a');a.href='/cases?'+x.q;a.textContent=x.n;s.appendChild(a)})}b.addEventListener('click',function(){var n=prompt('视图名称 / View name');if(!n)return;var f=new URLSearchParams(new FormData(b.form)).toString();var v=load();v.push({n:n,q:f});localStorage.setItem(k,JSON.stringify(v));show()});show()})();"#;
 
@@ -419,6 +423,7 @@ async fn render_detail(
             div.actions {
                 h2 { (v.t("可做的操作", "What you can do now")) }
                 @if may.is_empty() { p.muted { (v.t("当前没有您可执行的操作。", "Nothing for you to do now.")) } }
+                script { (maud::PreEscaped(KEEP_TYPED_JS)) }
                 @for k in &may {
                     details open[may.len() == 1 || typed.is_some_and(|t| t.action == k.as_str())] {
                         summary { (action_name(v, *k)) }
