@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::ops::{AddAssign, SubAssign};
 
 use crate::Millis;
+use crate::cases::calendar::LocalDate;
 
 pub const DAY_MS: i64 = 86_400_000;
 /// China Standard Time (no daylight saving): days for indicators are Beijing days.
@@ -25,6 +26,45 @@ pub fn china_day(at: Millis) -> i64 {
 /// The first millisecond of Beijing day `day`.
 pub fn day_start(day: i64) -> Millis {
     day * DAY_MS - CHINA_OFFSET_MS
+}
+
+/// The first day of the month that contains `day` (Beijing day numbers).
+pub fn month_start(day: i64) -> i64 {
+    let d = LocalDate::from_day_number(day);
+    day - i64::from(d.day) + 1
+}
+
+/// The first day of the next month.
+pub fn next_month(day: i64) -> i64 {
+    let d = LocalDate::from_day_number(month_start(day));
+    let (y, m) = if d.month == 12 {
+        (d.year + 1, 1)
+    } else {
+        (d.year, d.month + 1)
+    };
+    LocalDate::new(y, m, 1).map_or(day + 31, |n| n.day_number())
+}
+
+/// A half-open range of Beijing day numbers, if not empty.
+pub type DayRange = Option<(i64, i64)>;
+
+/// [from, to) split into (daily, monthly, daily) pieces: the days before the first whole month,
+/// the whole months (as first days), the days after the last whole month.
+pub fn split_months(from: i64, to: i64) -> (DayRange, DayRange, DayRange) {
+    let first_month = if month_start(from) == from {
+        from
+    } else {
+        next_month(from)
+    };
+    let last_month_end = month_start(to);
+    if first_month >= last_month_end {
+        return (Some((from, to)).filter(|(a, b)| a < b), None, None);
+    }
+    (
+        Some((from, first_month)).filter(|(a, b)| a < b),
+        Some((first_month, last_month_end)),
+        Some((last_month_end, to)).filter(|(a, b)| a < b),
+    )
 }
 
 pub fn is_day_boundary(at: Millis) -> bool {
@@ -138,6 +178,10 @@ pub const CATEGORY_DIM: &str = "c:";
 pub const DEPARTMENT_DIM: &str = "d:";
 pub const CITY_CATEGORY_DIM: &str = "C:";
 pub const CITY_DEPARTMENT_DIM: &str = "D:";
+/// The category breakdowns again by month (`day` = the month's first day), so a year's mix
+/// reads a dozen rows per category instead of 365.
+pub const MONTHLY_CATEGORY_DIM: &str = "Mc:";
+pub const MONTHLY_CITY_CATEGORY_DIM: &str = "MC:";
 /// Lengths of the node codes the rows are kept for.
 pub const CITY_LEN: usize = 4;
 pub const DISTRICT_LEN: usize = 6;
@@ -180,6 +224,8 @@ impl Tally {
         let department = format!("{DEPARTMENT_DIM}{}", f.department.unwrap_or(""));
         let city_category = format!("{CITY_CATEGORY_DIM}{}", f.category);
         let city_department = format!("{CITY_DEPARTMENT_DIM}{}", f.department.unwrap_or(""));
+        let monthly_category = format!("{MONTHLY_CATEGORY_DIM}{}", f.category);
+        let monthly_city_category = format!("{MONTHLY_CITY_CATEGORY_DIM}{}", f.category);
         for (day, counts) in case_contributions(f) {
             self.add(key(day, community, COMMUNITY_TOTAL_DIM), counts);
             self.add(key(day, district, DISTRICT_TOTAL_DIM), counts);
@@ -187,6 +233,9 @@ impl Tally {
             self.add(key(day, district, &department), counts);
             self.add(key(day, city, &city_category), counts);
             self.add(key(day, city, &city_department), counts);
+            let month = month_start(day);
+            self.add(key(month, district, &monthly_category), counts);
+            self.add(key(month, city, &monthly_city_category), counts);
         }
     }
 
@@ -376,6 +425,29 @@ mod tests {
             }
         }
         sum
+    }
+
+    #[test]
+    fn periods_split_into_days_and_whole_months() {
+        let day = |y, m, d| LocalDate::new(y, m, d).unwrap().day_number();
+        assert_eq!(month_start(day(2026, 3, 17)), day(2026, 3, 1));
+        assert_eq!(next_month(day(2026, 12, 5)), day(2027, 1, 1));
+        assert_eq!(
+            split_months(day(2026, 1, 10), day(2026, 4, 3)),
+            (
+                Some((day(2026, 1, 10), day(2026, 2, 1))),
+                Some((day(2026, 2, 1), day(2026, 4, 1))),
+                Some((day(2026, 4, 1), day(2026, 4, 3)))
+            )
+        );
+        assert_eq!(
+            split_months(day(2026, 3, 2), day(2026, 3, 20)),
+            (Some((day(2026, 3, 2), day(2026, 3, 20))), None, None)
+        );
+        assert_eq!(
+            split_months(day(2026, 3, 1), day(2026, 5, 1)),
+            (None, Some((day(2026, 3, 1), day(2026, 5, 1))), None)
+        );
     }
 
     #[test]

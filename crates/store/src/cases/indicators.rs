@@ -10,7 +10,8 @@ use sqlx::{AssertSqlSafe, Row};
 use tongxin_core::cases::indicators::{
     CATEGORY_DIM, CITY_CATEGORY_DIM, CITY_DEPARTMENT_DIM, CITY_LEN, COMMUNITY_LEN,
     COMMUNITY_TOTAL_DIM, CaseFacts, Counts, DEPARTMENT_DIM, DISTRICT_LEN, DISTRICT_TOTAL_DIM,
-    EventFacts, Tally, china_day, event_counts, is_day_boundary,
+    EventFacts, MONTHLY_CATEGORY_DIM, MONTHLY_CITY_CATEGORY_DIM, Tally, china_day, event_counts,
+    is_day_boundary, split_months,
 };
 
 const OPEN_STATUSES: &str = "'reported', 'filed', 'dispatched', 'accepted', 'handled'";
@@ -419,7 +420,8 @@ pub async fn timeline_breakdown(
     Ok(out)
 }
 
-const ROLLUPS_BUILT: &str = "case_rollups_built";
+/// Bumped when the rollups gain rows (v2: monthly category rows), so they are rebuilt once.
+const ROLLUPS_BUILT: &str = "case_rollups_built_v2";
 
 /// Builds the rollups from the cases and the timeline once (a database made before they
 /// existed); a no-op afterwards.
@@ -591,21 +593,44 @@ pub async fn reported_by_category(
 }
 
 /// Reports per category over whole days [from_day, to_day), the biggest first (the category
-/// mix chart: one column summed, not the whole row).
+/// mix chart): whole months from the monthly rows, the days around them from the daily rows,
+/// one column summed.
 pub async fn category_mix(
     store: &Store,
     prefixes: &[String],
     from_day: i64,
     to_day: i64,
 ) -> Result<Vec<(String, i64)>, StoreError> {
-    let dim = if prefixes.iter().all(|p| p.len() <= CITY_LEN) {
-        CITY_CATEGORY_DIM
+    let city = prefixes.iter().all(|p| p.len() <= CITY_LEN);
+    let (daily, monthly) = if city {
+        (CITY_CATEGORY_DIM, MONTHLY_CITY_CATEGORY_DIM)
     } else {
-        CATEGORY_DIM
+        (CATEGORY_DIM, MONTHLY_CATEGORY_DIM)
     };
+    let (before, months, after) = split_months(from_day, to_day);
+    let mut totals: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let pieces = [(before, daily), (months, monthly), (after, daily)];
+    for (range, dim) in pieces {
+        let Some((a, b)) = range else { continue };
+        for (category, n) in reported_in(store, prefixes, dim, a, b).await? {
+            *totals.entry(category).or_default() += n;
+        }
+    }
+    let mut out: Vec<(String, i64)> = totals.into_iter().filter(|(_, n)| *n > 0).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(out)
+}
+
+async fn reported_in(
+    store: &Store,
+    prefixes: &[String],
+    dim: &str,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
     let sql = format!(
-        "SELECT dim, CAST(SUM(reported) AS BIGINT) AS n FROM case_rollups WHERE dim >= $1 AND dim < $2 \
-         AND day >= $3 AND day < $4 AND {} GROUP BY dim ORDER BY n DESC",
+        "SELECT dim, CAST(SUM(reported) AS BIGINT) FROM case_rollups WHERE dim >= $1 AND dim < $2 \
+         AND day >= $3 AND day < $4 AND {} GROUP BY dim",
         prefix_clause("node", prefixes, 5)
     );
     let end = format!("{};", &dim[..dim.len() - 1]);
@@ -620,7 +645,6 @@ pub async fn category_mix(
     Ok(q.fetch_all(store.pool())
         .await?
         .into_iter()
-        .filter(|(_, n)| *n > 0)
         .map(|(d, n)| (d[dim.len()..].to_string(), n))
         .collect())
 }
