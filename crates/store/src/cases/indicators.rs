@@ -515,8 +515,9 @@ pub async fn daily(
     Ok(out)
 }
 
-/// Totals per child node (districts under the city, communities under a district or street)
-/// over whole days, from the rollups.
+/// Per child node (districts under the city, communities under a district or street) over
+/// whole days, from the rollups: reported, due and closed on time (the bars of 按期结案率; only
+/// those columns are summed).
 pub async fn by_child(
     store: &Store,
     prefix: &str,
@@ -530,11 +531,11 @@ pub async fn by_child(
         (COMMUNITY_TOTAL_DIM, COMMUNITY_LEN)
     };
     let sql = format!(
-        "SELECT node, {} FROM case_rollups WHERE dim = $1 AND day >= $2 AND day < $3 AND {} GROUP BY node ORDER BY node",
-        sums(""),
+        "SELECT node, CAST(SUM(reported) AS BIGINT), CAST(SUM(due) AS BIGINT), CAST(SUM(closed_on_time) AS BIGINT) \
+         FROM case_rollups WHERE dim = $1 AND day >= $2 AND day < $3 AND {} GROUP BY node ORDER BY node",
         prefix_clause("node", &[prefix.to_string()], 4)
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
+    let rows: Vec<(String, i64, i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(dim.to_string())
         .bind(from_day)
         .bind(to_day)
@@ -543,13 +544,17 @@ pub async fn by_child(
         .fetch_all(store.pool())
         .await?;
     let mut out: Vec<(String, Counts)> = Vec::new();
-    for row in rows {
-        let node: String = row.try_get(0)?;
+    for (node, reported, due, closed_on_time) in rows {
         let key = node
             .get(..child_len.min(node_len))
             .unwrap_or(&node)
             .to_string();
-        let counts = counts_at(&row, 1)?;
+        let counts = Counts {
+            reported,
+            due,
+            closed_on_time,
+            ..Counts::default()
+        };
         match out.last_mut() {
             Some((k, c)) if *k == key => *c += counts,
             _ => out.push((key, counts)),
