@@ -51,6 +51,8 @@ pub struct AppState {
     pub pattern_warnings: crate::pages::cases::PatternCache,
     /// Registry counts per node for the territory pages, recomputed at most once a minute.
     pub people_counts: crate::pages::territory::CountsCache,
+    /// Indicator page views longer than a month, recomputed at most once a minute.
+    pub indicator_views: crate::pages::indicators::ViewCache,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             calendar: Arc::new(RwLock::new(Arc::new(Calendar::builtin()))),
             pattern_warnings: Default::default(),
             people_counts: Default::default(),
+            indicator_views: Default::default(),
             intake,
         }
     }
