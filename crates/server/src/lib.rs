@@ -6,6 +6,7 @@ pub mod cases;
 pub mod error;
 mod idempotency;
 pub mod map;
+pub mod open311;
 pub mod ops;
 mod pages;
 pub mod people;
@@ -205,6 +206,13 @@ pub fn app(state: AppState) -> Router {
             "/report",
             get(pages::report::report_page).post(pages::report::report_submit),
         )
+        .route(
+            "/open311/v2/{file}",
+            get(open311::get_root).post(open311::post_request),
+        )
+        .route("/open311/v2/services/{file}", get(open311::get_service))
+        .route("/open311/v2/requests/{file}", get(open311::get_request))
+        .route("/open311/v2/tokens/{file}", get(open311::get_token))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -312,6 +312,13 @@ impl Placeholders {
         }
     }
 
+    pub fn for_store(store: &Store) -> Placeholders {
+        Placeholders {
+            anonymous: store.backend() == Backend::Sqlite,
+            n: 0,
+        }
+    }
+
     pub fn reset(&mut self) {
         self.n = 0;
     }

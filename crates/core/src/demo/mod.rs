@@ -513,7 +513,9 @@ fn build(opts: &DemoOptions, warp: bool) -> DemoCity {
                     format!("{community}第{seq}网格"),
                 )
             };
-            let population = (households as f64 * attr_rng.range_f64(2.6, 3.0)).round() as i64;
+            // Rounding must not push a small grid below 2.6 people per household.
+            let population = ((households as f64 * attr_rng.range_f64(2.6, 3.0)).round() as i64)
+                .max((households as f64 * 2.6).ceil() as i64);
             let party_unit_kind = if kind == GridKind::Base && households < 280 {
                 PartyUnitKind::Group
             } else {

@@ -842,6 +842,12 @@ fn checks_catch_broken_records() {
     assert!(check_compounds(&broken).is_err());
 }
 
+#[test]
+fn a_seed_that_once_rounded_a_small_grid_below_the_ratio() {
+    let city = small(10_830_989_101_351_157_442);
+    check_all(&city).unwrap();
+}
+
 mod props {
     use super::*;
     use proptest::prelude::*;

@@ -244,6 +244,12 @@ pub struct NewCaseRequest {
     /// Photos uploaded first to /api/v1/media (their hashes), at most 9.
     #[serde(default)]
     pub photos: Vec<String>,
+    /// The category's extra attributes (Open311 `attribute[code]`), code → values.
+    #[serde(default)]
+    pub attributes: std::collections::BTreeMap<String, Vec<String>>,
+    /// A photo elsewhere (Open311 `media_url`).
+    #[serde(default)]
+    pub media_url: Option<String>,
 }
 
 fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
@@ -406,7 +412,7 @@ pub async fn report(
             from_status: None,
             to_status: row.status.clone(),
             note: row.description.clone(),
-            data: serde_json::json!({ "photos": req.photos }).to_string(),
+            data: serde_json::json!({ "photos": req.photos, "attributes": req.attributes, "media_url": req.media_url }).to_string(),
             step_due_at: None,
         },
         audit: audit_entry(&actor, "case.report", "case", "")

@@ -521,3 +521,87 @@ pub async fn repeated_places(
         .map(|(x, y, n, id)| (x as f64 * cell, y as f64 * cell, n, id))
         .collect())
 }
+
+/// Cases for Open311 `GET requests`: by ids (then nothing else applies), or reported in
+/// [from, to) with an optional category and statuses; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct RequestQuery<'a> {
+    pub ids: &'a [i64],
+    pub category: Option<&'a str>,
+    pub statuses: &'a [&'a str],
+    pub from: i64,
+    pub to: i64,
+    pub limit: usize,
+}
+
+pub async fn open311_requests(
+    store: &Store,
+    prefixes: &[String],
+    r: &RequestQuery<'_>,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let RequestQuery {
+        ids,
+        category,
+        statuses,
+        from,
+        to,
+        limit,
+    } = *r;
+    let mut placeholder = crate::db::Placeholders::for_store(store);
+    let mut sql = format!("SELECT {CASE_COLS} FROM cases WHERE ");
+    let mut ints: Vec<i64> = Vec::new();
+    let mut texts: Vec<String> = Vec::new();
+    if !ids.is_empty() {
+        let marks: Vec<String> = ids.iter().map(|_| placeholder.next_one()).collect();
+        sql.push_str(&format!("id IN ({})", marks.join(", ")));
+        ints.extend(ids);
+    } else {
+        sql.push_str(&format!(
+            "reported_at >= {} AND reported_at < {}",
+            placeholder.next_one(),
+            placeholder.next_one()
+        ));
+        ints.extend([from, to]);
+    }
+    let mut text_clauses = Vec::new();
+    if ids.is_empty() {
+        if let Some(c) = category {
+            text_clauses.push(format!("category_code = {}", placeholder.next_one()));
+            texts.push(c.to_string());
+        }
+        if !statuses.is_empty() {
+            let marks: Vec<String> = statuses.iter().map(|_| placeholder.next_one()).collect();
+            text_clauses.push(format!("status IN ({})", marks.join(", ")));
+            texts.extend(statuses.iter().map(|s| s.to_string()));
+        }
+    }
+    let mut scope = Vec::new();
+    for p in prefixes {
+        scope.push(format!(
+            "((grid_code || '') >= {} AND (grid_code || '') < {})",
+            placeholder.next_one(),
+            placeholder.next_one()
+        ));
+        texts.push(p.clone());
+        texts.push(upper_bound(p));
+    }
+    for c in text_clauses {
+        sql.push_str(&format!(" AND {c}"));
+    }
+    sql.push_str(&format!(
+        " AND ({}) ORDER BY reported_at DESC, id DESC LIMIT {limit}",
+        if scope.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            scope.join(" OR ")
+        }
+    ));
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for i in ints {
+        q = q.bind(i);
+    }
+    for t in texts {
+        q = q.bind(t);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}

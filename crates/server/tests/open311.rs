@@ -1,0 +1,240 @@
+//! Open311 GeoReport v2 over HTTP, JSON and XML, on every engine: discovery, services,
+//! service definitions, creating and reading requests through the one case engine, and the
+//! spec's errors.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+async fn open311_key(app: &App, node: &str) -> String {
+    let admin = app.login("admin").await;
+    let bot = app
+        .post(
+            &admin.auth(),
+            "/api/v1/users",
+            &json!({"username": "city-app", "display_name": "城市 App", "password": "long-enough-secret",
+                    "roles": [{"role": "street_admin", "node": node}]}),
+        )
+        .await
+        .expect(201);
+    let t = app
+        .post(
+            &admin.auth(),
+            "/api/v1/tokens",
+            &json!({"user_id": bot["id"], "name": "open311"}),
+        )
+        .await
+        .expect(201);
+    t["token"].as_str().unwrap().to_string()
+}
+
+async fn post_form(app: &App, path: &str, form: &[(&str, String)]) -> Reply {
+    send(app.http.post(app.url(path)).form(form)).await
+}
+
+#[tokio::test]
+async fn georeport_v2_in_json_and_xml() {
+    for app in apps().await {
+        let discovery = app
+            .get(&Auth::None, "/open311/v2/discovery.json")
+            .await
+            .expect(200);
+        assert_eq!(
+            discovery["endpoints"][0]["specification"],
+            "http://wiki.open311.org/GeoReport_v2"
+        );
+        let xml = app.get(&Auth::None, "/open311/v2/discovery.xml").await;
+        assert!(
+            xml.text
+                .starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?><discovery>"),
+            "{}",
+            xml.text
+        );
+        assert!(xml.content_type().starts_with("text/xml"));
+
+        let services = app
+            .get(
+                &Auth::None,
+                "/open311/v2/services.json?jurisdiction_id=450100",
+            )
+            .await
+            .expect(200);
+        let list = services.as_array().unwrap();
+        assert!(list.len() >= 60);
+        assert!(list.iter().all(|s| s["service_code"].is_string()));
+        let approvals = list.iter().find(|s| s["service_code"] == "2401").unwrap();
+        assert_eq!(approvals["metadata"], true);
+        let def = app
+            .get(&Auth::None, "/open311/v2/services/2401.json")
+            .await
+            .expect(200);
+        assert_eq!(def["attributes"][0]["code"], "item");
+        assert_eq!(def["attributes"][0]["required"], true);
+        let def_xml = app.get(&Auth::None, "/open311/v2/services/2401.xml").await;
+        assert!(
+            def_xml.text.contains("<service_code>2401</service_code>")
+                && def_xml
+                    .text
+                    .contains("<attributes><attribute><code>item</code>"),
+            "{}",
+            def_xml.text
+        );
+        let missing = app.get(&Auth::None, "/open311/v2/services/9999.json").await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(missing.json()[0]["code"], 404);
+        let elsewhere = app
+            .get(
+                &Auth::None,
+                "/open311/v2/services.json?jurisdiction_id=110000",
+            )
+            .await;
+        assert_eq!(elsewhere.status, 404);
+
+        let grid = app.city.grids[1].code.clone();
+        let key = open311_key(&app, &grid[..9]).await;
+        let [lon, lat] = interior_point(&app.grid_ring(&grid));
+        let base = vec![
+            ("api_key", key.clone()),
+            ("jurisdiction_id", "450100".to_string()),
+            ("service_code", "1101".to_string()),
+            ("description", "路边垃圾堆积".to_string()),
+            ("lat", lat.to_string()),
+            ("long", lon.to_string()),
+            ("email", "someone@example.com".to_string()),
+        ];
+        let created = post_form(&app, "/open311/v2/requests.json", &base).await;
+        assert_eq!(created.status, 201, "{}: {}", app.label, created.text);
+        let id = created.json()[0]["service_request_id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let one = app
+            .get(&Auth::None, &format!("/open311/v2/requests/{id}.json"))
+            .await
+            .expect(200);
+        let r: &Value = &one[0];
+        assert_eq!(r["status"], "open");
+        assert_eq!(r["service_code"], "1101");
+        assert_eq!(r["address_id"], grid);
+        assert!(
+            r["requested_datetime"]
+                .as_str()
+                .unwrap()
+                .ends_with("+08:00")
+        );
+        assert!(r["expected_datetime"].is_string(), "our deadline");
+        let one_xml = app
+            .get(&Auth::None, &format!("/open311/v2/requests/{id}.xml"))
+            .await;
+        assert!(
+            one_xml.text.starts_with(
+                "<?xml version=\"1.0\" encoding=\"utf-8\"?><service_requests><request>"
+            ) && one_xml
+                .text
+                .contains(&format!("<service_request_id>{id}</service_request_id>")),
+            "{}",
+            one_xml.text
+        );
+        let listed = app
+            .get(
+                &Auth::None,
+                "/open311/v2/requests.json?status=open&service_code=1101",
+            )
+            .await
+            .expect(200);
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|x| x["service_request_id"] == id.as_str())
+        );
+        assert!(
+            !one.to_string().contains("someone@example.com"),
+            "personal data is not published"
+        );
+        // It is a case like any other, from the open311 channel.
+        let admin = app.login("admin").await;
+        let case = app
+            .get(&admin.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .expect(200);
+        assert_eq!(case["channel"], "open311");
+
+        // The spec's errors.
+        let without = |k: &str| {
+            base.iter()
+                .filter(|(n, _)| *n != k)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        for (form, code) in [
+            (without("service_code"), 400),
+            (without("api_key"), 403),
+            (without("long"), 400),
+            (
+                without("lat")
+                    .into_iter()
+                    .filter(|(n, _)| *n != "long")
+                    .collect(),
+                400,
+            ),
+        ] {
+            let r = post_form(&app, "/open311/v2/requests.json", &form).await;
+            assert_eq!(r.status, code, "{}: {}", app.label, r.text);
+            assert_eq!(r.json()[0]["code"], code);
+        }
+        let mut wrong_key = base.clone();
+        wrong_key[0].1 = "txn_nope".into();
+        assert_eq!(
+            post_form(&app, "/open311/v2/requests.json", &wrong_key)
+                .await
+                .status,
+            403
+        );
+        let mut unknown = base.clone();
+        unknown[2].1 = "9999".into();
+        assert_eq!(
+            post_form(&app, "/open311/v2/requests.json", &unknown)
+                .await
+                .status,
+            404
+        );
+        let mut long = base.clone();
+        long[3].1 = "长".repeat(4_001);
+        assert_eq!(
+            post_form(&app, "/open311/v2/requests.json", &long)
+                .await
+                .status,
+            400
+        );
+        let mut approvals = base.clone();
+        approvals[2].1 = "2401".into();
+        let r = post_form(&app, "/open311/v2/requests.xml", &approvals).await;
+        assert_eq!(r.status, 400, "a required attribute is missing");
+        assert!(
+            r.text.contains("<errors><error><code>400</code>"),
+            "{}",
+            r.text
+        );
+        approvals.push(("attribute[item]", "营业执照".into()));
+        assert_eq!(
+            post_form(&app, "/open311/v2/requests.xml", &approvals)
+                .await
+                .status,
+            201
+        );
+        let too_long = app
+            .get(&Auth::None, "/open311/v2/requests.json?start_date=2026-01-01T00:00:00%2B08:00&end_date=2026-06-01T00:00:00%2B08:00")
+            .await;
+        assert_eq!(too_long.status, 400);
+        assert_eq!(
+            app.get(&Auth::None, "/open311/v2/requests/999999.json")
+                .await
+                .status,
+            404
+        );
+        app.cleanup().await;
+    }
+}
