@@ -238,3 +238,78 @@ async fn georeport_v2_in_json_and_xml() {
         app.cleanup().await;
     }
 }
+
+/// The `georeport` client from PyPI (JSON and XML modes) against the running app. `.ci/run`
+/// installs it and sets `TONGXIN_PYTHON`; under CI a missing client fails the test.
+#[tokio::test]
+async fn the_georeport_client_from_pypi_reads_us() {
+    let Some(python) = std::env::var("TONGXIN_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must set TONGXIN_PYTHON to a Python with `georeport` installed (see .ci/run)"
+        );
+        eprintln!("SKIPPED: TONGXIN_PYTHON is not set (a Python with georeport==0.3.1)");
+        return;
+    };
+    let app = sqlite_app().await;
+    let grid = app.city.grids[1].code.clone();
+    let key = open311_key(&app, &grid[..9]).await;
+    let [lon, lat] = interior_point(&app.grid_ring(&grid));
+    let created = post_form(
+        &app,
+        "/open311/v2/requests.json",
+        &[
+            ("api_key", key),
+            ("service_code", "1101".into()),
+            ("description", "路边垃圾".into()),
+            ("lat", lat.to_string()),
+            ("long", lon.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json()[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let script = format!(
+        r#"
+import georeport
+for fmt in ("json", "xml"):
+    c = georeport.GeoReport("{root}", jurisdiction="450100", output_format=fmt)
+    services = c.get_service_list()
+    assert any(s["service_code"] == "1101" for s in services), fmt
+    d = c.get_service_definition("2401")
+    attrs = d["attributes"] if fmt == "json" else d["attributes"]["attribute"]
+    attrs = attrs if isinstance(attrs, list) else [attrs]
+    assert attrs[0]["code"] == "item", (fmt, d)
+    r = c.get_service_request("{id}")
+    assert r["service_request_id"] == "{id}" and r["status"] == "open", (fmt, r)
+    rs = c.get_service_requests(service_code="1101", status="open")
+    rs = rs if isinstance(rs, list) else [rs]
+    assert any(x["service_request_id"] == "{id}" for x in rs), (fmt, rs)
+print("georeport ok")
+"#,
+        root = app.url("/open311/v2"),
+    );
+    // On a blocking thread, so the app on this test's runtime keeps answering.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(&python)
+            .arg("-c")
+            .arg(&script)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("run python");
+    assert!(
+        out.status.success(),
+        "georeport client failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    app.cleanup().await;
+}
