@@ -161,6 +161,49 @@ async fn georeport_v2_in_json_and_xml() {
             .await
             .expect(200);
         assert_eq!(case["channel"], "open311");
+        app.post(
+            &admin.auth(),
+            &format!("/api/v1/cases/{id}/actions"),
+            &json!({"action": "file", "note": "属实"}),
+        )
+        .await
+        .expect(200);
+        let updates = app
+            .get(&Auth::None, "/open311/v2/servicerequestupdates.json")
+            .await
+            .expect(200);
+        let mine: Vec<&Value> = updates
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["service_request_id"] == id.as_str())
+            .collect();
+        assert_eq!(mine.len(), 1, "{updates}");
+        assert_eq!(mine[0]["external_status_code"], "filed");
+        assert_eq!(mine[0]["description"], "属实");
+        let history = app
+            .get(
+                &Auth::None,
+                &format!("/open311/v2/requests.json?service_request_id={id}&extensions=true"),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            history[0]["extended_attributes"]["updates"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let xml = app
+            .get(&Auth::None, "/open311/v2/servicerequestupdates.xml")
+            .await;
+        assert!(
+            xml.text
+                .contains("<service_request_updates><request_update>"),
+            "{}",
+            xml.text
+        );
 
         // The spec's errors.
         let without = |k: &str| {

@@ -15,7 +15,7 @@ use tongxin_core::cases::machine::Status;
 use tongxin_core::open311::{
     Open311Error, attributes_from_form, check_attributes, status_of, statuses_for,
 };
-use tongxin_store::cases::{self, CaseRow, RequestQuery};
+use tongxin_store::cases::{self, CaseRow, EventRow, RequestQuery};
 use tongxin_store::{accounts, now_millis};
 
 const CITY: &str = "450100";
@@ -179,6 +179,10 @@ pub async fn get_root(
         "services" => check_jurisdiction(&q).map(|_| services(&state, format)),
         "requests" => match check_jurisdiction(&q) {
             Ok(()) => list_requests(&state, format, &q).await,
+            Err(e) => Err(e),
+        },
+        "servicerequestupdates" => match check_jurisdiction(&q) {
+            Ok(()) => updates(&state, format, &q).await,
             Err(e) => Err(e),
         },
         other => Err(Open311Error::new(404, format!("{other}: no such resource"))),
@@ -361,12 +365,88 @@ async fn list_requests(
     )
     .await
     .map_err(|e| from_api(e.into()))?;
-    let items: Vec<Value> = rows.iter().map(|c| request_view(state, c)).collect();
+    let mut items: Vec<Value> = rows.iter().map(|c| request_view(state, c)).collect();
+    if param(q, "extensions") == Some("true") {
+        add_history(state, &rows, &mut items).await?;
+    }
     Ok(answer(
         format,
         StatusCode::OK,
         "service_requests",
         "request",
+        Value::Array(items),
+    ))
+}
+
+fn update_view(e: &EventRow) -> Value {
+    let status = Status::parse(&e.to_status).unwrap_or(Status::Reported);
+    json!({
+        "update_id": e.id.to_string(),
+        "service_request_id": e.case_id.to_string(),
+        "status": status_of(status),
+        "external_status_code": e.to_status,
+        "updated_datetime": iso(e.at),
+        "description": if e.note.is_empty() { status.name_zh().to_string() } else { e.note.clone() },
+        "action": e.command,
+        "media_url": Value::Null,
+    })
+}
+
+/// `extensions=true`: each request with its update history (`extended_attributes.updates`).
+async fn add_history(
+    state: &AppState,
+    rows: &[CaseRow],
+    items: &mut [Value],
+) -> Result<(), Open311Error> {
+    let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
+    let events = cases::timelines(&state.store, &ids)
+        .await
+        .map_err(|e| from_api(e.into()))?;
+    for (row, item) in rows.iter().zip(items.iter_mut()) {
+        let updates: Vec<Value> = events
+            .iter()
+            .filter(|e| e.case_id == row.id)
+            .map(update_view)
+            .collect();
+        item["extended_attributes"] = json!({ "updates": updates });
+    }
+    Ok(())
+}
+
+/// `servicerequestupdates` (as FixMyStreet consumes them): timeline events since a time.
+async fn updates(
+    state: &AppState,
+    format: Format,
+    q: &[(String, String)],
+) -> Result<Response, Open311Error> {
+    let now = now_millis();
+    let end = match param(q, "end_date") {
+        Some(t) => parse_iso("end_date", t)?,
+        None => now + 1,
+    };
+    let start = match param(q, "start_date") {
+        Some(t) => parse_iso("start_date", t)?,
+        None => end - DAY_MS,
+    };
+    if end - start > 90 * DAY_MS || end < start {
+        return Err(Open311Error::new(
+            400,
+            "start_date to end_date must be at most 90 days, in order",
+        ));
+    }
+    let events = cases::events_between(&state.store, start, end, 1_000)
+        .await
+        .map_err(|e| from_api(e.into()))?;
+    let items: Vec<Value> = events
+        .iter()
+        .filter(|e| e.command != "report")
+        .map(update_view)
+        .collect();
+    Ok(answer(
+        format,
+        StatusCode::OK,
+        "service_request_updates",
+        "request_update",
         Value::Array(items),
     ))
 }

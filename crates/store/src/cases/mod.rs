@@ -605,3 +605,40 @@ pub async fn open311_requests(
     }
     Ok(q.fetch_all(store.pool()).await?)
 }
+
+/// Timeline events in [from, to), oldest first (Open311 `servicerequestupdates`).
+pub async fn events_between(
+    store: &Store,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at \
+         FROM case_events WHERE at >= $1 AND at < $2 ORDER BY at, id LIMIT $3",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?)
+}
+
+/// The timelines of several cases at once, in event order.
+pub async fn timelines(store: &Store, ids: &[i64]) -> Result<Vec<EventRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut placeholder = crate::db::Placeholders::for_store(store);
+    let marks: Vec<String> = ids.iter().map(|_| placeholder.next_one()).collect();
+    let sql = format!(
+        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at \
+         FROM case_events WHERE case_id IN ({}) ORDER BY case_id, id",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}
