@@ -13,6 +13,7 @@ pub mod people;
 pub mod state;
 pub mod territory;
 pub mod util;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
@@ -50,6 +51,7 @@ use utoipa_swagger_ui::SwaggerUi;
         cases::admin::get_calendar, cases::admin::put_calendar,
         map::geometry, map::measures, map::node, map::case_markers,
         cases::admin::get_warning_rules, cases::admin::put_warning_rules,
+        webhooks::post_subscription, webhooks::list_subscriptions, webhooks::delete_subscription, webhooks::list_deliveries,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -58,7 +60,8 @@ use utoipa_swagger_ui::SwaggerUi;
          (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
          (name = "cases", description = "The closed loop: report, file, dispatch, handle, verify, close (with rework, escalation, reopen)"),
          (name = "audit", description = "The audit trail"),
-         (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"))
+         (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"),
+         (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"))
 )]
 pub struct ApiDoc;
 
@@ -175,6 +178,12 @@ fn api_routes() -> Router<AppState> {
             "/warnings/rules",
             get(cases::admin::get_warning_rules).put(cases::admin::put_warning_rules),
         )
+        .route(
+            "/webhooks",
+            get(webhooks::list_subscriptions).post(webhooks::post_subscription),
+        )
+        .route("/webhooks/{id}", delete(webhooks::delete_subscription))
+        .route("/webhooks/{id}/deliveries", get(webhooks::list_deliveries))
         .route("/map/geometry", get(map::geometry))
         .route("/map/measures", get(map::measures))
         .route("/map/node/{code}", get(map::node))

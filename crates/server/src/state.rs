@@ -58,6 +58,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Store, config: ServerConfig, locator: Locator) -> Self {
         let intake = crate::cases::intake::Intake::start(store.clone());
+        crate::webhooks::start(store.clone(), config.protector.clone());
         AppState {
             store,
             config: Arc::new(config),

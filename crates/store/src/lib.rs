@@ -13,6 +13,7 @@ pub mod people;
 pub mod territory;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod webhooks;
 
 pub use db::{
     Backend, Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache, bulk_insert,

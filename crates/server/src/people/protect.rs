@@ -30,7 +30,7 @@ impl Protector {
         Protector::new(DataKeys::from_master(&master))
     }
 
-    fn seal(&self, plain: &str) -> String {
+    pub fn seal(&self, plain: &str) -> String {
         let mut nonce = [0u8; 12];
         rand::thread_rng().fill_bytes(&mut nonce);
         self.keys.seal(plain, nonce)

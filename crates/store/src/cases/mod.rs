@@ -109,6 +109,12 @@ pub async fn record_transition(
     append_event(conn, event).await?;
     let tally = Tally::transition(&before.facts(), &after.facts(), &event.facts());
     indicators::apply(conn, &tally).await?;
+    let change = crate::webhooks::Change {
+        event_type: format!("case.{}", event.command),
+        at: event.at,
+        case: after,
+    };
+    crate::webhooks::enqueue(conn, &[change]).await?;
     Ok(true)
 }
 
@@ -129,6 +135,23 @@ pub async fn insert_reports(
         ids.push(id);
     }
     indicators::apply(conn, &tally).await?;
+    let written: Vec<CaseRow> = reports
+        .iter()
+        .zip(&ids)
+        .map(|((case, _), id)| CaseRow {
+            id: *id,
+            ..(*case).clone()
+        })
+        .collect();
+    let changes: Vec<crate::webhooks::Change> = written
+        .iter()
+        .map(|case| crate::webhooks::Change {
+            event_type: "case.report".into(),
+            at: case.reported_at,
+            case,
+        })
+        .collect();
+    crate::webhooks::enqueue(conn, &changes).await?;
     Ok(ids)
 }
 
