@@ -103,6 +103,9 @@ enum TokenCommand {
         name: String,
         #[arg(long)]
         days: Option<i64>,
+        /// open311: the token works only as an Open311 api_key.
+        #[arg(long)]
+        scope: Option<String>,
     },
 }
 
@@ -331,13 +334,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(state, &settings.listen).await
         }
         Command::User(cmd) => user_command(&open_state(&settings).await?, cmd).await,
-        Command::Token(TokenCommand::Create { user, name, days }) => {
+        Command::Token(TokenCommand::Create {
+            user,
+            name,
+            days,
+            scope,
+        }) => {
             let state = open_state(&settings).await?;
             let id = user_id(&state, &user).await?;
             let req = NewTokenRequest {
                 user_id: id,
                 name,
                 expires_in_days: days,
+                scope,
             };
             let token = tongxin_server::access::issue_token(&state, &Actor::system(), &req, None)
                 .await

@@ -22,7 +22,7 @@ async fn open311_key(app: &App, node: &str) -> String {
         .post(
             &admin.auth(),
             "/api/v1/tokens",
-            &json!({"user_id": bot["id"], "name": "open311"}),
+            &json!({"user_id": bot["id"], "name": "open311", "scope": "open311"}),
         )
         .await
         .expect(201);
@@ -93,6 +93,11 @@ async fn georeport_v2_in_json_and_xml() {
 
         let grid = app.city.grids[1].code.clone();
         let key = open311_key(&app, &grid[..9]).await;
+        let as_bearer = app.get(&Auth::Bearer(key.clone()), "/api/v1/auth/me").await;
+        assert_eq!(
+            as_bearer.status, 401,
+            "an Open311 key is not a key to the whole API"
+        );
         let [lon, lat] = interior_point(&app.grid_ring(&grid));
         let base = vec![
             ("api_key", key.clone()),

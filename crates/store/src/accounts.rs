@@ -47,6 +47,8 @@ pub struct TokenRow {
     pub created_at: i64,
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// None: the whole API its roles allow; Some("open311"): Open311 only.
+    pub scope: Option<String>,
 }
 
 const USER_COLS: &str =
@@ -259,9 +261,19 @@ pub async fn create_token(
     Ok(id)
 }
 
+/// Limits a token to one surface (see `TokenRow::scope`).
+pub async fn set_token_scope(conn: &mut Conn, id: i64, scope: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE api_tokens SET scope = $1 WHERE id = $2")
+        .bind(scope)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn find_token(store: &Store, token_hash: &str) -> Result<Option<TokenRow>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, user_id, name, token_hash, created_at, expires_at, revoked_at FROM api_tokens WHERE token_hash = $1",
+        "SELECT id, user_id, name, token_hash, created_at, expires_at, revoked_at, scope FROM api_tokens WHERE token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(store.pool())
@@ -270,7 +282,7 @@ pub async fn find_token(store: &Store, token_hash: &str) -> Result<Option<TokenR
 
 pub async fn get_token(store: &Store, id: i64) -> Result<Option<TokenRow>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT id, user_id, name, token_hash, created_at, expires_at, revoked_at FROM api_tokens WHERE id = $1",
+        "SELECT id, user_id, name, token_hash, created_at, expires_at, revoked_at, scope FROM api_tokens WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(store.pool())

@@ -555,6 +555,9 @@ pub struct NewTokenRequest {
     pub user_id: i64,
     pub name: String,
     pub expires_in_days: Option<i64>,
+    /// "open311": the token works only as an Open311 `api_key`; absent: the whole API.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -606,6 +609,16 @@ pub async fn issue_token(
         expires_at,
     )
     .await?;
+    match req.scope.as_deref() {
+        None => {}
+        Some("open311") => accounts::set_token_scope(&mut tx, id, "open311").await?,
+        Some(other) => {
+            return Err(ApiError::field(
+                "scope",
+                format!("须为 open311 或不填，而不是 {other:?} / must be open311 or absent"),
+            ));
+        }
+    }
     audit::record(
         &mut tx,
         &audit_entry(actor, "token.create", "api_token", id.to_string()).node(first_node(actor)).before(None).after(Some(serde_json::json!({"user_id": req.user_id, "name": req.name.trim(), "expires_at": expires_at}))).request(request_id),

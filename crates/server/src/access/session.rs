@@ -102,6 +102,11 @@ async fn identify(state: &AppState, parts: &axum::http::HeaderMap) -> Result<Cal
         if row.expires_at.is_some_and(|e| e < now) {
             return Ok(Caller::Rejected("令牌已过期 / token expired"));
         }
+        if row.scope.is_some() {
+            return Ok(Caller::Rejected(
+                "此令牌仅用于 Open311（api_key）/ this key is for Open311 only (as api_key)",
+            ));
+        }
         return Ok(
             match load_actor(state, row.user_id, Credential::Token).await? {
                 Some(actor) => Caller::Known { actor, csrf: None },
