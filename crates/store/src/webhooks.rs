@@ -148,47 +148,57 @@ pub async fn due(store: &Store, now: i64, limit: i64) -> Result<Vec<OutboxRow>, 
     .await?)
 }
 
-/// Records one attempt; `next` is the time of the next try (none: delivered, or given up).
-pub async fn record_attempt(
-    store: &Store,
-    row: &OutboxRow,
-    at: i64,
-    status: Option<i64>,
-    duration_ms: i64,
-    error: &str,
-    outcome: Outcome,
-) -> Result<(), StoreError> {
+/// One delivery attempt and what follows from it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub outbox_id: i64,
+    pub subscription_id: i64,
+    pub at: i64,
+    pub status: Option<i64>,
+    pub duration_ms: i64,
+    pub error: String,
+    pub outcome: Outcome,
+}
+
+/// Records a batch of attempts in one transaction (a commit per delivery would cap delivery
+/// at the rate of commits).
+pub async fn record_attempts(store: &Store, attempts: &[Attempt]) -> Result<(), StoreError> {
+    if attempts.is_empty() {
+        return Ok(());
+    }
     let mut tx = store.begin().await?;
-    sqlx::query(
-        "INSERT INTO webhook_deliveries (outbox_id, subscription_id, at, status, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(row.id)
-    .bind(row.subscription_id)
-    .bind(at)
-    .bind(status)
-    .bind(duration_ms)
-    .bind(error)
-    .execute(&mut *tx)
-    .await?;
-    let (sql, time) = match outcome {
-        Outcome::Delivered => (
-            "UPDATE webhook_outbox SET attempts = attempts + 1, delivered_at = $1 WHERE id = $2",
-            at,
-        ),
-        Outcome::Retry(next) => (
-            "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2",
-            next,
-        ),
-        Outcome::GiveUp => (
-            "UPDATE webhook_outbox SET attempts = attempts + 1, given_up_at = $1 WHERE id = $2",
-            at,
-        ),
-    };
-    sqlx::query(sql)
-        .bind(time)
-        .bind(row.id)
+    for a in attempts {
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (outbox_id, subscription_id, at, status, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(a.outbox_id)
+        .bind(a.subscription_id)
+        .bind(a.at)
+        .bind(a.status)
+        .bind(a.duration_ms)
+        .bind(&a.error)
         .execute(&mut *tx)
         .await?;
+        let (sql, time) = match a.outcome {
+            Outcome::Delivered => (
+                "UPDATE webhook_outbox SET attempts = attempts + 1, delivered_at = $1 WHERE id = $2",
+                a.at,
+            ),
+            Outcome::Retry(next) => (
+                "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $1 WHERE id = $2",
+                next,
+            ),
+            Outcome::GiveUp => (
+                "UPDATE webhook_outbox SET attempts = attempts + 1, given_up_at = $1 WHERE id = $2",
+                a.at,
+            ),
+        };
+        sqlx::query(sql)
+            .bind(time)
+            .bind(a.outbox_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await
 }
 

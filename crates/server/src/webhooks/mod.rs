@@ -18,7 +18,7 @@ use sha2::Sha256;
 use std::time::{Duration, Instant};
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::webhooks::{self, OutboxRow, Outcome, SubscriptionRow};
+use tongxin_store::webhooks::{self, Attempt, OutboxRow, Outcome, SubscriptionRow};
 use tongxin_store::{Store, audit, commit, now_millis};
 use utoipa::ToSchema;
 
@@ -246,9 +246,10 @@ pub fn start(store: Store, protector: Protector) {
     });
 }
 
-/// Posts every due row (in parallel, each with its own timeout); returns how many were tried.
+/// Posts every due row (in parallel, each with its own timeout), then records the attempts
+/// in one transaction; returns how many were tried.
 pub async fn deliver_due(store: &Store, protector: &Protector, client: &reqwest::Client) -> usize {
-    let rows = match webhooks::due(store, now_millis(), 200).await {
+    let rows = match webhooks::due(store, now_millis(), 500).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "webhook outbox");
@@ -261,21 +262,27 @@ pub async fn deliver_due(store: &Store, protector: &Protector, client: &reqwest:
         let Some(sub) = subs.iter().find(|s| s.id == row.subscription_id).cloned() else {
             continue;
         };
-        let (store, protector, client) = (store.clone(), protector.clone(), client.clone());
-        tasks.spawn(async move { deliver(&store, &protector, &client, &sub, &row).await });
+        let (protector, client) = (protector.clone(), client.clone());
+        tasks.spawn(async move { deliver(&protector, &client, &sub, &row).await });
     }
-    let n = tasks.len();
-    while tasks.join_next().await.is_some() {}
-    n
+    let mut attempts = Vec::with_capacity(tasks.len());
+    while let Some(done) = tasks.join_next().await {
+        if let Ok(a) = done {
+            attempts.push(a);
+        }
+    }
+    if let Err(e) = webhooks::record_attempts(store, &attempts).await {
+        tracing::warn!(error = %e, "webhook delivery log");
+    }
+    attempts.len()
 }
 
 async fn deliver(
-    store: &Store,
     protector: &Protector,
     client: &reqwest::Client,
     sub: &SubscriptionRow,
     row: &OutboxRow,
-) {
+) -> Attempt {
     let started = Instant::now();
     let now = now_millis();
     let (status, error) = match protector.open(&sub.secret_enc) {
@@ -314,11 +321,14 @@ async fn deliver(
     } else {
         error
     };
-    let duration = started.elapsed().as_millis() as i64;
-    if let Err(e) =
-        webhooks::record_attempt(store, row, now, status, duration, &error, outcome).await
-    {
-        tracing::warn!(error = %e, "webhook delivery log");
+    Attempt {
+        outbox_id: row.id,
+        subscription_id: row.subscription_id,
+        at: now,
+        status,
+        duration_ms: started.elapsed().as_millis() as i64,
+        error,
+        outcome,
     }
 }
 
