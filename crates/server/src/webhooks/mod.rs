@@ -15,7 +15,10 @@ use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::territory::NodeCode;
 use tongxin_store::webhooks::{self, Attempt, OutboxRow, Outcome, SubscriptionRow};
@@ -42,6 +45,7 @@ pub const EVENT_TYPES: [&str; 13] = [
     "case.rate",
 ];
 const MAX_ATTEMPTS: i64 = 12;
+const POLL_LIMIT: i64 = 1_000;
 
 /// `sha256=<hex>` of the body under the subscription's secret.
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -223,33 +227,52 @@ pub async fn list_deliveries(
     Ok(Json(webhooks::deliveries(&state.store, id, 200).await?))
 }
 
-/// Starts the deliverer: it polls the outbox, so rows written before a restart go out after it.
+/// Starts the deliverer. It polls the outbox (so rows written before a restart go out after
+/// it) and posts each due row on its own task: a receiver that hangs holds only its own rows,
+/// never the others'. A recorder writes the attempts in batches, one transaction each.
 pub fn start(store: Store, protector: Protector) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client");
+            return;
+        }
+    };
+    let in_flight: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let (done, mut results) = mpsc::channel::<Attempt>(4_096);
+    let recorder_store = store.clone();
     tokio::spawn(async move {
-        let client = match reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook client");
-                return;
+        let mut batch = Vec::with_capacity(500);
+        while results.recv_many(&mut batch, 500).await > 0 {
+            if let Err(e) = webhooks::record_attempts(&recorder_store, &batch).await {
+                tracing::warn!(error = %e, "webhook delivery log");
             }
-        };
+            batch.clear();
+        }
+    });
+    tokio::spawn(async move {
         loop {
-            let sent = deliver_due(&store, &protector, &client).await;
-            if sent == 0 {
-                tokio::time::sleep(Duration::from_millis(500)).await;
+            let started = poll(&store, &protector, &client, &in_flight, &done).await;
+            if started == 0 {
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
     });
 }
 
-/// Posts every due row (in parallel, each with its own timeout), then records the attempts
-/// in one transaction; returns how many were tried.
-pub async fn deliver_due(store: &Store, protector: &Protector, client: &reqwest::Client) -> usize {
-    let rows = match webhooks::due(store, now_millis(), 500).await {
+/// Starts a delivery for every due row not already under way; returns how many started.
+async fn poll(
+    store: &Store,
+    protector: &Protector,
+    client: &reqwest::Client,
+    in_flight: &Arc<Mutex<HashSet<i64>>>,
+    done: &mpsc::Sender<Attempt>,
+) -> usize {
+    let rows = match webhooks::due(store, now_millis(), POLL_LIMIT).await {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(error = %e, "webhook outbox");
@@ -257,24 +280,33 @@ pub async fn deliver_due(store: &Store, protector: &Protector, client: &reqwest:
         }
     };
     let subs = webhooks::subscriptions(store).await.unwrap_or_default();
-    let mut tasks = tokio::task::JoinSet::new();
+    // A row stays "in flight" while it is still due: once its attempt is recorded it leaves
+    // the due set and is forgotten here, so a row is never posted twice at once. Rows past a
+    // full page are kept, being unseen.
+    let last_seen = (rows.len() == POLL_LIMIT as usize).then(|| rows[rows.len() - 1].id);
+    {
+        let due: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        in_flight
+            .lock()
+            .expect("in-flight lock")
+            .retain(|id| due.contains(id) || last_seen.is_some_and(|last| *id > last));
+    }
+    let mut started = 0;
     for row in rows {
+        if !in_flight.lock().expect("in-flight lock").insert(row.id) {
+            continue;
+        }
         let Some(sub) = subs.iter().find(|s| s.id == row.subscription_id).cloned() else {
             continue;
         };
-        let (protector, client) = (protector.clone(), client.clone());
-        tasks.spawn(async move { deliver(&protector, &client, &sub, &row).await });
+        let (protector, client, done) = (protector.clone(), client.clone(), done.clone());
+        tokio::spawn(async move {
+            let attempt = deliver(&protector, &client, &sub, &row).await;
+            let _ = done.send(attempt).await;
+        });
+        started += 1;
     }
-    let mut attempts = Vec::with_capacity(tasks.len());
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(a) = done {
-            attempts.push(a);
-        }
-    }
-    if let Err(e) = webhooks::record_attempts(store, &attempts).await {
-        tracing::warn!(error = %e, "webhook delivery log");
-    }
-    attempts.len()
+    started
 }
 
 async fn deliver(
