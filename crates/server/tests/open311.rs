@@ -361,3 +361,71 @@ print("georeport ok")
     );
     app.cleanup().await;
 }
+
+/// Plain curl against every endpoint (as the README documents them); a building's name alone
+/// places a request.
+#[tokio::test]
+async fn plain_curl_reaches_every_endpoint() {
+    let app = sqlite_app().await;
+    let building = app.city.buildings[0].clone();
+    let key = open311_key(&app, &building.grid_code[..9]).await;
+    let root = app.url("/open311/v2");
+    let curl = |args: Vec<String>| async move {
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new("curl")
+                .args(["-s", "-w", "\n%{http_code}"])
+                .args(&args)
+                .output()
+                .expect("curl is installed");
+            let text = String::from_utf8_lossy(&out.stdout).to_string();
+            let (body, code) = text.rsplit_once('\n').unwrap();
+            (code.parse::<u16>().unwrap(), body.to_string())
+        })
+        .await
+        .unwrap()
+    };
+    let created = curl(vec![
+        "-d".into(),
+        format!("api_key={key}"),
+        "-d".into(),
+        "service_code=1101".into(),
+        "--data-urlencode".into(),
+        format!("address_string={}", building.name),
+        "--data-urlencode".into(),
+        "description=楼下垃圾".into(),
+        format!("{root}/requests.json"),
+    ])
+    .await;
+    assert_eq!(created.0, 201, "{}", created.1);
+    let id: Value = serde_json::from_str(&created.1).unwrap();
+    let id = id[0]["service_request_id"].as_str().unwrap().to_string();
+    for (path, code) in [
+        ("discovery.json".to_string(), 200),
+        ("discovery.xml".into(), 200),
+        ("services.json?jurisdiction_id=450100".into(), 200),
+        ("services.xml".into(), 200),
+        ("services/2401.json".into(), 200),
+        ("services/2401.xml".into(), 200),
+        ("requests.json".into(), 200),
+        ("requests.xml?status=open".into(), 200),
+        (format!("requests/{id}.json"), 200),
+        (format!("requests/{id}.xml"), 200),
+        (format!("tokens/{id}.json"), 200),
+        ("servicerequestupdates.json".into(), 200),
+        ("servicerequestupdates.xml".into(), 200),
+        ("requests/0.json".into(), 404),
+        ("services.json?jurisdiction_id=110000".into(), 404),
+    ] {
+        let (got, body) = curl(vec![format!("{root}/{path}")]).await;
+        assert_eq!(got, code, "{path}: {body}");
+    }
+    let one = app
+        .get(&Auth::None, &format!("/open311/v2/requests/{id}.json"))
+        .await
+        .expect(200);
+    assert_eq!(
+        one[0]["address_id"], building.grid_code,
+        "placed by the building's name"
+    );
+    app.cleanup().await;
+}

@@ -488,3 +488,22 @@ mod tests {
         assert!("450103001002000" >= hi.as_str());
     }
 }
+
+/// The grid of a place named exactly `name`: a building, else a compound, else a grid
+/// (Open311 `address_string` without coordinates).
+pub async fn grid_of_place(store: &Store, name: &str) -> Result<Option<String>, StoreError> {
+    for sql in [
+        "SELECT grid_code FROM buildings WHERE name = $1 ORDER BY id LIMIT 1",
+        "SELECT grid_code FROM compounds WHERE name = $1 ORDER BY id LIMIT 1",
+        "SELECT code FROM grids WHERE name = $1 ORDER BY code LIMIT 1",
+    ] {
+        let found: Option<(String,)> = sqlx::query_as(sql)
+            .bind(name)
+            .fetch_optional(store.pool())
+            .await?;
+        if let Some((grid,)) = found {
+            return Ok(Some(grid));
+        }
+    }
+    Ok(None)
+}

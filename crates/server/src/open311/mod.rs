@@ -592,12 +592,20 @@ async fn create(
             "a location is required: lat and long, address_string or address_id",
         ));
     }
-    if lat.is_none() && grid.is_none() {
-        return Err(Open311Error::new(
-            400,
-            "address_string alone cannot be placed yet: send lat and long or address_id (a grid code)",
-        ));
-    }
+    let grid = match (lat, grid) {
+        (None, None) => Some(
+            tongxin_store::territory::grid_of_place(&state.store, address.trim())
+                .await
+                .map_err(|e| from_api(e.into()))?
+                .ok_or_else(|| {
+                    Open311Error::new(
+                        400,
+                        format!("address_string {address:?} names no building, compound or grid we know: send lat and long"),
+                    )
+                })?,
+        ),
+        (_, grid) => grid,
+    };
     let attributes = attributes_from_form(form);
     check_attributes(&leaf, &attributes)?;
     let text = if description.trim().is_empty() {
