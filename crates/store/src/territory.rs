@@ -472,23 +472,6 @@ pub async fn building_ids(store: &Store) -> Result<Vec<i64>, StoreError> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::upper_bound;
-
-    #[test]
-    fn upper_bounds_cover_exactly_the_prefix() {
-        assert_eq!(upper_bound("450103"), "450104");
-        assert_eq!(upper_bound("4501039"), "450104");
-        assert_eq!(upper_bound("4599"), "46");
-        assert_eq!(upper_bound("99"), "A");
-        assert_eq!(upper_bound(""), "A");
-        let (lo, hi) = ("450103001001".to_string(), upper_bound("450103001001"));
-        assert!(lo.as_str() <= "450103001001999" && "450103001001999" < hi.as_str());
-        assert!("450103001002000" >= hi.as_str());
-    }
-}
-
 /// The grid of a place named exactly `name`: a building, else a compound, else a grid
 /// (Open311 `address_string` without coordinates).
 pub async fn grid_of_place(store: &Store, name: &str) -> Result<Option<String>, StoreError> {
@@ -506,4 +489,21 @@ pub async fn grid_of_place(store: &Store, name: &str) -> Result<Option<String>, 
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_bound;
+
+    #[test]
+    fn upper_bounds_cover_exactly_the_prefix() {
+        assert_eq!(upper_bound("450103"), "450104");
+        assert_eq!(upper_bound("4501039"), "450104");
+        assert_eq!(upper_bound("4599"), "46");
+        assert_eq!(upper_bound("99"), "A");
+        assert_eq!(upper_bound(""), "A");
+        let (lo, hi) = ("450103001001".to_string(), upper_bound("450103001001"));
+        assert!(lo.as_str() <= "450103001001999" && "450103001001999" < hi.as_str());
+        assert!("450103001002000" >= hi.as_str());
+    }
 }
