@@ -107,6 +107,7 @@ async fn georeport_v2_in_json_and_xml() {
             ("lat", lat.to_string()),
             ("long", lon.to_string()),
             ("email", "someone@example.com".to_string()),
+            ("media_url", "https://example.com/photo.jpg".to_string()),
         ];
         let created = post_form(&app, "/open311/v2/requests.json", &base).await;
         assert_eq!(created.status, 201, "{}: {}", app.label, created.text);
@@ -129,6 +130,7 @@ async fn georeport_v2_in_json_and_xml() {
                 .ends_with("+08:00")
         );
         assert!(r["expected_datetime"].is_string(), "our deadline");
+        assert_eq!(r["media_url"], "https://example.com/photo.jpg");
         let one_xml = app
             .get(&Auth::None, &format!("/open311/v2/requests/{id}.xml"))
             .await;

@@ -366,9 +366,13 @@ async fn list_requests(
     .await
     .map_err(|e| from_api(e.into()))?;
     let mut items: Vec<Value> = rows.iter().map(|c| request_view(state, c)).collect();
-    if param(q, "extensions") == Some("true") {
-        add_history(state, &rows, &mut items).await?;
-    }
+    add_history(
+        state,
+        &rows,
+        &mut items,
+        param(q, "extensions") == Some("true"),
+    )
+    .await?;
     Ok(answer(
         format,
         StatusCode::OK,
@@ -392,17 +396,35 @@ fn update_view(e: &EventRow) -> Value {
     })
 }
 
-/// `extensions=true`: each request with its update history (`extended_attributes.updates`).
+/// Fills `media_url` from the report (the client's own URL, else our first photo) and, with
+/// `extensions=true`, each request's update history (`extended_attributes.updates`).
 async fn add_history(
     state: &AppState,
     rows: &[CaseRow],
     items: &mut [Value],
+    extended: bool,
 ) -> Result<(), Open311Error> {
     let ids: Vec<i64> = rows.iter().map(|c| c.id).collect();
     let events = cases::timelines(&state.store, &ids)
         .await
         .map_err(|e| from_api(e.into()))?;
     for (row, item) in rows.iter().zip(items.iter_mut()) {
+        if let Some(report) = events
+            .iter()
+            .find(|e| e.case_id == row.id && e.command == "report")
+        {
+            let data: Value = serde_json::from_str(&report.data).unwrap_or_default();
+            let own = data["media_url"].as_str().map(str::to_string);
+            let photo = data["photos"][0]
+                .as_str()
+                .map(|h| format!("/api/v1/media/{h}"));
+            if let Some(url) = own.or(photo) {
+                item["media_url"] = json!(url);
+            }
+        }
+        if !extended {
+            continue;
+        }
         let updates: Vec<Value> = events
             .iter()
             .filter(|e| e.case_id == row.id)
@@ -465,13 +487,19 @@ pub async fn get_request(State(state): State<AppState>, Path(file): Path<String>
         );
     };
     match cases::get_case(&state.store, id).await {
-        Ok(Some(c)) => answer(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            "request",
-            json!([request_view(&state, &c)]),
-        ),
+        Ok(Some(c)) => {
+            let mut items = vec![request_view(&state, &c)];
+            if let Err(e) = add_history(&state, std::slice::from_ref(&c), &mut items, true).await {
+                return error(format, e);
+            }
+            answer(
+                format,
+                StatusCode::OK,
+                "service_requests",
+                "request",
+                Value::Array(items),
+            )
+        }
         Ok(None) => error(
             format,
             Open311Error::new(404, format!("request {id} not found")),
