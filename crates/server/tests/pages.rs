@@ -99,3 +99,42 @@ async fn pages_need_a_session_and_come_back_after_sign_in() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_open_view_lists_only_cases_still_in_the_loop() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[4].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let staff = app.login(&format!("c{}", &grid[..12])).await;
+    let [lon, lat] = interior_point(&app.grid_ring(&grid));
+    let case = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": "1101", "description": "误报", "lon": lon, "lat": lat}),
+        )
+        .await
+        .expect(201);
+    let id = case["id"].as_i64().unwrap();
+    app.post(
+        &staff.auth(),
+        &format!("/api/v1/cases/{id}/actions"),
+        &json!({"action": "cancel", "reason": "重复"}),
+    )
+    .await
+    .expect(200);
+    let link = format!("href=\"/cases/{id}\"");
+    let all = app
+        .get(&worker.auth(), &format!("/cases?within={grid}"))
+        .await;
+    assert!(
+        all.text.contains(&link),
+        "the cancelled case is listed without the view"
+    );
+    let open = app
+        .get(&worker.auth(), &format!("/cases?within={grid}&view=open"))
+        .await;
+    assert_eq!(open.status, 200);
+    assert!(!open.text.contains(&link), "the open view leaves it out");
+    app.cleanup().await;
+}

@@ -2,7 +2,7 @@
 //! problems are cases linked to the organisation.
 
 use crate::db::{Conn, Store, StoreError};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
@@ -98,9 +98,8 @@ pub struct EnterpriseSummary {
 
 pub async fn summary(store: &Store, prefixes: &[String]) -> Result<EnterpriseSummary, StoreError> {
     let org_scope = prefix_clause("o.grid_code", prefixes, 1);
-    // `|| ''` keeps SQLite off the grid index: the few enterprise cases are found through
-    // the organisation index instead of a range over every case in the city.
-    let case_scope = prefix_clause("(grid_code || '')", prefixes, 1);
+    // The few enterprise cases come from the organisation index.
+    let case_scope = prefix_clause(GRID_UNINDEXED, prefixes, 1);
     let run = |sql: String| async move {
         let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
         for p in prefixes {

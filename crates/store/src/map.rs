@@ -3,7 +3,7 @@
 //! over whole days from the rollups, grid-level rates from one node's cases.
 
 use crate::db::{Store, StoreError};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
@@ -20,16 +20,39 @@ pub struct Shape {
 
 /// Divisions of `level` (district, street, community) or grids, under `prefix`.
 pub async fn shapes(store: &Store, level: &str, prefix: &str) -> Result<Vec<Shape>, StoreError> {
+    nodes(store, level, prefix, true).await
+}
+
+/// As `shapes`, without the boundaries (codes and names for lists and measures).
+pub async fn names(
+    store: &Store,
+    level: &str,
+    prefix: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(nodes(store, level, prefix, false)
+        .await?
+        .into_iter()
+        .map(|s| (s.code, s.name))
+        .collect())
+}
+
+async fn nodes(
+    store: &Store,
+    level: &str,
+    prefix: &str,
+    with_boundary: bool,
+) -> Result<Vec<Shape>, StoreError> {
+    let scope = prefix_clause("code", &[prefix.to_string()], 1);
+    let boundary = if with_boundary { "boundary" } else { "NULL" };
     let sql = if level == "grid" {
         format!(
-            "SELECT code, name, community_code AS parent, boundary FROM grids WHERE {} ORDER BY code",
-            prefix_clause("code", &[prefix.to_string()], 1)
+            "SELECT code, name, community_code AS parent, COALESCE({boundary}, '') AS boundary \
+             FROM grids WHERE {scope} ORDER BY code"
         )
     } else {
         format!(
-            "SELECT code, name, COALESCE(parent_code, '') AS parent, COALESCE(boundary, '[]') AS boundary \
-             FROM divisions WHERE level = $3 AND {} ORDER BY code",
-            prefix_clause("code", &[prefix.to_string()], 1)
+            "SELECT code, name, COALESCE(parent_code, '') AS parent, COALESCE({boundary}, '[]') AS boundary \
+             FROM divisions WHERE level = $3 AND {scope} ORDER BY code"
         )
     };
     let mut q = sqlx::query_as::<_, Shape>(AssertSqlSafe(sql))
@@ -177,11 +200,7 @@ pub async fn markers(
     limit: i64,
 ) -> Result<Vec<Marker>, StoreError> {
     let wide = prefix.len() <= 6;
-    let grid_col = if wide {
-        "(grid_code || '')"
-    } else {
-        "grid_code"
-    };
+    let grid_col = if wide { GRID_UNINDEXED } else { "grid_code" };
     let scope = prefix_clause(grid_col, &[prefix.to_string()], 1);
     let open_sql = format!(
         "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE status IN ({OPEN}) AND {scope} \

@@ -82,10 +82,12 @@ async fn active(conn: &mut Conn) -> Result<Vec<SubscriptionRow>, StoreError> {
         .await?)
 }
 
-/// A change to announce: the event type (`case.report`, `case.file`, …) and the case after it.
+/// A change to announce: the event type (`case.report`, `case.file`, …) and the case after it
+/// (`case_id` is its id: a new report's row does not carry it yet).
 pub struct Change<'a> {
     pub event_type: String,
     pub at: i64,
+    pub case_id: i64,
     pub case: &'a CaseRow,
 }
 
@@ -102,12 +104,14 @@ pub async fn enqueue(conn: &mut Conn, changes: &[Change<'_>]) -> Result<(), Stor
             .iter()
             .filter(|s| s.wants(&change.event_type, &change.case.grid_code))
         {
-            let event_id = format!("evt_{}_{}_{}", change.case.id, change.case.version, s.id);
+            let event_id = format!("evt_{}_{}_{}", change.case_id, change.case.version, s.id);
+            let mut case = serde_json::to_value(change.case).unwrap_or_default();
+            case["id"] = change.case_id.into();
             let payload = serde_json::json!({
                 "id": event_id,
                 "type": change.event_type,
                 "at": change.at,
-                "case": change.case,
+                "case": case,
             })
             .to_string();
             sqlx::query(

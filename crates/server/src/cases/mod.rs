@@ -875,6 +875,7 @@ impl CaseListQuery {
             department: some(&self.department),
             text: some(&self.q),
             overdue_at: self.overdue.unwrap_or(false).then(now_millis),
+            open_only: false,
         }
     }
 }

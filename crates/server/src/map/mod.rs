@@ -160,10 +160,10 @@ pub async fn measures(
     let to_day = china_day(now) + 1;
     let (from, to) = (day_start(to_day - 30), day_start(to_day));
     let key = |code: &str| code.get(..len).unwrap_or(code).to_string();
-    let mut values: BTreeMap<String, Option<f64>> = map::shapes(&state.store, &q.level, &prefix)
+    let mut values: BTreeMap<String, Option<f64>> = map::names(&state.store, &q.level, &prefix)
         .await?
         .into_iter()
-        .map(|s| (s.code, Some(0.0)))
+        .map(|(code, _)| (code, Some(0.0)))
         .collect();
     match q.measure.as_str() {
         "open" | "overdue" => {

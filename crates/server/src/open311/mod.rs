@@ -79,6 +79,31 @@ fn parse_iso(field: &str, text: &str) -> Result<i64, Open311Error> {
         })
 }
 
+/// `start_date`..`end_date` (default: the `default_days` before now), at most 90 days when
+/// `checked`.
+fn period(
+    q: &[(String, String)],
+    now: i64,
+    default_days: i64,
+    checked: bool,
+) -> Result<(i64, i64), Open311Error> {
+    let end = match param(q, "end_date") {
+        Some(t) => parse_iso("end_date", t)?,
+        None => now + 1,
+    };
+    let start = match param(q, "start_date") {
+        Some(t) => parse_iso("start_date", t)?,
+        None => end - default_days * DAY_MS,
+    };
+    if checked && (end - start > 90 * DAY_MS || end < start) {
+        return Err(Open311Error::new(
+            400,
+            "start_date to end_date must be at most 90 days, in order",
+        ));
+    }
+    Ok((start, end))
+}
+
 fn check_jurisdiction(pairs: &[(String, String)]) -> Result<(), Open311Error> {
     match param(pairs, "jurisdiction_id") {
         None | Some(CITY) => Ok(()),
@@ -332,20 +357,8 @@ async fn list_requests(
         None => Vec::new(),
     };
     let now = now_millis();
-    let end = match param(q, "end_date") {
-        Some(t) => parse_iso("end_date", t)?,
-        None => now + 1,
-    };
-    let start = match param(q, "start_date") {
-        Some(t) => parse_iso("start_date", t)?,
-        None => end - 90 * DAY_MS,
-    };
-    if ids.is_empty() && (end - start > 90 * DAY_MS || end < start) {
-        return Err(Open311Error::new(
-            400,
-            "start_date to end_date must be at most 90 days, in order",
-        ));
-    }
+    // With ids given, the spec ignores every other parameter.
+    let (start, end) = period(q, now, 90, ids.is_empty())?;
     let statuses = match param(q, "status") {
         Some(s) => statuses_for(s).map_err(|e| Open311Error::new(400, e))?,
         None => Vec::new(),
@@ -442,20 +455,7 @@ async fn updates(
     q: &[(String, String)],
 ) -> Result<Response, Open311Error> {
     let now = now_millis();
-    let end = match param(q, "end_date") {
-        Some(t) => parse_iso("end_date", t)?,
-        None => now + 1,
-    };
-    let start = match param(q, "start_date") {
-        Some(t) => parse_iso("start_date", t)?,
-        None => end - DAY_MS,
-    };
-    if end - start > 90 * DAY_MS || end < start {
-        return Err(Open311Error::new(
-            400,
-            "start_date to end_date must be at most 90 days, in order",
-        ));
-    }
+    let (start, end) = period(q, now, 1, true)?;
     let events = cases::events_between(&state.store, start, end, 1_000)
         .await
         .map_err(|e| from_api(e.into()))?;

@@ -4,7 +4,7 @@
 
 use super::{Viewer, layout, urlencode};
 use crate::access::Caller;
-use crate::cases::{self as api, CaseListQuery};
+use crate::cases as api;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::util::reach_within;
@@ -108,17 +108,16 @@ pub struct ListFilters {
 }
 
 impl ListFilters {
-    fn query(&self) -> CaseListQuery {
-        CaseListQuery {
-            within: self.within.clone().filter(|s| !s.is_empty()),
-            status: self.status.clone(),
-            category: self.category.clone(),
-            channel: self.channel.clone(),
+    fn filter(&self, open_only: bool) -> cases::CaseFilter {
+        let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        cases::CaseFilter {
+            status: some(&self.status),
+            category: some(&self.category),
+            channel: some(&self.channel),
             department: None,
-            q: self.q.clone(),
-            overdue: Some(self.overdue.as_deref() == Some("1")),
-            cursor: None,
-            limit: None,
+            text: some(&self.q),
+            overdue_at: (self.overdue.as_deref() == Some("1")).then(now_millis),
+            open_only,
         }
     }
 }
@@ -133,30 +132,20 @@ pub async fn list_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let mut filters = q.api.clone();
-    if q.view.as_deref() == Some("open") && filters.status.is_none() {
-        filters.overdue = None;
-    }
-    let query = filters.query();
-    let prefixes = match reach_within(&v.actor, Action::WorkCase, query.within.as_deref()) {
+    let within = q.api.within.as_deref().filter(|w| !w.is_empty());
+    let prefixes = match reach_within(&v.actor, Action::WorkCase, within) {
         Ok(p) => p,
         Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
     let before = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
-    let mut filter = query.filter();
-    let only_open = q.view.as_deref() == Some("open");
+    let filter = q.api.filter(q.view.as_deref() == Some("open"));
     let page = match cases::list_cases(&state.store, &prefixes, &filter, before, 50).await {
         Ok(p) => p,
         Err(e) => return super::error_page(&v, "案件", "/cases", &e.into()),
     };
-    filter.status = None;
     let now = now_millis();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
-    let rows: Vec<&CaseRow> = page
-        .items
-        .iter()
-        .filter(|c| !only_open || Status::parse(&c.status).is_some_and(|s| s.is_open()))
-        .collect();
+    let rows: Vec<&CaseRow> = page.items.iter().collect();
     let may_dispatch = rows.iter().any(|c| {
         api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() && c.status == "filed"
     });
@@ -236,7 +225,7 @@ pub async fn list_page(
             }
         }
         @if let Some(next) = &page.next {
-            p.pager { a href={ "/cases?" (keep_filters(f)) "&cursor=" (next) } { (v.t("下一页 →", "Next page →")) } }
+            p.pager { a href={ "/cases?" (keep_filters(f)) "&view=" (q.view.as_deref().unwrap_or("")) "&cursor=" (next) } { (v.t("下一页 →", "Next page →")) } }
         }
         script { (maud::PreEscaped(SAVED_VIEWS_JS)) }
     };

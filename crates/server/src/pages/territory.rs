@@ -128,24 +128,18 @@ pub async fn node_page(
     let children: Vec<(String, String)> = if is_grid {
         Vec::new()
     } else if code.len() == 12 {
-        map::shapes(&state.store, "grid", &prefix)
+        map::names(&state.store, "grid", &prefix)
             .await
             .unwrap_or_default()
-            .into_iter()
-            .map(|s| (s.code, s.name))
-            .collect()
     } else {
         let level = match prefix.len() {
             0..=4 => "district",
             5..=6 => "street",
             _ => "community",
         };
-        map::shapes(&state.store, level, &prefix)
+        map::names(&state.store, level, &prefix)
             .await
             .unwrap_or_default()
-            .into_iter()
-            .map(|s| (s.code, s.name))
-            .collect()
     };
     let body = html! {
         p.muted {

@@ -4,7 +4,7 @@
 
 use super::{CaseRow, EventRow};
 use crate::db::{Conn, Placeholders, Store, StoreError};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tongxin_core::cases::indicators::{
@@ -262,11 +262,10 @@ async fn event_totals(
 }
 
 async fn open_overdue(store: &Store, prefixes: &[String], now: i64) -> Result<i64, StoreError> {
-    // Through the status index (open cases are few); `|| ''` keeps SQLite off the grid
-    // index, which for a district or the city would walk most cases.
+    // Through the status index: open cases are few.
     let sql = format!(
         "SELECT COUNT(*) FROM cases WHERE status IN ({OPEN_STATUSES}) AND step_due_at < $1 AND $2 = $2 AND {}",
-        prefix_clause("(grid_code || '')", prefixes, 3)
+        prefix_clause(GRID_UNINDEXED, prefixes, 3)
     );
     let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
         .bind(now)
@@ -576,25 +575,7 @@ pub async fn reported_by_category(
     } else {
         CATEGORY_DIM
     };
-    let sql = format!(
-        "SELECT dim, day, CAST(SUM(reported) AS BIGINT) FROM case_rollups WHERE dim >= $1 AND dim < $2 \
-         AND day >= $3 AND day < $4 AND {} GROUP BY dim, day",
-        prefix_clause("node", prefixes, 5)
-    );
-    let end = format!("{};", &dim[..dim.len() - 1]);
-    let mut q = sqlx::query_as::<_, (String, i64, i64)>(AssertSqlSafe(sql))
-        .bind(dim.to_string())
-        .bind(end)
-        .bind(from_day)
-        .bind(to_day);
-    for p in prefixes {
-        q = q.bind(p.clone()).bind(upper_bound(p));
-    }
-    Ok(q.fetch_all(store.pool())
-        .await?
-        .into_iter()
-        .map(|(d, day, n)| (d[dim.len()..].to_string(), day, n))
-        .collect())
+    reported_per_day(store, prefixes, dim, from_day, to_day).await
 }
 
 /// Reports per category over whole days [from_day, to_day), the biggest first (the category
@@ -617,7 +598,7 @@ pub async fn category_mix(
     let pieces = [(before, daily), (months, monthly), (after, daily)];
     for (range, dim) in pieces {
         let Some((a, b)) = range else { continue };
-        for (category, n) in reported_in(store, prefixes, dim, a, b).await? {
+        for (category, _, n) in reported_per_day(store, prefixes, dim, a, b).await? {
             *totals.entry(category).or_default() += n;
         }
     }
@@ -626,20 +607,21 @@ pub async fn category_mix(
     Ok(out)
 }
 
-async fn reported_in(
+/// Reports per key of the rows `dim<key>` and per `day` (a day or a month's first day).
+async fn reported_per_day(
     store: &Store,
     prefixes: &[String],
     dim: &str,
     from_day: i64,
     to_day: i64,
-) -> Result<Vec<(String, i64)>, StoreError> {
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
     let sql = format!(
-        "SELECT dim, CAST(SUM(reported) AS BIGINT) FROM case_rollups WHERE dim >= $1 AND dim < $2 \
-         AND day >= $3 AND day < $4 AND {} GROUP BY dim",
+        "SELECT dim, day, CAST(SUM(reported) AS BIGINT) FROM case_rollups WHERE dim >= $1 AND dim < $2 \
+         AND day >= $3 AND day < $4 AND {} GROUP BY dim, day",
         prefix_clause("node", prefixes, 5)
     );
     let end = format!("{};", &dim[..dim.len() - 1]);
-    let mut q = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql))
+    let mut q = sqlx::query_as::<_, (String, i64, i64)>(AssertSqlSafe(sql))
         .bind(dim.to_string())
         .bind(end)
         .bind(from_day)
@@ -650,6 +632,6 @@ async fn reported_in(
     Ok(q.fetch_all(store.pool())
         .await?
         .into_iter()
-        .map(|(d, n)| (d[dim.len()..].to_string(), n))
+        .map(|(d, day, n)| (d[dim.len()..].to_string(), day, n))
         .collect())
 }

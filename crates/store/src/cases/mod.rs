@@ -5,7 +5,7 @@
 pub mod indicators;
 
 use crate::db::{Conn, Page, Store, StoreError, page};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 use tongxin_core::cases::indicators::Tally;
 
@@ -39,6 +39,9 @@ pub struct CaseRow {
     pub updated_at: i64,
     pub version: i64,
 }
+
+const EVENT_COLS: &str =
+    "id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at";
 
 pub(crate) const CASE_COLS: &str = "id, category_code, category_version, channel, status, tier, department, grid_code, district_code, lon, lat, address, description, reporter_id, rework_count, reopen_count, escalation_count, supervised, merged_into, rating, reported_at, dispatched_at, closed_at, step_due_at, handle_due_at, updated_at, version";
 
@@ -112,6 +115,7 @@ pub async fn record_transition(
     let change = crate::webhooks::Change {
         event_type: format!("case.{}", event.command),
         at: event.at,
+        case_id: after.id,
         case: after,
     };
     crate::webhooks::enqueue(conn, &[change]).await?;
@@ -135,19 +139,13 @@ pub async fn insert_reports(
         ids.push(id);
     }
     indicators::apply(conn, &tally).await?;
-    let written: Vec<CaseRow> = reports
+    let changes: Vec<crate::webhooks::Change> = reports
         .iter()
         .zip(&ids)
-        .map(|((case, _), id)| CaseRow {
-            id: *id,
-            ..(*case).clone()
-        })
-        .collect();
-    let changes: Vec<crate::webhooks::Change> = written
-        .iter()
-        .map(|case| crate::webhooks::Change {
+        .map(|((case, _), id)| crate::webhooks::Change {
             event_type: "case.report".into(),
             at: case.reported_at,
+            case_id: *id,
             case,
         })
         .collect();
@@ -228,9 +226,9 @@ pub async fn get_case(store: &Store, id: i64) -> Result<Option<CaseRow>, StoreEr
 }
 
 pub async fn timeline(store: &Store, case_id: i64) -> Result<Vec<EventRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at FROM case_events WHERE case_id = $1 ORDER BY id",
-    )
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLS} FROM case_events WHERE case_id = $1 ORDER BY id"
+    )))
     .bind(case_id)
     .fetch_all(store.pool())
     .await?)
@@ -248,6 +246,8 @@ pub struct CaseFilter {
     pub text: Option<String>,
     /// Only open cases whose step deadline passed before this time.
     pub overdue_at: Option<i64>,
+    /// Only cases still in the loop.
+    pub open_only: bool,
 }
 
 pub async fn list_cases(
@@ -258,21 +258,21 @@ pub async fn list_cases(
     limit: usize,
 ) -> Result<Page<CaseRow>, StoreError> {
     let first = 8;
-    let overdue = if filter.overdue_at.is_some() {
-        "AND status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND step_due_at < $7"
-    } else {
-        "AND $7 = $7"
+    let overdue = match (filter.overdue_at, filter.open_only) {
+        (Some(_), _) => {
+            "AND status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND step_due_at < $7"
+        }
+        (None, true) => {
+            "AND status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND $7 = $7"
+        }
+        (None, false) => "AND $7 = $7",
     };
     // A wide scope (a district, the city) or the overdue filter: walk the newest cases (or
     // the status index) and test the grid, rather than sorting every case under the scope by
-    // id; `|| ''` keeps SQLite's planner off the grid index. A street, community or grid:
+    // id. A street, community or grid:
     // the grid index range is small.
     let wide = filter.overdue_at.is_some() || prefixes.iter().any(|p| p.len() <= 6);
-    let grid_col = if wide {
-        "(grid_code || '')"
-    } else {
-        "grid_code"
-    };
+    let grid_col = if wide { GRID_UNINDEXED } else { "grid_code" };
     let sql = format!(
         "SELECT {CASE_COLS} FROM cases WHERE id < $1 AND status LIKE $2 AND category_code LIKE $3 \
          AND channel LIKE $4 AND COALESCE(department, '') LIKE $5 AND (description LIKE $6 OR address LIKE $6) {overdue} \
@@ -506,8 +506,8 @@ pub async fn clusters(
     let sql = format!(
         "SELECT grid_code, category_code, COUNT(*) AS n FROM cases WHERE reported_at >= $1 AND $2 > 0 AND {} \
          GROUP BY grid_code, category_code HAVING COUNT(*) >= $2 ORDER BY n DESC, grid_code LIMIT 20",
-        // Recent reports come from the time index; `|| ''` keeps SQLite off the grid index.
-        prefix_clause("(grid_code || '')", prefixes, 3)
+        // Recent reports come from the time index.
+        prefix_clause(GRID_UNINDEXED, prefixes, 3)
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(since).bind(min);
     for p in prefixes {
@@ -529,7 +529,7 @@ pub async fn repeated_places(
         "SELECT CAST(ROUND(lon / $3) AS BIGINT) AS x, CAST(ROUND(lat / $3) AS BIGINT) AS y, COUNT(*) AS n, MAX(id) \
          FROM cases WHERE reported_at >= $1 AND lon IS NOT NULL AND lat IS NOT NULL AND {} \
          GROUP BY x, y HAVING COUNT(*) >= $2 ORDER BY n DESC LIMIT 20",
-        prefix_clause("(grid_code || '')", prefixes, 4)
+        prefix_clause(GRID_UNINDEXED, prefixes, 4)
     );
     let mut q = sqlx::query_as::<_, (i64, i64, i64, i64)>(AssertSqlSafe(sql))
         .bind(since)
@@ -601,7 +601,7 @@ pub async fn open311_requests(
     let mut scope = Vec::new();
     for p in prefixes {
         scope.push(format!(
-            "((grid_code || '') >= {} AND (grid_code || '') < {})",
+            "({GRID_UNINDEXED} >= {} AND {GRID_UNINDEXED} < {})",
             placeholder.next_one(),
             placeholder.next_one()
         ));
@@ -636,10 +636,9 @@ pub async fn events_between(
     to: i64,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    Ok(sqlx::query_as(
-        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at \
-         FROM case_events WHERE at >= $1 AND at < $2 ORDER BY at, id LIMIT $3",
-    )
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {EVENT_COLS} FROM case_events WHERE at >= $1 AND at < $2 ORDER BY at, id LIMIT $3"
+    )))
     .bind(from)
     .bind(to)
     .bind(limit)
@@ -655,8 +654,7 @@ pub async fn timelines(store: &Store, ids: &[i64]) -> Result<Vec<EventRow>, Stor
     let mut placeholder = crate::db::Placeholders::for_store(store);
     let marks: Vec<String> = ids.iter().map(|_| placeholder.next_one()).collect();
     let sql = format!(
-        "SELECT id, case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at \
-         FROM case_events WHERE case_id IN ({}) ORDER BY case_id, id",
+        "SELECT {EVENT_COLS} FROM case_events WHERE case_id IN ({}) ORDER BY case_id, id",
         marks.join(", ")
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql));
