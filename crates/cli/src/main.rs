@@ -640,6 +640,23 @@ async fn build_demo(
         enterprise.enterprises,
         (started.elapsed() - people_done).as_secs_f64()
     );
+    let deliberation_started = std::time::Instant::now();
+    let d = tongxin_server::deliberation::demo::load(
+        store,
+        &state.working_calendar(),
+        seed,
+        tongxin_store::now_millis(),
+    )
+    .await
+    .map_err(|e| format!("loading the demo deliberation: {e}"))?;
+    eprintln!(
+        "  deliberation: {} sessions, {} items, {} major matters (四议两公开), {} decisions, in {:.1} s",
+        d.sessions,
+        d.items,
+        d.matters,
+        d.decisions,
+        deliberation_started.elapsed().as_secs_f64()
+    );
     print_demo_accounts(&city);
     Ok(())
 }

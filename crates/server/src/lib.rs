@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod deliberation;
 pub mod error;
 mod idempotency;
 pub mod map;
@@ -47,6 +48,15 @@ use utoipa_swagger_ui::SwaggerUi;
         cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
         cases::indicators::get_indicators, cases::indicators::get_breakdown, cases::enterprise::assign, cases::enterprise::list_assignments,
         cases::enterprise::summary, cases::media::upload, cases::media::get_media, cases::media::get_thumbnail, cases::patrols::start_patrol, cases::patrols::add_points,
+        deliberation::sessions::get_schedule, deliberation::sessions::put_schedule,
+        deliberation::sessions::plan, deliberation::sessions::list_sessions, deliberation::sessions::get_session,
+        deliberation::sessions::record_session, deliberation::sessions::post_item, deliberation::sessions::list_items,
+        deliberation::sessions::get_item, deliberation::sessions::post_item_action, deliberation::sessions::overdue_items,
+        deliberation::matters::post_matter, deliberation::matters::list_matters, deliberation::matters::get_matter,
+        deliberation::matters::post_stage,
+        deliberation::decisions::post_decision, deliberation::decisions::list_decisions,
+        deliberation::decisions::get_decision, deliberation::decisions::post_progress,
+        deliberation::decisions::post_link, deliberation::decisions::post_parent, deliberation::decisions::post_rating,
         cases::patrols::end_patrol, cases::patrols::coverage, cases::admin::revise_category, cases::admin::get_category,
         cases::admin::get_calendar, cases::admin::put_calendar,
         map::geometry, map::measures, map::node, map::case_markers,
@@ -165,6 +175,70 @@ fn api_routes() -> Router<AppState> {
         .route("/media", post(cases::media::upload))
         .route("/media/{hash}", get(cases::media::get_media))
         .route("/media/{hash}/thumbnail", get(cases::media::get_thumbnail))
+        .route(
+            "/communities/{code}/session-schedule",
+            get(deliberation::sessions::get_schedule).put(deliberation::sessions::put_schedule),
+        )
+        .route(
+            "/communities/{code}/sessions",
+            get(deliberation::sessions::list_sessions),
+        )
+        .route(
+            "/communities/{code}/sessions/plan",
+            post(deliberation::sessions::plan),
+        )
+        .route("/sessions/{id}", get(deliberation::sessions::get_session))
+        .route(
+            "/sessions/{id}/record",
+            post(deliberation::sessions::record_session),
+        )
+        .route(
+            "/session-items",
+            get(deliberation::sessions::list_items).post(deliberation::sessions::post_item),
+        )
+        .route(
+            "/session-items/overdue",
+            get(deliberation::sessions::overdue_items),
+        )
+        .route("/session-items/{id}", get(deliberation::sessions::get_item))
+        .route(
+            "/session-items/{id}/actions",
+            post(deliberation::sessions::post_item_action),
+        )
+        .route(
+            "/matters",
+            get(deliberation::matters::list_matters).post(deliberation::matters::post_matter),
+        )
+        .route("/matters/{id}", get(deliberation::matters::get_matter))
+        .route(
+            "/matters/{id}/stages",
+            post(deliberation::matters::post_stage),
+        )
+        .route(
+            "/decisions",
+            get(deliberation::decisions::list_decisions)
+                .post(deliberation::decisions::post_decision),
+        )
+        .route(
+            "/decisions/{id}",
+            get(deliberation::decisions::get_decision),
+        )
+        .route(
+            "/decisions/{id}/progress",
+            post(deliberation::decisions::post_progress),
+        )
+        .route(
+            "/decisions/{id}/links",
+            post(deliberation::decisions::post_link),
+        )
+        .route(
+            "/decisions/{id}/parent",
+            post(deliberation::decisions::post_parent),
+        )
+        .route(
+            "/decisions/{id}/rate",
+            post(deliberation::decisions::post_rating),
+        )
         .route("/patrols", post(cases::patrols::start_patrol))
         .route("/patrols/coverage", get(cases::patrols::coverage))
         .route("/patrols/{id}/points", post(cases::patrols::add_points))
@@ -222,6 +296,17 @@ pub fn app(state: AppState) -> Router {
         .route("/open311/v2/services/{file}", get(open311::get_service))
         .route("/open311/v2/requests/{file}", get(open311::get_request))
         .route("/open311/v2/tokens/{file}", get(open311::get_token))
+        .route("/calendar/{file}", get(deliberation::sessions::ical_feed))
+        .route("/deliberation", get(pages::deliberation::my_deliberation))
+        .route("/deliberation/{code}", get(pages::deliberation::community_page))
+        .route("/deliberation/{code}/items", post(pages::deliberation::raise_submit))
+        .route("/deliberation/items/{id}", get(pages::deliberation::item_page))
+        .route("/deliberation/items/{id}/act", post(pages::deliberation::item_submit))
+        .route("/deliberation/matters/{id}", get(pages::deliberation::matter_page))
+        .route("/deliberation/matters/{id}/stage", post(pages::deliberation::stage_submit))
+        .route("/deliberation/decisions/{id}", get(pages::deliberation::decision_page))
+        .route("/deliberation/decisions/{id}/progress", post(pages::deliberation::progress_submit))
+        .route("/deliberation/decisions/{id}/rate", post(pages::deliberation::rate_submit))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -270,6 +270,18 @@ pub async fn upsert_grid(conn: &mut Conn, row: &GridRow) -> Result<Option<GridRo
     Ok(before)
 }
 
+/// The first grid (by code) of a division, where work for the whole division is filed.
+pub async fn first_grid_of(store: &Store, division: &str) -> Result<Option<String>, StoreError> {
+    let row: Option<(String,)> = sqlx::query_as(
+        "SELECT code FROM grids WHERE code >= $1 AND code < $2 ORDER BY code LIMIT 1",
+    )
+    .bind(division)
+    .bind(upper_bound(division))
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 pub async fn get_grid(store: &Store, code: &str) -> Result<Option<GridRow>, StoreError> {
     let sql = format!("SELECT {GRID_COLS} FROM grids WHERE code = $1");
     Ok(sqlx::query_as(AssertSqlSafe(sql))

@@ -102,6 +102,10 @@ impl Role {
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
+            // Residents' deliberation is the residents' own: everyone sees it and takes part.
+            Action::ViewDeliberation => true,
+            Action::JoinDeliberation => !matches!(self, Role::Auditor | Role::DepartmentHandler),
+            Action::ManageDeliberation => self.is_admin() || self == Role::GridWorker,
         }
     }
 }
@@ -207,6 +211,26 @@ pub enum Action {
     ReportCase,
     WorkCase,
     ManageCatalogue,
+    ViewDeliberation,
+    JoinDeliberation,
+    ManageDeliberation,
+}
+
+impl Action {
+    /// Actions aimed at a community that people bound below it (a grid's residents and
+    /// workers) may also take: the community's sessions and decisions are theirs.
+    fn reaches_up(self) -> bool {
+        matches!(
+            self,
+            Action::ViewTerritory | Action::ViewDeliberation | Action::JoinDeliberation
+        )
+    }
+
+    /// Actions whose target those bound below can see, so a refusal is "forbidden", not
+    /// "not found" (a resident may read their community's items but not answer them).
+    fn seen_from_below(self) -> bool {
+        self.reaches_up() || self == Action::ManageDeliberation
+    }
 }
 
 /// What an action is aimed at.
@@ -248,15 +272,15 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<()
         .bindings
         .iter()
         .filter(|b| {
-            b.node.reaches(code) || (action == Action::ViewTerritory && is_ancestor(code, &b.node))
+            b.node.reaches(code) || (action.seen_from_below() && is_ancestor(code, &b.node))
         })
         .collect();
     if reaching.is_empty() {
         return Err(Denial::Hidden);
     }
-    let allowed = reaching.iter().any(|b| {
-        b.role.permits(action) && (action == Action::ViewTerritory || b.node.reaches(code))
-    });
+    let allowed = reaching
+        .iter()
+        .any(|b| b.role.permits(action) && (action.reaches_up() || b.node.reaches(code)));
     if allowed {
         Ok(())
     } else {
@@ -318,6 +342,32 @@ mod tests {
         assert_eq!(
             authorize(&street, Action::ViewTerritory, outside),
             Err(Denial::Hidden)
+        );
+    }
+
+    #[test]
+    fn residents_take_part_in_their_community_but_do_not_manage_it() {
+        let resident = actor(&[(Role::Resident, "450103001002001")]);
+        let own = Target::Node("450103001002");
+        for action in [Action::ViewDeliberation, Action::JoinDeliberation] {
+            assert_eq!(authorize(&resident, action, own), Ok(()));
+        }
+        assert_eq!(
+            authorize(&resident, Action::ManageDeliberation, own),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &resident,
+                Action::ViewDeliberation,
+                Target::Node("450103001003")
+            ),
+            Err(Denial::Hidden)
+        );
+        let auditor = actor(&[(Role::Auditor, "450103")]);
+        assert_eq!(
+            authorize(&auditor, Action::JoinDeliberation, own),
+            Err(Denial::Forbidden)
         );
     }
 

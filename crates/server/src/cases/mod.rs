@@ -792,6 +792,9 @@ pub async fn act(
         .before(Some(serde_json::json!({"status": before.status, "department": before.department})))
         .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))
         .request(request_id(headers))).await?;
+    if after.status == "closed" {
+        crate::deliberation::sessions::case_closed(&mut tx, id, &actor, now).await?;
+    }
     commit(tx).await?;
     let events = cases::timeline(&state.store, id).await?;
     Ok((after, events))

@@ -78,13 +78,13 @@ fn tier_name(v: &Viewer, tier: &str) -> String {
     v.t(zh, en).to_string()
 }
 
-fn time_text(at: i64) -> String {
+pub(crate) fn time_text(at: i64) -> String {
     let d = tongxin_core::cases::calendar::LocalDate::from_millis(at, 480);
     let minutes = (at + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
     format!("{d} {:02}:{:02}", minutes / 60, minutes % 60)
 }
 
-fn error_box(v: &Viewer, e: &ApiError) -> Markup {
+pub(crate) fn error_box(v: &Viewer, e: &ApiError) -> Markup {
     html! { p.err { (v.t("未能完成：", "Not done: ")) (e.to_string()) } }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cases;
+pub mod deliberation;
 pub mod indicators;
 pub mod map;
 pub mod report;
@@ -115,6 +116,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/cases", v.t("案件", "Cases")),
         ("/report", v.t("上报", "Report")),
         ("/indicators", v.t("指标", "Indicators")),
+        ("/deliberation", v.t("议事", "Deliberation")),
         ("/territory", v.t("辖区", "Territory")),
     ];
     let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();

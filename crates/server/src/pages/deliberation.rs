@@ -1,0 +1,697 @@
+//! Deliberation pages: a community's 逢四说事 (next sessions, the calendar feed, raising an
+//! item, the items board, minutes), its 四议两公开 matters stage by stage, and its decisions
+//! with their progress. Every form posts to the same engine functions as the API.
+
+use super::cases::{error_box, time_text};
+use super::{Viewer, layout, urlencode};
+use crate::access::Caller;
+use crate::deliberation::decisions::{self, DecisionView, ProgressRequest};
+use crate::deliberation::matters::{self, StageRequest};
+use crate::deliberation::sessions::{self, ItemActionRequest, RaiseItem};
+use crate::deliberation::{allow, community_code};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::{Markup, html};
+use serde::Deserialize;
+use tongxin_core::access::Action;
+use tongxin_core::deliberation::items::{ItemStatus, TOPIC_AREAS};
+use tongxin_core::deliberation::procedure::Stage;
+use tongxin_store::deliberation::matters as store_matters;
+use tongxin_store::deliberation::sessions::{self as store_sessions, ItemQuery};
+use tongxin_store::now_millis;
+
+const DAY_MS: i64 = 86_400_000;
+
+#[derive(Deserialize, Default)]
+pub struct Notice {
+    pub done: Option<String>,
+}
+
+fn viewer(caller: Caller, headers: &HeaderMap, here: &str) -> Result<Viewer, Redirect> {
+    Viewer::require(caller, headers, here)
+}
+
+fn go(here: &str, v: &Viewer) -> Response {
+    let message = format!("{} ✔", v.t("已保存", "Saved"));
+    Redirect::to(&format!("{here}?done={}", urlencode(&message))).into_response()
+}
+
+fn notice(n: &Notice) -> Markup {
+    html! { @if let Some(d) = &n.done { p.ok { (d) } } }
+}
+
+/// The viewer's own community, or (for those above a community) the first in their reach.
+pub async fn my_deliberation(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    let v = match viewer(caller, &headers, "/deliberation") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let own = v.actor.bindings.iter().find_map(|b| {
+        let code = b.node.as_str();
+        (code.len() >= 12).then(|| code[..12].to_string())
+    });
+    if let Some(code) = own {
+        return Redirect::to(&format!("/deliberation/{code}")).into_response();
+    }
+    let prefixes = v.actor.scope_prefixes(Action::ViewDeliberation);
+    let communities = tongxin_store::deliberation::communities(&state.store)
+        .await
+        .unwrap_or_default();
+    let mine: Vec<&(String, String)> = communities
+        .iter()
+        .filter(|(c, _)| prefixes.iter().any(|p| c.starts_with(p.as_str())))
+        .take(400)
+        .collect();
+    let overdue = store_sessions::overdue_items(
+        &state.store,
+        &v.actor.scope_prefixes(Action::ManageDeliberation),
+        now_millis(),
+        50,
+    )
+    .await
+    .unwrap_or_default();
+    let body = html! {
+        h1 { (v.t("居民议事", "Residents' deliberation")) }
+        @if !overdue.is_empty() {
+            section.warn {
+                h2 { (v.t("逾期未办结的承诺", "Commitments past due")) " (" (overdue.len()) ")" }
+                ul { @for i in &overdue {
+                    li { a href={ "/deliberation/items/" (i.id) } { (i.title) } " · " (i.responsible_unit.clone().unwrap_or_default())
+                        " · " (v.t("期限 ", "due ")) (i.due_at.map(time_text).unwrap_or_default()) }
+                } }
+            }
+        }
+        h2 { (v.t("社区", "Communities")) }
+        ul.cols { @for (code, name) in &mine { li { a href={ "/deliberation/" (code) } { (name) } } } }
+    };
+    layout(&v, v.t("居民议事", "Deliberation"), "/deliberation", body)
+}
+
+pub async fn community_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(n): Query<Notice>,
+) -> Response {
+    let here = format!("/deliberation/{code}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    match render_community(&state, &v, &code, &n, None).await {
+        Ok(r) => r,
+        Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
+    }
+}
+
+async fn render_community(
+    state: &AppState,
+    v: &Viewer,
+    code: &str,
+    n: &Notice,
+    form_error: Option<&ApiError>,
+) -> Result<Response, ApiError> {
+    let community = community_code("code", code)?;
+    allow(&v.actor, Action::ViewDeliberation, &community)?;
+    let division = tongxin_store::territory::get_division(&state.store, &community)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let now = now_millis();
+    let upcoming = store_sessions::list_sessions(
+        &state.store,
+        &community,
+        now - DAY_MS / 2,
+        now + 60 * DAY_MS,
+    )
+    .await?;
+    let (schedule, place, _) = sessions::schedule_of(state, &community).await?;
+    let held: Vec<_> =
+        store_sessions::list_sessions(&state.store, &community, now - 120 * DAY_MS, now)
+            .await?
+            .into_iter()
+            .filter(|s| s.status == "held")
+            .rev()
+            .take(5)
+            .collect();
+    let items = store_sessions::list_items(
+        &state.store,
+        &ItemQuery {
+            community: community.clone(),
+            limit: 40,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let matters = store_matters::list_matters(&state.store, &community).await?;
+    let tree = decisions::community_tree(state, &community).await?;
+    let join = allow(&v.actor, Action::JoinDeliberation, &community).is_ok();
+    let upcoming_future: Vec<_> = upcoming
+        .iter()
+        .filter(|s| s.status == "scheduled")
+        .take(3)
+        .collect();
+    let schedule_text = match schedule.weekday_number() {
+        None => v
+            .t("每月 4、14、24 日", "the 4th, 14th and 24th of each month")
+            .to_string(),
+        Some(d) => format!("{}{d}", v.t("每周，星期", "weekly, weekday ")),
+    };
+    let body = html! {
+        h1 { (division.name) " · " (v.t("居民议事", "Residents' deliberation")) }
+        (notice(n))
+        @if let Some(e) = form_error { (error_box(v, e)) }
+        section {
+            h2 { (v.t("逢四说事", "Fourth-day sessions")) }
+            p { (schedule_text) " " (format!("{:02}:{:02}", schedule.start_minute / 60, schedule.start_minute % 60)) " · " (place)
+                " · " (v.t("节假日顺延规则：", "holiday rule: ")) (schedule.holiday_rule.as_str())
+                " · " a href={ "/calendar/" (community) ".ics" } { (v.t("订阅日历 (iCal)", "Subscribe (iCal)")) } }
+            @if upcoming_future.is_empty() {
+                p { (v.t("尚未排定下次说事会。", "No session planned yet.")) }
+            } @else {
+                ul { @for s in &upcoming_future { li { (v.t("下次：", "Next: ")) (time_text(s.starts_at)) " · " (s.place) } } }
+            }
+        }
+        @if join {
+            section {
+                h2 { (v.t("我要说事", "Raise an item")) }
+                form method="post" action={ "/deliberation/" (community) "/items" } {
+                    input type="hidden" name="csrf_token" value=(v.csrf);
+                    label { (v.t("事项", "Title")) input name="title" required maxlength="100"; }
+                    label { (v.t("类别", "Area"))
+                        select name="topic_area" { @for (c, zh) in TOPIC_AREAS { option value=(c) { (zh) " / " (c) } } } }
+                    label { (v.t("详细说明", "Details")) textarea name="description" required maxlength="4000" {} }
+                    button type="submit" { (v.t("提交到下次说事会", "Bring it to the next session")) }
+                }
+            }
+        }
+        section {
+            h2 { (v.t("说事事项", "Items")) }
+            table {
+                thead { tr { th { "#" } th { (v.t("事项", "Item")) } th { (v.t("状态", "Status")) } th { (v.t("责任单位", "Unit")) } th { (v.t("期限", "Due")) } th { (v.t("满意度", "Rating")) } } }
+                tbody { @for i in &items {
+                    @let status = ItemStatus::parse(&i.status);
+                    @let overdue = status.is_some_and(|s| s.is_pending()) && i.due_at.is_some_and(|d| d < now);
+                    tr class=[overdue.then_some("overdue")] {
+                        td { (i.id) }
+                        td { a href={ "/deliberation/items/" (i.id) } { (i.title) } }
+                        td { (status.map(|s| v.t(s.name_zh(), s.as_str())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
+                        td { (i.responsible_unit.clone().or(i.answered_by.clone()).unwrap_or_default()) }
+                        td { (i.due_at.map(time_text).unwrap_or_default()) }
+                        td { @if i.satisfied + i.unsatisfied > 0 { (i.satisfied) " / " (i.unsatisfied) } }
+                    }
+                } }
+            }
+        }
+        section {
+            h2 { (v.t("四议两公开", "Four deliberations, two disclosures")) }
+            @if matters.is_empty() { p { (v.t("暂无重大事项。", "No major matters.")) } }
+            @for m in &matters {
+                @let done = m.stage_done.as_deref().and_then(Stage::parse);
+                p { a href={ "/deliberation/matters/" (m.id) } { (m.title) } " " (stage_bar(v, done)) }
+            }
+        }
+        section {
+            h2 { (v.t("决议执行", "Decisions and their progress")) }
+            (decision_list(v, &tree, None))
+        }
+        section {
+            h2 { (v.t("近期会议纪要", "Recent minutes")) }
+            @for s in &held {
+                details { summary { (time_text(s.starts_at)) " · " (v.t("到会居民 ", "residents present ")) (s.residents_present.unwrap_or(0)) }
+                    p { (s.minutes.clone().unwrap_or_default()) } }
+            }
+        }
+    };
+    Ok(layout(
+        v,
+        v.t("居民议事", "Deliberation"),
+        &format!("/deliberation/{community}"),
+        body,
+    ))
+}
+
+fn stage_bar(v: &Viewer, done: Option<Stage>) -> Markup {
+    html! {
+        span.stages { @for s in Stage::ALL {
+            @let reached = done.is_some_and(|d| d >= s);
+            span class=(if reached { "stage on" } else { "stage" }) title=(s.as_str()) { (v.t(s.name_zh(), s.as_str())) }
+        } }
+    }
+}
+
+fn decision_list(v: &Viewer, all: &[DecisionView], parent: Option<i64>) -> Markup {
+    let level: Vec<&DecisionView> = all.iter().filter(|d| d.parent_id == parent).collect();
+    html! {
+        @if !level.is_empty() {
+            ul { @for d in level {
+                li {
+                    a href={ "/deliberation/decisions/" (d.id) } { (d.title) }
+                    " " progress max="100" value=(d.progress) {} " " (format!("{:.0}%", d.progress)) " · " (d.status)
+                    @if let Some(s) = d.satisfaction { " · " (v.t("满意率 ", "satisfaction ")) (format!("{:.0}%", s * 100.0)) }
+                    (decision_list(v, all, Some(d.id)))
+                }
+            } }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RaiseForm {
+    pub csrf_token: String,
+    pub title: String,
+    pub topic_area: String,
+    pub description: String,
+}
+
+pub async fn raise_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Form(form): Form<RaiseForm>,
+) -> Response {
+    let here = format!("/deliberation/{code}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let result = if !v.csrf_ok(&form.csrf_token) {
+        Err(ApiError::field(
+            "csrf_token",
+            "表单已过期，请重试 / the form expired, retry",
+        ))
+    } else {
+        let req = RaiseItem {
+            community_code: code.clone(),
+            title: form.title,
+            description: form.description,
+            topic_area: form.topic_area,
+            session_id: None,
+            case_id: None,
+        };
+        sessions::raise(&state, &v.actor, &headers, req)
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => go(&here, &v),
+        Err(e) => match render_community(&state, &v, &code, &Notice::default(), Some(&e)).await {
+            Ok(r) => r,
+            Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
+        },
+    }
+}
+
+pub async fn item_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Response {
+    let here = format!("/deliberation/items/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    render_item(&state, &v, id, &n, None).await
+}
+
+async fn render_item(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    n: &Notice,
+    err: Option<&ApiError>,
+) -> Response {
+    let here = format!("/deliberation/items/{id}");
+    let detail = match sessions::item_in_reach(state, &v.actor, id, Action::ViewDeliberation).await
+    {
+        Ok(item) => sessions::item_detail(state, &v.actor, item).await,
+        Err(e) => Err(e),
+    };
+    let d = match detail {
+        Ok(d) => d,
+        Err(e) => return super::error_page(v, v.t("说事事项", "Item"), &here, &e),
+    };
+    let i = &d.item;
+    let body = html! {
+        p { a href={ "/deliberation/" (i.community_code) } { "← " (v.t("返回社区议事", "Back to the community")) } }
+        h1 { "#" (i.id) " " (i.title) }
+        (notice(n))
+        @if let Some(e) = err { (error_box(v, e)) }
+        @if d.overdue { p.err { (v.t("承诺已逾期未办结", "The commitment is past due")) } }
+        dl {
+            dt { (v.t("状态", "Status")) } dd { (ItemStatus::parse(&i.status).map(|s| v.t(s.name_zh(), s.as_str())).unwrap_or(&i.status)) }
+            dt { (v.t("说明", "Details")) } dd { (i.description) }
+            @if let Some(a) = &i.answer { dt { (v.t("答复", "Answer")) } dd { (i.answered_by.clone().unwrap_or_default()) "：" (a) } }
+            @if let Some(u) = &i.responsible_unit { dt { (v.t("责任单位与承诺", "Unit and commitment")) } dd { (u) "：" (i.commitment.clone().unwrap_or_default()) " · " (v.t("期限 ", "due ")) (i.due_at.map(time_text).unwrap_or_default()) } }
+            @if let Some(c) = i.referred_case_id { dt { (v.t("办理案件", "Case")) } dd { a href={ "/cases/" (c) } { "#" (c) } } }
+            @if let Some(r) = &i.result { dt { (v.t("办理结果", "Result")) } dd { (r) } }
+            dt { (v.t("评价", "Rating")) } dd { (v.t("满意 ", "satisfied ")) (i.satisfied) " · " (v.t("不满意 ", "unsatisfied ")) (i.unsatisfied) }
+        }
+        h2 { (v.t("过程", "Timeline")) }
+        ol { @for e in &d.events { li { (time_text(e.at)) " · " (e.actor) " · " (e.action) " → " (e.to_status) @if !e.note.is_empty() { " · " (e.note) } } } }
+        @for a in &d.allowed_actions {
+            form.act method="post" action={ "/deliberation/items/" (i.id) "/act" } {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                input type="hidden" name="action" value=(a);
+                @match a.as_str() {
+                    "answer" => {
+                        label { (v.t("答复单位", "Unit")) input name="unit" required; }
+                        label { (v.t("当场答复", "Answer")) textarea name="answer" required {} }
+                    }
+                    "refer" => {
+                        label { (v.t("责任单位", "Unit")) input name="unit" required; }
+                        label { (v.t("承诺", "Commitment")) input name="commitment" required; }
+                        label { (v.t("期限（天）", "Days to finish")) input name="due_days" type="number" min="1" max="365" value="7"; }
+                        label { (v.t("转为案件（类别代码，可选）", "Open a case (category code, optional)")) input name="case_category"; }
+                    }
+                    "complete" => { label { (v.t("办理结果", "Result")) textarea name="result" required {} } }
+                    "rate" => {
+                        label { input type="radio" name="verdict" value="satisfied" checked; (v.t("满意", "Satisfied")) }
+                        label { input type="radio" name="verdict" value="unsatisfied"; (v.t("不满意", "Unsatisfied")) }
+                    }
+                    _ => {}
+                }
+                button type="submit" { (tongxin_core::deliberation::items::ItemAction::parse(a).map(|x| v.t(x.name_zh(), x.as_str())).unwrap_or(a)) }
+            }
+        }
+    };
+    layout(v, v.t("说事事项", "Item"), &here, body)
+}
+
+#[derive(Deserialize, Default)]
+pub struct ItemForm {
+    pub csrf_token: String,
+    pub action: String,
+    pub unit: Option<String>,
+    pub answer: Option<String>,
+    pub commitment: Option<String>,
+    pub due_days: Option<i64>,
+    pub case_category: Option<String>,
+    pub result: Option<String>,
+    pub verdict: Option<String>,
+}
+
+pub async fn item_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    let here = format!("/deliberation/items/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    if !v.csrf_ok(&form.csrf_token) {
+        let e = ApiError::field("csrf_token", "表单已过期，请重试 / the form expired, retry");
+        return render_item(&state, &v, id, &Notice::default(), Some(&e)).await;
+    }
+    let req = ItemActionRequest {
+        action: form.action,
+        answer: form.answer,
+        unit: form.unit,
+        commitment: form.commitment,
+        due_at: form
+            .due_days
+            .map(|d| now_millis() + d.clamp(0, 365) * DAY_MS),
+        case_category: form.case_category.filter(|c| !c.trim().is_empty()),
+        result: form.result,
+        verdict: form.verdict,
+        ..Default::default()
+    };
+    match sessions::act_on_item(&state, &v.actor, &headers, id, req).await {
+        Ok(_) => go(&here, &v),
+        Err(e) => render_item(&state, &v, id, &Notice::default(), Some(&e)).await,
+    }
+}
+
+pub async fn matter_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Response {
+    let here = format!("/deliberation/matters/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    render_matter(&state, &v, id, &n, None).await
+}
+
+async fn render_matter(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    n: &Notice,
+    err: Option<&ApiError>,
+) -> Response {
+    let here = format!("/deliberation/matters/{id}");
+    let detail = matters::detail(state, id, None).await;
+    let d = match detail {
+        Ok(d) if allow(&v.actor, Action::ViewDeliberation, &d.matter.community_code).is_ok() => d,
+        Ok(_) => {
+            return super::error_page(v, v.t("重大事项", "Matter"), &here, &ApiError::not_found());
+        }
+        Err(e) => return super::error_page(v, v.t("重大事项", "Matter"), &here, &e),
+    };
+    let m = &d.matter;
+    let manage = allow(&v.actor, Action::ManageDeliberation, &m.community_code).is_ok();
+    let next = m.next_stage.as_deref().and_then(Stage::parse);
+    let body = html! {
+        p { a href={ "/deliberation/" (m.community_code) } { "← " (v.t("返回社区议事", "Back to the community")) } }
+        h1 { (m.title) }
+        (notice(n))
+        @if let Some(e) = err { (error_box(v, e)) }
+        p { (m.description) }
+        p { (stage_bar(v, m.stage_done.as_deref().and_then(Stage::parse))) }
+        @if let Some(dec) = m.decision_id { p { a href={ "/deliberation/decisions/" (dec) } { (v.t("决议执行情况 →", "Decision progress →")) } } }
+        h2 { (v.t("环节记录", "Stages")) }
+        table {
+            thead { tr { th { (v.t("环节", "Stage")) } th { (v.t("时间", "When")) } th { (v.t("内容", "Summary")) } th { (v.t("应到/实到/赞成", "Due/present/for")) } th { (v.t("结果", "Result")) } } }
+            tbody { @for s in &d.stages { tr {
+                td { (v.t(&s.stage_name, &s.stage)) } td { (time_text(s.at)) } td { (s.summary) }
+                td { @if let (Some(a), Some(b), Some(c)) = (s.members, s.present, s.in_favour) { (a) " / " (b) " / " (c) } }
+                td { @if s.passed { (v.t("通过", "passed")) } @else { (v.t("未通过", "not passed")) } }
+            } } }
+        }
+        @if let (true, Some(next)) = (manage, next) {
+            h2 { (v.t("下一环节：", "Next stage: ")) (v.t(next.name_zh(), next.as_str())) }
+            form method="post" action={ "/deliberation/matters/" (m.id) "/stage" } {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                input type="hidden" name="stage" value=(next.as_str());
+                label { (v.t("内容", "Summary")) textarea name="summary" required {} }
+                @if next.votes() {
+                    label { (v.t("应到人数", "Members due")) input name="members" type="number" min="1" required; }
+                    label { (v.t("实到人数", "Present")) input name="present" type="number" min="0" required; }
+                    label { (v.t("赞成", "For")) input name="in_favour" type="number" min="0" required; }
+                    label { (v.t("反对", "Against")) input name="against" type="number" min="0" value="0"; }
+                    label { (v.t("弃权", "Abstaining")) input name="abstaining" type="number" min="0" value="0"; }
+                }
+                button type="submit" { (v.t("记录", "Record")) }
+            }
+        }
+    };
+    layout(v, v.t("四议两公开", "Major matter"), &here, body)
+}
+
+#[derive(Deserialize)]
+pub struct StageForm {
+    pub csrf_token: String,
+    pub stage: String,
+    pub summary: String,
+    pub members: Option<u32>,
+    pub present: Option<u32>,
+    pub in_favour: Option<u32>,
+    pub against: Option<u32>,
+    pub abstaining: Option<u32>,
+}
+
+pub async fn stage_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<StageForm>,
+) -> Response {
+    let here = format!("/deliberation/matters/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    if !v.csrf_ok(&form.csrf_token) {
+        let e = ApiError::field("csrf_token", "表单已过期，请重试 / the form expired, retry");
+        return render_matter(&state, &v, id, &Notice::default(), Some(&e)).await;
+    }
+    let req = StageRequest {
+        stage: form.stage,
+        summary: form.summary,
+        members: form.members,
+        present: form.present,
+        in_favour: form.in_favour,
+        against: form.against,
+        abstaining: form.abstaining,
+    };
+    match matters::record_stage(&state, &v.actor, &headers, id, req).await {
+        Ok(Some(o)) if !o.passed => {
+            let e = ApiError::conflict(format!(
+                "{} — {}",
+                v.t("表决未通过，已记录", "The vote failed and was recorded"),
+                o.rule
+            ));
+            render_matter(&state, &v, id, &Notice::default(), Some(&e)).await
+        }
+        Ok(_) => go(&here, &v),
+        Err(e) => render_matter(&state, &v, id, &Notice::default(), Some(&e)).await,
+    }
+}
+
+pub async fn decision_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(n): Query<Notice>,
+) -> Response {
+    let here = format!("/deliberation/decisions/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    render_decision(&state, &v, id, &n, None).await
+}
+
+async fn render_decision(
+    state: &AppState,
+    v: &Viewer,
+    id: i64,
+    n: &Notice,
+    err: Option<&ApiError>,
+) -> Response {
+    let here = format!("/deliberation/decisions/{id}");
+    let d = match decisions::detail(state, &v.actor, id).await {
+        Ok(d) => d,
+        Err(e) => return super::error_page(v, v.t("决议", "Decision"), &here, &e),
+    };
+    let x = &d.decision;
+    let body = html! {
+        p { a href={ "/deliberation/" (x.community_code) } { "← " (v.t("返回社区议事", "Back to the community")) } }
+        h1 { (x.title) }
+        (notice(n))
+        @if let Some(e) = err { (error_box(v, e)) }
+        p { (x.description) }
+        p { progress max="100" value=(x.progress) {} " " (format!("{:.1}%", x.progress)) " · " (x.status)
+            @if x.children > 0 { " · " (v.t("由子项汇总（", "rolled up from children (")) (x.rollup) ")" } }
+        @if let Some(s) = x.satisfaction { p { (v.t("居民满意率 ", "Residents' satisfaction ")) (format!("{:.0}%", s * 100.0)) " (" (x.satisfied) "/" (x.satisfied + x.unsatisfied) ")" } }
+        @if !d.children.is_empty() { h2 { (v.t("子项", "Parts")) } (decision_list(v, &d.children, Some(x.id))) }
+        h2 { (v.t("进展", "Timeline")) }
+        ol { @for p in &d.timeline { li { (time_text(p.at)) " · " (p.progress) "% · " (p.status) " · " (p.note) " · " (p.actor) } } }
+        @if !d.links.is_empty() {
+            h2 { (v.t("关联", "Links")) }
+            ul { @for l in &d.links { li { (l.kind) " · "
+                @if l.kind == "case" { a href={ "/cases/" (l.reference) } { "#" (l.reference) } } @else { (l.reference) }
+                " " (l.label) } } }
+        }
+        @if d.can_manage && x.status != "done" && x.status != "cancelled" {
+            form method="post" action={ "/deliberation/decisions/" (x.id) "/progress" } {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                @if x.children == 0 { label { (v.t("进度 %", "Progress %")) input name="progress" type="number" min="0" max="100" value=(x.progress as i64); } }
+                label { (v.t("进展说明", "Note")) input name="note" required; }
+                button type="submit" { (v.t("记录进展", "Record progress")) }
+            }
+        }
+        @if d.can_rate {
+            form method="post" action={ "/deliberation/decisions/" (x.id) "/rate" } {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                label { input type="radio" name="verdict" value="satisfied" checked; (v.t("满意", "Satisfied")) }
+                label { input type="radio" name="verdict" value="unsatisfied"; (v.t("不满意", "Unsatisfied")) }
+                button type="submit" { (v.t("评价", "Rate")) }
+            }
+        }
+    };
+    layout(v, v.t("决议", "Decision"), &here, body)
+}
+
+#[derive(Deserialize)]
+pub struct ProgressForm {
+    pub csrf_token: String,
+    pub progress: Option<u8>,
+    pub note: String,
+}
+
+pub async fn progress_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<ProgressForm>,
+) -> Response {
+    let here = format!("/deliberation/decisions/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let result = if !v.csrf_ok(&form.csrf_token) {
+        Err(ApiError::field(
+            "csrf_token",
+            "表单已过期，请重试 / the form expired, retry",
+        ))
+    } else {
+        let req = ProgressRequest {
+            progress: form.progress,
+            status: None,
+            note: form.note,
+        };
+        decisions::add_progress(&state, &v.actor, &headers, id, req).await
+    };
+    match result {
+        Ok(()) => go(&here, &v),
+        Err(e) => render_decision(&state, &v, id, &Notice::default(), Some(&e)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RateForm {
+    pub csrf_token: String,
+    pub verdict: String,
+}
+
+pub async fn rate_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<RateForm>,
+) -> Response {
+    let here = format!("/deliberation/decisions/{id}");
+    let v = match viewer(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let result = if !v.csrf_ok(&form.csrf_token) {
+        Err(ApiError::field(
+            "csrf_token",
+            "表单已过期，请重试 / the form expired, retry",
+        ))
+    } else {
+        decisions::rate(&state, &v.actor, &headers, id, &form.verdict).await
+    };
+    match result {
+        Ok(()) => go(&here, &v),
+        Err(e) => render_decision(&state, &v, id, &Notice::default(), Some(&e)).await,
+    }
+}
