@@ -7,6 +7,7 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod demo;
+pub mod disclosure;
 pub mod map;
 pub mod open311;
 pub mod people;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cases;
 mod db;
 pub mod demo;
+pub mod disclosure;
 pub mod enterprise;
 pub mod map;
 pub mod patrols;

@@ -102,6 +102,11 @@ impl Role {
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
+            // Three-affairs disclosure: staff keep the catalogue, roster and drafts; approval
+            // is further limited to the community's committee roster.
+            Action::ManageDisclosure => self.is_admin(),
+            Action::ApproveDisclosure => !matches!(self, Role::Auditor | Role::DepartmentHandler),
+            Action::VerifyDisclosure => self.is_admin() || self == Role::Auditor,
         }
     }
 }
@@ -207,6 +212,9 @@ pub enum Action {
     ReportCase,
     WorkCase,
     ManageCatalogue,
+    ManageDisclosure,
+    ApproveDisclosure,
+    VerifyDisclosure,
 }
 
 /// What an action is aimed at.
@@ -397,6 +405,25 @@ mod tests {
         let resident = actor(&[(Role::Resident, "450103001002001")]);
         assert_eq!(
             authorize(&resident, Action::ViewPeople, grid),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn disclosure_is_kept_by_staff_and_checked_by_auditors() {
+        let community = Target::Node("450103001002");
+        let admin = actor(&[(Role::CommunityAdmin, "450103001002")]);
+        let member = actor(&[(Role::Resident, "450103001002")]);
+        let auditor = actor(&[(Role::Auditor, "450100")]);
+        assert_eq!(authorize(&admin, Action::ManageDisclosure, community), Ok(()));
+        assert_eq!(
+            authorize(&member, Action::ManageDisclosure, community),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(authorize(&member, Action::ApproveDisclosure, community), Ok(()));
+        assert_eq!(authorize(&auditor, Action::VerifyDisclosure, community), Ok(()));
+        assert_eq!(
+            authorize(&auditor, Action::ApproveDisclosure, community),
             Err(Denial::Forbidden)
         );
     }
