@@ -341,7 +341,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::User(cmd) => user_command(&open_state(&settings).await?, cmd).await,
         Command::Verify { within } => {
-            verify_chains(&open_store(&settings).await?, within.as_deref().unwrap_or("")).await
+            verify_chains(
+                &open_store(&settings).await?,
+                within.as_deref().unwrap_or(""),
+            )
+            .await
         }
         Command::Token(TokenCommand::Create {
             user,
@@ -678,14 +682,18 @@ async fn verify_chains(store: &Store, within: &str) -> Result<(), String> {
     {
         Ok(heads) => {
             let links: i64 = heads.iter().map(|h| h.length).sum();
-            println!("# disclosure chain heads (community, length, last hash) — keep a copy outside the database");
+            println!(
+                "# disclosure chain heads (community, length, last hash) — keep a copy outside the database"
+            );
             for h in &heads {
                 println!("{} {} {}", h.community_code, h.length, h.last_hash);
             }
             println!("intact: {} chains, {links} links", heads.len());
             Ok(())
         }
-        Err(broken) => Err(format!("disclosure chain broken / 公开链条被破坏: {broken}")),
+        Err(broken) => Err(format!(
+            "disclosure chain broken / 公开链条被破坏: {broken}"
+        )),
     }
 }
 

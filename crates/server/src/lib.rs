@@ -214,8 +214,14 @@ fn api_routes() -> Router<AppState> {
             get(disclosure::list_overdue),
         )
         .route("/disclosure/postings/{id}", get(disclosure::get_posting))
-        .route("/disclosure/postings/{id}/approve", post(disclosure::approve))
-        .route("/disclosure/postings/{id}/publish", post(disclosure::publish))
+        .route(
+            "/disclosure/postings/{id}/approve",
+            post(disclosure::approve),
+        )
+        .route(
+            "/disclosure/postings/{id}/publish",
+            post(disclosure::publish),
+        )
         .route(
             "/disclosure/postings/{id}/corrections",
             post(disclosure::post_correction),

@@ -168,13 +168,12 @@ pub async fn remove_member(
     community: &str,
     user_id: i64,
 ) -> Result<bool, StoreError> {
-    let r = sqlx::query(
-        "DELETE FROM disclosure_committee WHERE community_code = $1 AND user_id = $2",
-    )
-    .bind(community)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
+    let r =
+        sqlx::query("DELETE FROM disclosure_committee WHERE community_code = $1 AND user_id = $2")
+            .bind(community)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -487,7 +486,10 @@ pub fn chain_entry(p: &PostingRow, lines: Vec<LineItem>, approvers: Vec<i64>) ->
 
 /// Walks every chain under `prefix` (communities with a head or a published posting) and
 /// returns the heads, or the first broken link in community order.
-pub async fn verify(store: &Store, prefix: &str) -> Result<Result<Vec<ChainHead>, BrokenLink>, StoreError> {
+pub async fn verify(
+    store: &Store,
+    prefix: &str,
+) -> Result<Result<Vec<ChainHead>, BrokenLink>, StoreError> {
     let mut links = stored_links(store, prefix).await?;
     let mut heads: BTreeMap<String, ChainHead> = heads(store, prefix)
         .await?

@@ -415,13 +415,22 @@ mod tests {
         let admin = actor(&[(Role::CommunityAdmin, "450103001002")]);
         let member = actor(&[(Role::Resident, "450103001002")]);
         let auditor = actor(&[(Role::Auditor, "450100")]);
-        assert_eq!(authorize(&admin, Action::ManageDisclosure, community), Ok(()));
+        assert_eq!(
+            authorize(&admin, Action::ManageDisclosure, community),
+            Ok(())
+        );
         assert_eq!(
             authorize(&member, Action::ManageDisclosure, community),
             Err(Denial::Forbidden)
         );
-        assert_eq!(authorize(&member, Action::ApproveDisclosure, community), Ok(()));
-        assert_eq!(authorize(&auditor, Action::VerifyDisclosure, community), Ok(()));
+        assert_eq!(
+            authorize(&member, Action::ApproveDisclosure, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&auditor, Action::VerifyDisclosure, community),
+            Ok(())
+        );
         assert_eq!(
             authorize(&auditor, Action::ApproveDisclosure, community),
             Err(Denial::Forbidden)

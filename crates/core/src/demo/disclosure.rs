@@ -63,12 +63,7 @@ const HOUR: i64 = 3_600_000;
 
 /// The catalogue every demo community keeps (affair, title, frequency, major).
 const CATALOGUE: [(Affair, &str, Frequency, bool); 10] = [
-    (
-        Affair::Party,
-        "党组织工作情况",
-        Frequency::Quarterly,
-        false,
-    ),
+    (Affair::Party, "党组织工作情况", Frequency::Quarterly, false),
     (Affair::Party, "党费收缴和使用", Frequency::Quarterly, false),
     (
         Affair::Party,
@@ -101,18 +96,8 @@ const CATALOGUE: [(Affair, &str, Frequency, bool); 10] = [
         Frequency::Quarterly,
         false,
     ),
-    (
-        Affair::Finance,
-        "重大开支事项",
-        Frequency::Immediate,
-        true,
-    ),
-    (
-        Affair::Party,
-        "发展党员情况",
-        Frequency::Yearly,
-        false,
-    ),
+    (Affair::Finance, "重大开支事项", Frequency::Immediate, true),
+    (Affair::Party, "发展党员情况", Frequency::Yearly, false),
 ];
 
 const EXPENSES: [&str; 8] = [
@@ -208,7 +193,9 @@ fn community(rng: &mut Rng, index: usize, code: &str, name: &str, now: Millis) -
             if Some(p) == skipped {
                 continue;
             }
-            let published = p.end_millis() + rng.range_i64(1, i64::from(item.grace_days) - 1) * DAY + rng.range_i64(9, 17) * HOUR;
+            let published = p.end_millis()
+                + rng.range_i64(1, i64::from(item.grace_days) - 1) * DAY
+                + rng.range_i64(9, 17) * HOUR;
             postings.push(periodic(rng, i, item, &p, name, published));
         }
     }
@@ -269,23 +256,47 @@ fn periodic(
             vec![],
         ),
         (Affair::Party, "两委班子成员及分工") => (
-            format!("{community}{label}两委班子成员 7 名，其中交叉任职 {} 名；分工详见附表。", rng.range_i64(2, 4)),
+            format!(
+                "{community}{label}两委班子成员 7 名，其中交叉任职 {} 名；分工详见附表。",
+                rng.range_i64(2, 4)
+            ),
             vec![],
         ),
         (Affair::Party, "发展党员情况") => (
-            format!("{label}确定入党积极分子 {} 名，发展对象 {} 名，接收预备党员 {} 名。", rng.range_i64(3, 9), rng.range_i64(1, 3), rng.range_i64(0, 2)),
+            format!(
+                "{label}确定入党积极分子 {} 名，发展对象 {} 名，接收预备党员 {} 名。",
+                rng.range_i64(3, 9),
+                rng.range_i64(1, 3),
+                rng.range_i64(0, 2)
+            ),
             vec![],
         ),
         (Affair::Party, _) => (
-            format!("{label}召开党委（支部）会议 {} 次，组织主题党日 {} 次，党员志愿服务 {} 人次。", rng.range_i64(3, 8), rng.range_i64(3, 4), rng.range_i64(80, 400)),
+            format!(
+                "{label}召开党委（支部）会议 {} 次，组织主题党日 {} 次，党员志愿服务 {} 人次。",
+                rng.range_i64(3, 8),
+                rng.range_i64(3, 4),
+                rng.range_i64(80, 400)
+            ),
             vec![],
         ),
         (Affair::Residents, "低保及临时救助") => (
-            format!("{label}在册低保户 {} 户，新增 {} 户，退出 {} 户；临时救助 {} 人次。名单已在公示栏张贴。", rng.range_i64(20, 90), rng.range_i64(0, 5), rng.range_i64(0, 4), rng.range_i64(2, 15)),
+            format!(
+                "{label}在册低保户 {} 户，新增 {} 户，退出 {} 户；临时救助 {} 人次。名单已在公示栏张贴。",
+                rng.range_i64(20, 90),
+                rng.range_i64(0, 5),
+                rng.range_i64(0, 4),
+                rng.range_i64(2, 15)
+            ),
             vec![],
         ),
         (Affair::Residents, _) => (
-            format!("{label}受理居民事项 {} 件，办结 {} 件；逢四说事收集议题 {} 个。", rng.range_i64(120, 400), rng.range_i64(110, 120), rng.range_i64(10, 40)),
+            format!(
+                "{label}受理居民事项 {} 件，办结 {} 件；逢四说事收集议题 {} 个。",
+                rng.range_i64(120, 400),
+                rng.range_i64(110, 120),
+                rng.range_i64(10, 40)
+            ),
             vec![],
         ),
     };
@@ -426,7 +437,7 @@ fn correct_a_finance_table(rng: &mut Rng, postings: &mut Vec<DemoPosting>, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disclosure::{check_item, overdue, totals, DueItem, ItemDraft, PendingDraft};
+    use crate::disclosure::{DueItem, ItemDraft, PendingDraft, check_item, overdue, totals};
 
     fn opts(communities: &[(String, String)]) -> DisclosureOptions<'_> {
         DisclosureOptions {
@@ -463,7 +474,11 @@ mod tests {
             for p in &c.postings {
                 assert!(totals(&p.lines).is_ok());
                 let item = &c.items[p.item];
-                assert!(Period::parse(item.frequency, &p.period).is_ok(), "{}", p.period);
+                assert!(
+                    Period::parse(item.frequency, &p.period).is_ok(),
+                    "{}",
+                    p.period
+                );
                 if p.published_at.is_some() {
                     assert_eq!(p.approvals.len(), 2);
                     assert_ne!(p.approvals[0].0, p.approvals[1].0);

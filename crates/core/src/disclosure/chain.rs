@@ -83,9 +83,13 @@ impl std::fmt::Display for BrokenLink {
             .unwrap_or_else(|| "no posting".into());
         let what = match self.problem {
             "missing" => "链条缺失一环（记录被删除）/ a link is missing (a row was deleted)",
-            "content" => "内容与发布时的哈希不符（记录被修改）/ content does not match its hash (a row was altered)",
+            "content" => {
+                "内容与发布时的哈希不符（记录被修改）/ content does not match its hash (a row was altered)"
+            }
             "previous_hash" => "前一哈希不符 / previous hash does not match",
-            _ => "链头与链条不符（末尾记录被删除或链头被修改）/ the chain head does not match the chain (newest rows deleted or head altered)",
+            _ => {
+                "链头与链条不符（末尾记录被删除或链头被修改）/ the chain head does not match the chain (newest rows deleted or head altered)"
+            }
         };
         write!(
             f,
@@ -157,7 +161,10 @@ pub fn verify_chain(
             None,
             if h.length > length { "missing" } else { "head" },
             format!("length {} last hash {}", h.length, h.last_hash),
-            format!("length {} last hash {}", computed.length, computed.last_hash),
+            format!(
+                "length {} last hash {}",
+                computed.length, computed.last_hash
+            ),
         )),
         None if length == 0 => Ok(computed),
         None => Err(broken(

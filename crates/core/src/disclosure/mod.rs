@@ -6,7 +6,9 @@ pub mod chain;
 pub mod money;
 pub mod period;
 
-pub use chain::{BrokenLink, ChainEntry, ChainHead, GENESIS_HASH, StoredLink, link_hash, verify_chain};
+pub use chain::{
+    BrokenLink, ChainEntry, ChainHead, GENESIS_HASH, StoredLink, link_hash, verify_chain,
+};
 pub use money::{LineItem, LineKind, Totals, fen_to_yuan, totals, yuan_to_fen};
 pub use period::{Period, PeriodError, due_at, periods_between};
 
@@ -175,7 +177,10 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
 pub fn check_item(item: &ItemDraft) -> Result<(), Invalid> {
     let title = item.title.trim();
     if title.is_empty() || title.chars().count() > 100 {
-        return Err(invalid("title", "须为 1–100 字 / must have 1–100 characters"));
+        return Err(invalid(
+            "title",
+            "须为 1–100 字 / must have 1–100 characters",
+        ));
     }
     if item.major && item.frequency != Frequency::Immediate {
         return Err(invalid(
@@ -202,7 +207,10 @@ pub fn check_item(item: &ItemDraft) -> Result<(), Invalid> {
 pub fn check_content(title: &str, body: &str) -> Result<(), Invalid> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(invalid("title", "须为 1–200 字 / must have 1–200 characters"));
+        return Err(invalid(
+            "title",
+            "须为 1–200 字 / must have 1–200 characters",
+        ));
     }
     if body.trim().is_empty() || body.chars().count() > 20_000 {
         return Err(invalid(

@@ -98,7 +98,11 @@ pub fn totals(lines: &[LineItem]) -> Result<Totals, Vec<LineError>> {
         }
     }
     t.balance_fen = t.income_fen - t.expense_fen;
-    if errors.is_empty() { Ok(t) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(t)
+    } else {
+        Err(errors)
+    }
 }
 
 /// Yuan from fen for people: `12,345.60`, `-0.05`.

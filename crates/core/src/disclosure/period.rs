@@ -103,7 +103,11 @@ impl Period {
 
     /// The first day of the period.
     pub fn first_day(&self) -> LocalDate {
-        let at = |year, month| LocalDate { year, month, day: 1 };
+        let at = |year, month| LocalDate {
+            year,
+            month,
+            day: 1,
+        };
         match *self {
             Period::Day(d) => d,
             Period::Month { year, month } => at(year, month),

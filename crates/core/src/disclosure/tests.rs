@@ -4,7 +4,9 @@ use super::*;
 use crate::cases::calendar::LocalDate;
 
 fn beijing(y: i32, m: u8, d: u8) -> Millis {
-    LocalDate::new(y, m, d).unwrap().start_millis(BEIJING_OFFSET_MIN)
+    LocalDate::new(y, m, d)
+        .unwrap()
+        .start_millis(BEIJING_OFFSET_MIN)
 }
 
 #[test]
@@ -49,7 +51,11 @@ fn period_labels_must_fit_the_frequency() {
 
 #[test]
 fn periods_between_cover_from_activation_to_now() {
-    let ps = periods_between(Frequency::Quarterly, beijing(2025, 11, 5), beijing(2026, 4, 2));
+    let ps = periods_between(
+        Frequency::Quarterly,
+        beijing(2025, 11, 5),
+        beijing(2026, 4, 2),
+    );
     let labels: Vec<String> = ps.iter().map(ToString::to_string).collect();
     assert_eq!(labels, ["2025-Q4", "2026-Q1", "2026-Q2"]);
     assert!(periods_between(Frequency::Immediate, 0, beijing(2026, 1, 1)).is_empty());
@@ -89,7 +95,15 @@ fn immediate_matters_are_late_days_after_drafting() {
         period: "2026-05-01".into(),
         created_at: drafted,
     };
-    assert!(overdue(&item, &[], std::slice::from_ref(&draft), drafted + 86_400_000).is_empty());
+    assert!(
+        overdue(
+            &item,
+            &[],
+            std::slice::from_ref(&draft),
+            drafted + 86_400_000
+        )
+        .is_empty()
+    );
     let late = overdue(&item, &[], &[draft], beijing(2026, 5, 6));
     assert_eq!(late[0].posting_id, Some(11));
     assert_eq!(late[0].days_late, 2);
@@ -131,8 +145,18 @@ fn two_distinct_committee_members_other_than_the_author() {
     assert_eq!(missing.missing, 1);
     assert_eq!(missing.not_counted, vec![1]);
     assert!(missing.to_string().contains("1"));
-    assert_eq!(approvals_counted(9, &committee, &[2, 2]).unwrap_err().missing, 1);
-    assert_eq!(approvals_counted(9, &committee, &[5, 6]).unwrap_err().missing, 2);
+    assert_eq!(
+        approvals_counted(9, &committee, &[2, 2])
+            .unwrap_err()
+            .missing,
+        1
+    );
+    assert_eq!(
+        approvals_counted(9, &committee, &[5, 6])
+            .unwrap_err()
+            .missing,
+        2
+    );
     assert!(check_approver(1, &committee, 1).is_err());
     assert!(check_approver(1, &committee, 4).is_err());
     assert!(check_approver(1, &committee, 2).is_ok());

@@ -9,7 +9,9 @@ use tongxin_core::demo::disclosure::{DemoDisclosure, DisclosureOptions, generate
 use tongxin_core::disclosure::{GENESIS_HASH, link_hash, totals};
 use tongxin_core::territory::DivisionKind;
 use tongxin_store::disclosure::{PostingRow, chain_entry};
-use tongxin_store::{Store, StoreError, Val, bulk_cache, bulk_insert_owned, now_millis, reserve_ids, sync_ids};
+use tongxin_store::{
+    Store, StoreError, Val, bulk_cache, bulk_insert_owned, now_millis, reserve_ids, sync_ids,
+};
 
 /// What was loaded, counted from the rows written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -80,7 +82,15 @@ pub async fn load(
         let author = *users
             .get(&c.author)
             .ok_or_else(|| corrupt(format!("no account {}", c.author)))?;
-        community_rows(c, author, password_hash, now, &mut ids, &mut rows, &mut counts)?;
+        community_rows(
+            c,
+            author,
+            password_hash,
+            now,
+            &mut ids,
+            &mut rows,
+            &mut counts,
+        )?;
     }
     counts.communities = generated.len();
     write(&mut tx, rows).await?;
@@ -116,8 +126,17 @@ fn community_rows(
             Val::Int(now),
             Val::Int(now),
         ]);
-        rows.bindings.push(vec![Val::Int(id), Val::Text("resident".into()), Val::Text(code.clone())]);
-        rows.committee.push(vec![Val::Text(code.clone()), Val::Int(id), Val::Int(now), Val::Int(author)]);
+        rows.bindings.push(vec![
+            Val::Int(id),
+            Val::Text("resident".into()),
+            Val::Text(code.clone()),
+        ]);
+        rows.committee.push(vec![
+            Val::Text(code.clone()),
+            Val::Int(id),
+            Val::Int(now),
+            Val::Int(author),
+        ]);
     }
     counts.members += member_ids.len();
     let mut item_ids = Vec::new();
@@ -142,7 +161,12 @@ fn community_rows(
     counts.items += item_ids.len();
     // Publication order is chain order; drafts come last and stay off the chain.
     let mut order: Vec<usize> = (0..c.postings.len()).collect();
-    order.sort_by_key(|&i| (c.postings[i].published_at.is_none(), c.postings[i].published_at));
+    order.sort_by_key(|&i| {
+        (
+            c.postings[i].published_at.is_none(),
+            c.postings[i].published_at,
+        )
+    });
     let mut latest: HashMap<(usize, String), (i64, i64)> = HashMap::new();
     let mut prev = GENESIS_HASH.to_string();
     let mut seq = 0;
@@ -169,7 +193,12 @@ fn community_rows(
             body: g.body.clone(),
             income_fen: t.income_fen,
             expense_fen: t.expense_fen,
-            status: if g.published_at.is_some() { "published" } else { "draft" }.into(),
+            status: if g.published_at.is_some() {
+                "published"
+            } else {
+                "draft"
+            }
+            .into(),
             author_id: author,
             author: c.author.clone(),
             created_at: g.created_at,
@@ -204,12 +233,22 @@ fn community_rows(
         }
         for (m, at) in &g.approvals {
             let (uid, name) = &member_ids[*m];
-            rows.approvals.push(vec![Val::Int(id), Val::Int(*uid), Val::Text(name.clone()), Val::Int(*at)]);
+            rows.approvals.push(vec![
+                Val::Int(id),
+                Val::Int(*uid),
+                Val::Text(name.clone()),
+                Val::Int(*at),
+            ]);
         }
         rows.postings.push(posting_values(p));
     }
     if seq > 0 {
-        rows.heads.push(vec![Val::Text(code.clone()), Val::Int(seq), Val::Text(prev), Val::Int(now)]);
+        rows.heads.push(vec![
+            Val::Text(code.clone()),
+            Val::Int(seq),
+            Val::Text(prev),
+            Val::Int(now),
+        ]);
     }
     Ok(())
 }
@@ -240,14 +279,86 @@ fn posting_values(p: PostingRow) -> Vec<Val> {
 
 async fn write(tx: &mut tongxin_store::Tx, rows: Rows) -> Result<(), StoreError> {
     let tables: [(&str, &[&str], Vec<Vec<Val>>); 8] = [
-        ("users", &["id", "username", "display_name", "password_hash", "disabled", "created_at", "updated_at"], rows.users),
-        ("role_bindings", &["user_id", "role", "node_code"], rows.bindings),
-        ("disclosure_committee", &["community_code", "user_id", "added_at", "added_by"], rows.committee),
-        ("disclosure_items", &["id", "community_code", "district_code", "affair", "title", "frequency", "major", "grace_days", "active_from", "created_at", "created_by"], rows.items),
-        ("disclosure_postings", &["id", "community_code", "district_code", "item_id", "period", "version", "supersedes", "title", "body", "income_fen", "expense_fen", "status", "author_id", "author", "created_at", "published_at", "chain_seq", "prev_hash", "hash"], rows.postings),
-        ("disclosure_lines", &["posting_id", "line_no", "kind", "label", "amount_fen"], rows.lines),
-        ("disclosure_approvals", &["posting_id", "approver_id", "approver", "at"], rows.approvals),
-        ("disclosure_chain_heads", &["community_code", "length", "last_hash", "updated_at"], rows.heads),
+        (
+            "users",
+            &[
+                "id",
+                "username",
+                "display_name",
+                "password_hash",
+                "disabled",
+                "created_at",
+                "updated_at",
+            ],
+            rows.users,
+        ),
+        (
+            "role_bindings",
+            &["user_id", "role", "node_code"],
+            rows.bindings,
+        ),
+        (
+            "disclosure_committee",
+            &["community_code", "user_id", "added_at", "added_by"],
+            rows.committee,
+        ),
+        (
+            "disclosure_items",
+            &[
+                "id",
+                "community_code",
+                "district_code",
+                "affair",
+                "title",
+                "frequency",
+                "major",
+                "grace_days",
+                "active_from",
+                "created_at",
+                "created_by",
+            ],
+            rows.items,
+        ),
+        (
+            "disclosure_postings",
+            &[
+                "id",
+                "community_code",
+                "district_code",
+                "item_id",
+                "period",
+                "version",
+                "supersedes",
+                "title",
+                "body",
+                "income_fen",
+                "expense_fen",
+                "status",
+                "author_id",
+                "author",
+                "created_at",
+                "published_at",
+                "chain_seq",
+                "prev_hash",
+                "hash",
+            ],
+            rows.postings,
+        ),
+        (
+            "disclosure_lines",
+            &["posting_id", "line_no", "kind", "label", "amount_fen"],
+            rows.lines,
+        ),
+        (
+            "disclosure_approvals",
+            &["posting_id", "approver_id", "approver", "at"],
+            rows.approvals,
+        ),
+        (
+            "disclosure_chain_heads",
+            &["community_code", "length", "last_hash", "updated_at"],
+            rows.heads,
+        ),
     ];
     for (table, columns, values) in tables {
         bulk_insert_owned(tx, table, columns, values, |r| r).await?;

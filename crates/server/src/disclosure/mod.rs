@@ -30,11 +30,18 @@ pub struct PortalCache {
 
 impl PortalCache {
     pub fn get(&self, key: &str) -> Option<axum::body::Bytes> {
-        self.pages.read().expect("portal cache lock").get(key).cloned()
+        self.pages
+            .read()
+            .expect("portal cache lock")
+            .get(key)
+            .cloned()
     }
 
     pub fn put(&self, key: String, page: axum::body::Bytes) {
-        self.pages.write().expect("portal cache lock").insert(key, page);
+        self.pages
+            .write()
+            .expect("portal cache lock")
+            .insert(key, page);
     }
 }
 
@@ -174,7 +181,10 @@ fn line_items(lines: Vec<LineView>) -> ApiResult<Vec<LineItem>> {
         .enumerate()
         .map(|(i, l)| {
             let kind = LineKind::parse(&l.kind).ok_or_else(|| {
-                ApiError::field(&format!("lines[{i}].kind"), "可用：income, expense / one of income, expense")
+                ApiError::field(
+                    &format!("lines[{i}].kind"),
+                    "可用：income, expense / one of income, expense",
+                )
             })?;
             Ok(LineItem {
                 kind,
@@ -554,7 +564,8 @@ pub async fn verify(
     Authenticated(actor): Authenticated,
     ApiQuery(q): ApiQuery<VerifyQuery>,
 ) -> ApiResult<Json<VerifyReport>> {
-    let prefixes = crate::util::reach_within(&actor, Action::VerifyDisclosure, q.within.as_deref())?;
+    let prefixes =
+        crate::util::reach_within(&actor, Action::VerifyDisclosure, q.within.as_deref())?;
     let mut report = VerifyReport {
         intact: true,
         heads: Vec::new(),

@@ -49,7 +49,10 @@ pub async fn add_item(
     let code = community(state, code).await?;
     authorize(actor, Action::ManageDisclosure, Target::Node(&code))?;
     let affair = Affair::parse(&req.affair).ok_or_else(|| {
-        ApiError::field("affair", "可用：party, residents, finance / one of party, residents, finance")
+        ApiError::field(
+            "affair",
+            "可用：party, residents, finance / one of party, residents, finance",
+        )
     })?;
     let frequency = Frequency::parse(&req.frequency).ok_or_else(|| {
         ApiError::field(
@@ -85,10 +88,15 @@ pub async fn add_item(
     row.id = store::insert_item(&mut tx, &row).await?;
     audit::record(
         &mut tx,
-        &audit_entry(actor, "disclosure.item.create", "disclosure_item", row.id.to_string())
-            .node(Some(code.clone()))
-            .after(serde_json::to_value(&row).ok())
-            .request(request_id),
+        &audit_entry(
+            actor,
+            "disclosure.item.create",
+            "disclosure_item",
+            row.id.to_string(),
+        )
+        .node(Some(code.clone()))
+        .after(serde_json::to_value(&row).ok())
+        .request(request_id),
     )
     .await?;
     commit(tx).await?;
@@ -120,9 +128,14 @@ pub async fn add_member(
     }
     audit::record(
         &mut tx,
-        &audit_entry(actor, "disclosure.committee.add", "disclosure_committee", format!("{code}/{user_id}"))
-            .node(Some(code.clone()))
-            .request(request_id),
+        &audit_entry(
+            actor,
+            "disclosure.committee.add",
+            "disclosure_committee",
+            format!("{code}/{user_id}"),
+        )
+        .node(Some(code.clone()))
+        .request(request_id),
     )
     .await?;
     commit(tx).await?;
@@ -144,9 +157,14 @@ pub async fn remove_member(
     }
     audit::record(
         &mut tx,
-        &audit_entry(actor, "disclosure.committee.remove", "disclosure_committee", format!("{code}/{user_id}"))
-            .node(Some(code.clone()))
-            .request(request_id),
+        &audit_entry(
+            actor,
+            "disclosure.committee.remove",
+            "disclosure_committee",
+            format!("{code}/{user_id}"),
+        )
+        .node(Some(code.clone()))
+        .request(request_id),
     )
     .await?;
     commit(tx).await?;
@@ -162,7 +180,12 @@ pub struct NewPosting {
 }
 
 /// Checks content and lines; every complaint at once.
-fn check_posting(item: &ItemRow, title: &str, body: &str, lines: &[LineItem]) -> ApiResult<(i64, i64)> {
+fn check_posting(
+    item: &ItemRow,
+    title: &str,
+    body: &str,
+    lines: &[LineItem],
+) -> ApiResult<(i64, i64)> {
     let mut errors = Vec::new();
     if let Err(e) = rules::check_content(title, body) {
         errors.push(FieldError::field(e.field, e.reason));
@@ -208,10 +231,15 @@ pub async fn draft(
     let item = store::get_item(&state.store, req.item_id)
         .await?
         .filter(|i| i.community_code == code)
-        .ok_or_else(|| ApiError::field("item_id", "本社区目录中没有此项目 / no such item in this community's catalogue"))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                "item_id",
+                "本社区目录中没有此项目 / no such item in this community's catalogue",
+            )
+        })?;
     let frequency = Frequency::parse(&item.frequency).unwrap_or(Frequency::Quarterly);
-    let period = Period::parse(frequency, &req.period)
-        .map_err(|e| ApiError::field("period", e.0))?;
+    let period =
+        Period::parse(frequency, &req.period).map_err(|e| ApiError::field("period", e.0))?;
     let (income_fen, expense_fen) = check_posting(&item, &req.title, &req.body, &req.lines)?;
     let row = PostingRow {
         id: 0,
@@ -234,7 +262,15 @@ pub async fn draft(
         prev_hash: None,
         hash: None,
     };
-    insert_draft(state, actor, row, &req.lines, "disclosure.posting.draft", request_id).await
+    insert_draft(
+        state,
+        actor,
+        row,
+        &req.lines,
+        "disclosure.posting.draft",
+        request_id,
+    )
+    .await
 }
 
 async fn insert_draft(
@@ -276,7 +312,11 @@ pub async fn correct(
     let old = store::get_posting(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(actor, Action::ManageDisclosure, Target::Node(&old.community_code))?;
+    authorize(
+        actor,
+        Action::ManageDisclosure,
+        Target::Node(&old.community_code),
+    )?;
     if old.status != "published" {
         return Err(ApiError::conflict(
             "只能更正已发布的内容；草稿尚未公开 / only a published posting can be corrected; a draft is not public yet",
@@ -309,7 +349,15 @@ pub async fn correct(
         hash: None,
         ..old
     };
-    insert_draft(state, actor, row, &req.lines, "disclosure.posting.correct", request_id).await
+    insert_draft(
+        state,
+        actor,
+        row,
+        &req.lines,
+        "disclosure.posting.correct",
+        request_id,
+    )
+    .await
 }
 
 /// The published posting that supersedes `id`, if any.
@@ -345,12 +393,21 @@ pub async fn approve(
     let found = store::get_posting(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(actor, Action::ApproveDisclosure, Target::Node(&found.community_code))?;
+    authorize(
+        actor,
+        Action::ApproveDisclosure,
+        Target::Node(&found.community_code),
+    )?;
     let mut tx = state.store.begin().await?;
     let p = draft_in(&mut tx, id).await?;
     let committee = store::committee_ids(&mut tx, &p.community_code).await?;
     check_approver(p.author_id, &committee, actor.user_id).map_err(|e| {
-        ApiError::new(StatusCode::FORBIDDEN, "forbidden", "无权审核 / Not allowed to approve", e.reason)
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权审核 / Not allowed to approve",
+            e.reason,
+        )
     })?;
     let approval = ApprovalRow {
         posting_id: id,
@@ -359,13 +416,20 @@ pub async fn approve(
         at: now_millis(),
     };
     if !store::add_approval(&mut tx, &approval).await? {
-        return Err(ApiError::conflict("您已审核过此内容 / you have already approved this posting"));
+        return Err(ApiError::conflict(
+            "您已审核过此内容 / you have already approved this posting",
+        ));
     }
     audit::record(
         &mut tx,
-        &audit_entry(actor, "disclosure.posting.approve", "disclosure_posting", id.to_string())
-            .node(Some(p.community_code.clone()))
-            .request(request_id),
+        &audit_entry(
+            actor,
+            "disclosure.posting.approve",
+            "disclosure_posting",
+            id.to_string(),
+        )
+        .node(Some(p.community_code.clone()))
+        .request(request_id),
     )
     .await?;
     commit(tx).await?;
@@ -383,7 +447,11 @@ pub async fn publish(
     let found = store::get_posting(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(actor, Action::ManageDisclosure, Target::Node(&found.community_code))?;
+    authorize(
+        actor,
+        Action::ManageDisclosure,
+        Target::Node(&found.community_code),
+    )?;
     let item = store::get_item(&state.store, found.item_id)
         .await?
         .ok_or_else(|| ApiError::internal("posting without item"))?;
@@ -396,7 +464,10 @@ pub async fn publish(
     check_not_duplicate(&mut tx, &p, &item).await?;
     let head = store::head_in(&mut tx, &p.community_code).await?;
     p.chain_seq = Some(head.as_ref().map_or(1, |h| h.length + 1));
-    p.prev_hash = Some(head.as_ref().map_or(GENESIS_HASH.to_string(), |h| h.last_hash.clone()));
+    p.prev_hash = Some(
+        head.as_ref()
+            .map_or(GENESIS_HASH.to_string(), |h| h.last_hash.clone()),
+    );
     p.published_at = Some(now_millis());
     let lines = store::lines_in(&mut tx, id).await?;
     let entry = store::chain_entry(&p, lines, approvers.clone());

@@ -69,7 +69,10 @@ fn public_frame(lang: Lang, title: &str, here: &str, body: Markup) -> String {
 fn html_response(body: axum::body::Bytes) -> Response {
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         ],
         body,
@@ -216,7 +219,10 @@ async fn render_portal(state: &AppState, code: &str, lang: Lang) -> Result<Strin
     // Current versions by affair and item; earlier versions under "history".
     let mut by_affair: BTreeMap<&str, Vec<&PostingRow>> = BTreeMap::new();
     for p in &postings {
-        let affair = item_of.get(&p.item_id).map(|i| i.affair.as_str()).unwrap_or("");
+        let affair = item_of
+            .get(&p.item_id)
+            .map(|i| i.affair.as_str())
+            .unwrap_or("");
         by_affair.entry(affair).or_default().push(p);
     }
     let empty = Vec::new();
@@ -375,7 +381,12 @@ async fn staff_body(
     for p in postings.iter().filter(|p| p.status == "draft") {
         drafts.push((p, store::approvals(&state.store, p.id).await?));
     }
-    let title_of = |id: i64| item_of.get(&id).map(|i| i.title.clone()).unwrap_or_default();
+    let title_of = |id: i64| {
+        item_of
+            .get(&id)
+            .map(|i| i.title.clone())
+            .unwrap_or_default()
+    };
     let csrf = v.csrf.clone();
     Ok(html! {
         p.muted { (crumbs.trail.join(" · ")) " · " a href={ "/disclosure/" (code) } { (v.t("公开页面", "Public page")) } }
@@ -510,7 +521,11 @@ async fn staff_body(
 /// Finance lines typed one per row: `收入 上级拨付办公经费 12000.00` (or income/expense).
 fn parse_lines(text: &str) -> Result<Vec<LineItem>, ApiError> {
     let mut out = Vec::new();
-    for (i, row) in text.lines().enumerate().filter(|(_, r)| !r.trim().is_empty()) {
+    for (i, row) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, r)| !r.trim().is_empty())
+    {
         let words: Vec<&str> = row.split_whitespace().collect();
         let field = format!("lines[{}]", i + 1);
         let kind = match words.first().copied() {
@@ -523,7 +538,10 @@ fn parse_lines(text: &str) -> Result<Vec<LineItem>, ApiError> {
                 ));
             }
         };
-        let amount = words.last().and_then(|w| yuan_to_fen(w)).filter(|_| words.len() >= 3);
+        let amount = words
+            .last()
+            .and_then(|w| yuan_to_fen(w))
+            .filter(|_| words.len() >= 3);
         let Some(amount_fen) = amount else {
             return Err(ApiError::field(
                 &field,
@@ -583,11 +601,25 @@ pub async fn staff_submit(
         )
         .await
         .map(|i| format!("{} {}", v.t("已添加目录项目", "Item added:"), i.title)),
-        "committee" => match tongxin_store::accounts::find_user_by_name(&state.store, field(&f, "username").trim()).await {
+        "committee" => match tongxin_store::accounts::find_user_by_name(
+            &state.store,
+            field(&f, "username").trim(),
+        )
+        .await
+        {
             Ok(Some(user)) => service::add_member(&state, &v.actor, &code, user.id, rid)
                 .await
-                .map(|_| format!("{} {}", v.t("已加入两委成员：", "Added to the committee:"), user.username)),
-            Ok(None) => Err(ApiError::field("username", "没有这个账号 / no such account")),
+                .map(|_| {
+                    format!(
+                        "{} {}",
+                        v.t("已加入两委成员：", "Added to the committee:"),
+                        user.username
+                    )
+                }),
+            Ok(None) => Err(ApiError::field(
+                "username",
+                "没有这个账号 / no such account",
+            )),
             Err(e) => Err(e.into()),
         },
         "committee-remove" => match field(&f, "user_id").parse::<i64>() {
@@ -650,7 +682,11 @@ pub async fn correction_page(
             .await?
             .filter(|p| p.community_code == code)
             .ok_or_else(ApiError::not_found)?;
-        authorize(&v.actor, Action::ManageDisclosure, Target::Node(&p.community_code))?;
+        authorize(
+            &v.actor,
+            Action::ManageDisclosure,
+            Target::Node(&p.community_code),
+        )?;
         let lines = store::lines(&state.store, id).await?;
         Ok::<_, ApiError>((p, lines))
     }
@@ -662,8 +698,16 @@ pub async fn correction_page(
     let lines_text: Vec<String> = lines
         .iter()
         .map(|l| {
-            let kind = if l.kind == "income" { "收入" } else { "支出" };
-            format!("{kind} {} {}", l.label, fen_to_yuan(l.amount_fen).replace(',', ""))
+            let kind = if l.kind == "income" {
+                "收入"
+            } else {
+                "支出"
+            };
+            format!(
+                "{kind} {} {}",
+                l.label,
+                fen_to_yuan(l.amount_fen).replace(',', "")
+            )
         })
         .collect();
     let body = html! {
@@ -718,7 +762,13 @@ pub async fn posting_submit(
                 rid,
             )
             .await
-            .map(|p| format!("{} #{}", v.t("更正草稿已保存", "Correction draft saved"), p.id)),
+            .map(|p| {
+                format!(
+                    "{} #{}",
+                    v.t("更正草稿已保存", "Correction draft saved"),
+                    p.id
+                )
+            }),
             Err(e) => Err(e),
         },
         _ => return StatusCode::NOT_FOUND.into_response(),
