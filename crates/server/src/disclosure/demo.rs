@@ -277,8 +277,11 @@ fn posting_values(p: PostingRow) -> Vec<Val> {
     ]
 }
 
+/// A table, its columns and its rows.
+type Table = (&'static str, &'static [&'static str], Vec<Vec<Val>>);
+
 async fn write(tx: &mut tongxin_store::Tx, rows: Rows) -> Result<(), StoreError> {
-    let tables: [(&str, &[&str], Vec<Vec<Val>>); 8] = [
+    let tables: [Table; 8] = [
         (
             "users",
             &[
