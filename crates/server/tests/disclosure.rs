@@ -625,3 +625,84 @@ async fn verify_names_the_first_broken_link_after_any_tampering() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn two_publications_at_once_keep_one_chain() {
+    for app in apps().await {
+        with_disclosure(&app).await;
+        let code = community(&app);
+        let admin = app.login(&format!("c{code}")).await;
+        let members = [
+            app.login(&format!("m{code}-1")).await,
+            app.login(&format!("m{code}-2")).await,
+        ];
+        let items = app
+            .get(
+                &admin.auth(),
+                &format!("/api/v1/disclosure/communities/{code}/items"),
+            )
+            .await
+            .expect(200);
+        let immediate = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["frequency"] == "immediate")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap();
+        let mut ids = Vec::new();
+        for day in ["2026-11-02", "2026-11-03"] {
+            let p = app
+                .post(&admin.auth(), &format!("/api/v1/disclosure/communities/{code}/postings"),
+                    &json!({"item_id": immediate, "period": day, "title": format!("{day} 重大事项"), "body": "议定事项。"}))
+                .await
+                .expect(201);
+            let id = p["id"].as_i64().unwrap();
+            for m in &members {
+                app.post(
+                    &m.auth(),
+                    &format!("/api/v1/disclosure/postings/{id}/approve"),
+                    &json!({}),
+                )
+                .await
+                .expect(200);
+            }
+            ids.push(id);
+        }
+        let publish = |id: i64| {
+            let (app, admin) = (&app, admin.clone());
+            async move {
+                app.post(
+                    &admin.auth(),
+                    &format!("/api/v1/disclosure/postings/{id}/publish"),
+                    &json!({}),
+                )
+                .await
+            }
+        };
+        let (a, b) = tokio::join!(publish(ids[0]), publish(ids[1]));
+        for r in [&a, &b] {
+            assert!(
+                r.status == 200 || r.status == 409,
+                "{}: {} {}",
+                app.label,
+                r.status,
+                r.text
+            );
+        }
+        let heads = tongxin_store::disclosure::verify(app.store(), &code)
+            .await
+            .unwrap()
+            .expect("one intact chain");
+        let published = [&a, &b].iter().filter(|r| r.status == 200).count();
+        assert!(published >= 1);
+        let seqs: Vec<i64> = [&a, &b]
+            .iter()
+            .filter(|r| r.status == 200)
+            .map(|r| r.json()["chain_seq"].as_i64().unwrap())
+            .collect();
+        assert!(seqs.iter().all(|s| *s > heads[0].length - published as i64));
+        app.cleanup().await;
+    }
+}

@@ -349,9 +349,11 @@ pub async fn heads(store: &Store, prefix: &str) -> Result<Vec<ChainHead>, StoreE
         .collect())
 }
 
-/// Publishes a draft as the next link: the row (still a draft) gets its place in the chain,
-/// and the head moves from `before` to the new link. `false` when the draft was published
-/// meanwhile or the head moved (nothing is written then; the caller rolls back).
+/// Publishes a draft as the next link: the head moves from `before` to the new link, and
+/// the row (still a draft) gets its place in the chain. The head moves first, so that of two
+/// publications racing for the same place the second finds the head moved (and writes
+/// nothing) instead of colliding on the chain's unique index. `false` when the head moved or
+/// the draft was published meanwhile; the caller then rolls back.
 pub async fn publish(
     conn: &mut Conn,
     p: &PostingRow,
@@ -362,19 +364,6 @@ pub async fn publish(
     else {
         return Err(StoreError::Corrupt("publish without a chain link".into()));
     };
-    let r = sqlx::query(
-        "UPDATE disclosure_postings SET status = 'published', published_at = $1, chain_seq = $2, prev_hash = $3, hash = $4 WHERE id = $5 AND status = 'draft'",
-    )
-    .bind(at)
-    .bind(seq)
-    .bind(prev)
-    .bind(hash)
-    .bind(p.id)
-    .execute(&mut *conn)
-    .await?;
-    if r.rows_affected() != 1 {
-        return Ok(false);
-    }
     let moved = match before {
         Some(h) => sqlx::query(
             "UPDATE disclosure_chain_heads SET length = $1, last_hash = $2, updated_at = $3 WHERE community_code = $4 AND length = $5 AND last_hash = $6",
@@ -397,7 +386,20 @@ pub async fn publish(
         .execute(&mut *conn)
         .await?,
     };
-    Ok(moved.rows_affected() == 1)
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let r = sqlx::query(
+        "UPDATE disclosure_postings SET status = 'published', published_at = $1, chain_seq = $2, prev_hash = $3, hash = $4 WHERE id = $5 AND status = 'draft'",
+    )
+    .bind(at)
+    .bind(seq)
+    .bind(prev)
+    .bind(hash)
+    .bind(p.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(r.rows_affected() == 1)
 }
 
 /// Published postings in chain order with their lines and approvers, under `prefix`:
