@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod deliberation;
 pub mod demo;
+pub mod disclosure;
 pub mod map;
 pub mod open311;
 pub mod people;

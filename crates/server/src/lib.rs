@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod deliberation;
+pub mod disclosure;
 pub mod error;
 mod idempotency;
 pub mod map;
@@ -62,6 +63,9 @@ use utoipa_swagger_ui::SwaggerUi;
         map::geometry, map::measures, map::node, map::case_markers,
         cases::admin::get_warning_rules, cases::admin::put_warning_rules,
         webhooks::post_subscription, webhooks::list_subscriptions, webhooks::delete_subscription, webhooks::list_deliveries,
+        disclosure::list_items, disclosure::post_item, disclosure::list_committee, disclosure::post_member, disclosure::delete_member,
+        disclosure::list_postings, disclosure::post_posting, disclosure::get_posting, disclosure::approve, disclosure::publish,
+        disclosure::post_correction, disclosure::list_overdue, disclosure::verify,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -71,7 +75,8 @@ use utoipa_swagger_ui::SwaggerUi;
          (name = "cases", description = "The closed loop: report, file, dispatch, handle, verify, close (with rework, escalation, reopen)"),
          (name = "audit", description = "The audit trail"),
          (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"),
-         (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"))
+         (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"),
+         (name = "disclosure", description = "Three-affairs disclosure (三务公开): catalogue, committee, drafts, two-member approval, publication on a hash chain, corrections, overdue warnings, chain check"))
 )]
 pub struct ApiDoc;
 
@@ -262,6 +267,40 @@ fn api_routes() -> Router<AppState> {
         .route("/map/measures", get(map::measures))
         .route("/map/node/{code}", get(map::node))
         .route("/map/cases", get(map::case_markers))
+        .route(
+            "/disclosure/communities/{code}/items",
+            get(disclosure::list_items).post(disclosure::post_item),
+        )
+        .route(
+            "/disclosure/communities/{code}/committee",
+            get(disclosure::list_committee).post(disclosure::post_member),
+        )
+        .route(
+            "/disclosure/communities/{code}/committee/{user_id}",
+            delete(disclosure::delete_member),
+        )
+        .route(
+            "/disclosure/communities/{code}/postings",
+            get(disclosure::list_postings).post(disclosure::post_posting),
+        )
+        .route(
+            "/disclosure/communities/{code}/overdue",
+            get(disclosure::list_overdue),
+        )
+        .route("/disclosure/postings/{id}", get(disclosure::get_posting))
+        .route(
+            "/disclosure/postings/{id}/approve",
+            post(disclosure::approve),
+        )
+        .route(
+            "/disclosure/postings/{id}/publish",
+            post(disclosure::publish),
+        )
+        .route(
+            "/disclosure/postings/{id}/corrections",
+            post(disclosure::post_correction),
+        )
+        .route("/disclosure/verify", get(disclosure::verify))
 }
 
 /// The whole application, ready to serve.
@@ -288,6 +327,18 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/report",
             get(pages::report::report_page).post(pages::report::report_submit),
+        )
+        .route("/disclosure", get(pages::disclosure::picker_page))
+        .route("/disclosure/staff", get(pages::disclosure::staff_home))
+        .route("/disclosure/{code}", get(pages::disclosure::portal_page))
+        .route("/disclosure/{code}/staff", get(pages::disclosure::staff_page))
+        .route(
+            "/disclosure/{code}/staff/{form}",
+            post(pages::disclosure::staff_submit),
+        )
+        .route(
+            "/disclosure/{code}/staff/postings/{id}/{act}",
+            get(pages::disclosure::correction_page).post(pages::disclosure::posting_submit),
         )
         .route(
             "/open311/v2/{file}",

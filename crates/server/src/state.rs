@@ -53,6 +53,8 @@ pub struct AppState {
     pub people_counts: crate::pages::territory::CountsCache,
     /// Indicator page views longer than a month, recomputed at most once a minute.
     pub indicator_views: crate::pages::indicators::ViewCache,
+    /// The public disclosure portal's rendered pages, dropped on publication.
+    pub disclosure_portal: Arc<crate::disclosure::PortalCache>,
 }
 
 impl AppState {
@@ -72,6 +74,7 @@ impl AppState {
             pattern_warnings: Default::default(),
             people_counts: Default::default(),
             indicator_views: Default::default(),
+            disclosure_portal: Default::default(),
             intake,
         }
     }

@@ -7,6 +7,7 @@ pub mod cases;
 mod db;
 pub mod deliberation;
 pub mod demo;
+pub mod disclosure;
 pub mod enterprise;
 pub mod map;
 pub mod patrols;

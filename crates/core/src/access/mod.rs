@@ -106,6 +106,11 @@ impl Role {
             Action::ViewDeliberation => true,
             Action::JoinDeliberation => !matches!(self, Role::Auditor | Role::DepartmentHandler),
             Action::ManageDeliberation => self.is_admin() || self == Role::GridWorker,
+            // Three-affairs disclosure: staff keep the catalogue, roster and drafts; approval
+            // is further limited to the community's committee roster.
+            Action::ManageDisclosure => self.is_admin(),
+            Action::ApproveDisclosure => !matches!(self, Role::Auditor | Role::DepartmentHandler),
+            Action::VerifyDisclosure => self.is_admin() || self == Role::Auditor,
         }
     }
 }
@@ -214,6 +219,9 @@ pub enum Action {
     ViewDeliberation,
     JoinDeliberation,
     ManageDeliberation,
+    ManageDisclosure,
+    ApproveDisclosure,
+    VerifyDisclosure,
 }
 
 impl Action {
@@ -447,6 +455,34 @@ mod tests {
         let resident = actor(&[(Role::Resident, "450103001002001")]);
         assert_eq!(
             authorize(&resident, Action::ViewPeople, grid),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn disclosure_is_kept_by_staff_and_checked_by_auditors() {
+        let community = Target::Node("450103001002");
+        let admin = actor(&[(Role::CommunityAdmin, "450103001002")]);
+        let member = actor(&[(Role::Resident, "450103001002")]);
+        let auditor = actor(&[(Role::Auditor, "450100")]);
+        assert_eq!(
+            authorize(&admin, Action::ManageDisclosure, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&member, Action::ManageDisclosure, community),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(&member, Action::ApproveDisclosure, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&auditor, Action::VerifyDisclosure, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&auditor, Action::ApproveDisclosure, community),
             Err(Denial::Forbidden)
         );
     }

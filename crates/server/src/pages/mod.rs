@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cases;
 pub mod deliberation;
+pub mod disclosure;
 pub mod indicators;
 pub mod map;
 pub mod report;
@@ -118,6 +119,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/indicators", v.t("指标", "Indicators")),
         ("/deliberation", v.t("议事", "Deliberation")),
         ("/territory", v.t("辖区", "Territory")),
+        ("/disclosure/staff", v.t("三务公开", "Disclosure")),
     ];
     let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();
     let other = match v.lang {
