@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod deliberation;
 pub mod demo;
 pub mod map;
 pub mod open311;

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod deliberation;
 pub mod error;
 mod idempotency;
 pub mod map;
@@ -18,7 +19,7 @@ pub mod webhooks;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post, put};
 pub use axum::{Router, serve};
 pub use state::{AppState, ServerConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -52,6 +53,13 @@ use utoipa_swagger_ui::SwaggerUi;
         map::geometry, map::measures, map::node, map::case_markers,
         cases::admin::get_warning_rules, cases::admin::put_warning_rules,
         webhooks::post_subscription, webhooks::list_subscriptions, webhooks::delete_subscription, webhooks::list_deliveries,
+        deliberation::councils::post_council, deliberation::councils::list_councils, deliberation::councils::get_council,
+        deliberation::councils::put_rules, deliberation::councils::post_charter, deliberation::councils::list_charters,
+        deliberation::councils::post_member, deliberation::councils::patch_member, deliberation::councils::put_user_resident,
+        deliberation::ballots::post_election, deliberation::ballots::list_elections, deliberation::ballots::get_election,
+        deliberation::ballots::post_election_vote, deliberation::ballots::close_election, deliberation::ballots::publish_election,
+        deliberation::ballots::post_motion, deliberation::ballots::list_motions, deliberation::ballots::get_motion,
+        deliberation::ballots::post_motion_vote, deliberation::ballots::post_hands, deliberation::ballots::close_motion,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -61,7 +69,8 @@ use utoipa_swagger_ui::SwaggerUi;
          (name = "cases", description = "The closed loop: report, file, dispatch, handle, verify, close (with rework, escalation, reopen)"),
          (name = "audit", description = "The audit trail"),
          (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"),
-         (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"))
+         (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"),
+         (name = "deliberation", description = "Councils (老友议事会, 居民议事会, 居民代表会议): charters, members, elections by secret ballot, motions with statutory quorum and majority"))
 )]
 pub struct ApiDoc;
 
@@ -188,6 +197,41 @@ fn api_routes() -> Router<AppState> {
         .route("/map/measures", get(map::measures))
         .route("/map/node/{code}", get(map::node))
         .route("/map/cases", get(map::case_markers))
+        .merge(deliberation_routes())
+}
+
+fn deliberation_routes() -> Router<AppState> {
+    use deliberation::{ballots, councils};
+    Router::new()
+        .route(
+            "/councils",
+            get(councils::list_councils).post(councils::post_council),
+        )
+        .route("/councils/{id}", get(councils::get_council))
+        .route("/councils/{id}/rules", put(councils::put_rules))
+        .route(
+            "/councils/{id}/charters",
+            get(councils::list_charters).post(councils::post_charter),
+        )
+        .route("/councils/{id}/members", post(councils::post_member))
+        .route("/council-members/{id}", patch(councils::patch_member))
+        .route("/users/{id}/resident", put(councils::put_user_resident))
+        .route(
+            "/councils/{id}/elections",
+            get(ballots::list_elections).post(ballots::post_election),
+        )
+        .route("/elections/{id}", get(ballots::get_election))
+        .route("/elections/{id}/votes", post(ballots::post_election_vote))
+        .route("/elections/{id}/close", post(ballots::close_election))
+        .route("/elections/{id}/publish", post(ballots::publish_election))
+        .route(
+            "/councils/{id}/motions",
+            get(ballots::list_motions).post(ballots::post_motion),
+        )
+        .route("/motions/{id}", get(ballots::get_motion))
+        .route("/motions/{id}/votes", post(ballots::post_motion_vote))
+        .route("/motions/{id}/hands", post(ballots::post_hands))
+        .route("/motions/{id}/close", post(ballots::close_motion))
 }
 
 /// The whole application, ready to serve.
@@ -211,6 +255,12 @@ pub fn app(state: AppState) -> Router {
         .route("/territory/{code}", get(pages::territory::node_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
+        .route("/councils", get(pages::councils::list_page))
+        .route("/councils/{id}", get(pages::councils::council_page))
+        .route(
+            "/ballots/{id}/vote",
+            get(pages::councils::vote_page).post(pages::councils::vote_submit),
+        )
         .route(
             "/report",
             get(pages::report::report_page).post(pages::report::report_submit),

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cases;
 mod db;
+pub mod deliberation;
 pub mod demo;
 pub mod enterprise;
 pub mod map;

@@ -102,6 +102,10 @@ impl Role {
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
+            // Councils, elections and motions are run by the community and those above it.
+            Action::ManageDeliberation => self.is_admin() || self == Role::GridWorker,
+            Action::ViewDeliberation => self != Role::DepartmentHandler,
+            Action::Vote => matches!(self, Role::Resident | Role::PartyMember),
         }
     }
 }
@@ -207,6 +211,9 @@ pub enum Action {
     ReportCase,
     WorkCase,
     ManageCatalogue,
+    ManageDeliberation,
+    ViewDeliberation,
+    Vote,
 }
 
 /// What an action is aimed at.
@@ -248,20 +255,29 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<()
         .bindings
         .iter()
         .filter(|b| {
-            b.node.reaches(code) || (action == Action::ViewTerritory && is_ancestor(code, &b.node))
+            b.node.reaches(code) || (sees_ancestors(action) && is_ancestor(code, &b.node))
         })
         .collect();
     if reaching.is_empty() {
         return Err(Denial::Hidden);
     }
     let allowed = reaching.iter().any(|b| {
-        b.role.permits(action) && (action == Action::ViewTerritory || b.node.reaches(code))
+        b.role.permits(action) && (sees_ancestors(action) || b.node.reaches(code))
     });
     if allowed {
         Ok(())
     } else {
         Err(Denial::Forbidden)
     }
+}
+
+/// Actions aimed at a node above one's own: territory breadcrumbs, and a community's
+/// councils and votes for the residents of its grids.
+fn sees_ancestors(action: Action) -> bool {
+    matches!(
+        action,
+        Action::ViewTerritory | Action::ViewDeliberation | Action::Vote
+    )
 }
 
 /// Whether `code` is an ancestor of `node`; ancestors are visible as breadcrumbs.
@@ -397,6 +413,34 @@ mod tests {
         let resident = actor(&[(Role::Resident, "450103001002001")]);
         assert_eq!(
             authorize(&resident, Action::ViewPeople, grid),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn residents_of_a_grid_see_and_vote_in_their_community() {
+        let resident = actor(&[(Role::Resident, "450103001002001")]);
+        let community = Target::Node("450103001002");
+        assert_eq!(
+            authorize(&resident, Action::ViewDeliberation, community),
+            Ok(())
+        );
+        assert_eq!(authorize(&resident, Action::Vote, community), Ok(()));
+        assert_eq!(
+            authorize(&resident, Action::ManageDeliberation, community),
+            Err(Denial::Hidden)
+        );
+        assert_eq!(
+            authorize(&resident, Action::Vote, Target::Node("450103001003")),
+            Err(Denial::Hidden)
+        );
+        let admin = actor(&[(Role::CommunityAdmin, "450103001002")]);
+        assert_eq!(
+            authorize(&admin, Action::ManageDeliberation, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&admin, Action::Vote, community),
             Err(Denial::Forbidden)
         );
     }

@@ -24,6 +24,7 @@
 //! same city.
 
 pub mod cases;
+pub mod councils;
 mod geometry;
 mod names;
 pub mod people;

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cases;
+pub mod councils;
 pub mod indicators;
 pub mod map;
 pub mod report;
@@ -116,6 +117,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/report", v.t("上报", "Report")),
         ("/indicators", v.t("指标", "Indicators")),
         ("/territory", v.t("辖区", "Territory")),
+        ("/councils", v.t("议事", "Councils")),
     ];
     let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();
     let other = match v.lang {
