@@ -127,7 +127,9 @@ async fn prepare(store: &Store) -> i64 {
         .await
         .unwrap();
     let voted: Vec<(i64, i64)> = voters.iter().map(|&r| (r, now - 2)).collect();
-    ballots::insert_voters(&mut tx, ballot, &voted).await.unwrap();
+    ballots::insert_voters(&mut tx, ballot, &voted)
+        .await
+        .unwrap();
     // Paper i ticks the candidates n with (i * n) % 7 < 5, at most SEATS of them.
     let papers: Vec<(String, Option<i64>, Vec<i64>)> = (0..VOTES as i64)
         .map(|i| {

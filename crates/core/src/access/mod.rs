@@ -254,16 +254,14 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<()
     let reaching: Vec<&Binding> = actor
         .bindings
         .iter()
-        .filter(|b| {
-            b.node.reaches(code) || (sees_ancestors(action) && is_ancestor(code, &b.node))
-        })
+        .filter(|b| b.node.reaches(code) || (sees_ancestors(action) && is_ancestor(code, &b.node)))
         .collect();
     if reaching.is_empty() {
         return Err(Denial::Hidden);
     }
-    let allowed = reaching.iter().any(|b| {
-        b.role.permits(action) && (sees_ancestors(action) || b.node.reaches(code))
-    });
+    let allowed = reaching
+        .iter()
+        .any(|b| b.role.permits(action) && (sees_ancestors(action) || b.node.reaches(code)));
     if allowed {
         Ok(())
     } else {

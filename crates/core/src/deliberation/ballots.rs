@@ -16,8 +16,11 @@ pub enum BallotMode {
     ShowOfHands,
 }
 
-pub const BALLOT_MODES: [BallotMode; 3] =
-    [BallotMode::Open, BallotMode::Secret, BallotMode::ShowOfHands];
+pub const BALLOT_MODES: [BallotMode; 3] = [
+    BallotMode::Open,
+    BallotMode::Secret,
+    BallotMode::ShowOfHands,
+];
 
 impl BallotMode {
     pub fn as_str(self) -> &'static str {
@@ -95,7 +98,9 @@ pub enum Refusal {
     Closed,
     #[error("该表决为举手表决，由主持人记录票数 / a show of hands is recorded by the chair")]
     ShowOfHands,
-    #[error("您不在本次表决的选民名单中（或任期未覆盖投票时间）/ you are not in this ballot's electorate (or your term does not cover this time)")]
+    #[error(
+        "您不在本次表决的选民名单中（或任期未覆盖投票时间）/ you are not in this ballot's electorate (or your term does not cover this time)"
+    )]
     NotEligible,
     #[error("您已投过票，每人只能投一票 / you have already voted; one vote each")]
     AlreadyVoted,
@@ -278,7 +283,11 @@ pub fn decide(rules: &CouncilRules, counts: Counts) -> MotionOutcome {
 
 /// Counts from recorded votes: everyone who voted (abstaining included) was present, and
 /// the chair may have recorded more present than voted.
-pub fn counts_from_votes(members: u64, recorded_present: Option<u64>, tally: &[(i64, u64)]) -> Counts {
+pub fn counts_from_votes(
+    members: u64,
+    recorded_present: Option<u64>,
+    tally: &[(i64, u64)],
+) -> Counts {
     let get = |c: Choice| {
         tally
             .iter()
@@ -286,7 +295,8 @@ pub fn counts_from_votes(members: u64, recorded_present: Option<u64>, tally: &[(
             .map(|(_, n)| *n)
             .sum::<u64>()
     };
-    let (in_favour, against, abstain) = (get(Choice::For), get(Choice::Against), get(Choice::Abstain));
+    let (in_favour, against, abstain) =
+        (get(Choice::For), get(Choice::Against), get(Choice::Abstain));
     let voted = in_favour + against + abstain;
     Counts {
         members,

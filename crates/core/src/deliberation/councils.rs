@@ -274,7 +274,10 @@ pub fn party_share(members: u64, party_members: u64, target: Share) -> PartyShar
 /// Buildings of the area that no member (or elected candidate) lives in, in the given order.
 pub fn uncovered_buildings(area: &[i64], covered: impl IntoIterator<Item = i64>) -> Vec<i64> {
     let covered: std::collections::HashSet<i64> = covered.into_iter().collect();
-    area.iter().copied().filter(|b| !covered.contains(b)).collect()
+    area.iter()
+        .copied()
+        .filter(|b| !covered.contains(b))
+        .collect()
 }
 
 /// Adds whole months to a UTC time (the term end from the term start), keeping the
@@ -393,7 +396,12 @@ mod tests {
             },
             ..r
         };
-        let fields: Vec<String> = bad.check().unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = bad
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(fields, ["rules.seats", "rules.quorum"]);
     }
 
@@ -402,7 +410,10 @@ mod tests {
         // 2026-01-31 00:00 Beijing = 2026-01-30T16:00Z.
         let start = days_from_civil(2026, 1, 31) * 86_400_000 - 8 * 3_600_000;
         let end = add_months(start, 1);
-        assert_eq!(end, days_from_civil(2026, 2, 28) * 86_400_000 - 8 * 3_600_000);
+        assert_eq!(
+            end,
+            days_from_civil(2026, 2, 28) * 86_400_000 - 8 * 3_600_000
+        );
         let five_years = add_months(start, 60);
         assert_eq!(
             five_years,

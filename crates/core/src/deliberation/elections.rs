@@ -135,7 +135,9 @@ pub fn count(
     let of = |r: i64| candidates.iter().find(|c| c.resident_id == r);
     let buildings_not_covered = uncovered_buildings(
         area_buildings,
-        elected.iter().filter_map(|&r| of(r).and_then(|c| c.building_id)),
+        elected
+            .iter()
+            .filter_map(|&r| of(r).and_then(|c| c.building_id)),
     );
     let party = elected
         .iter()

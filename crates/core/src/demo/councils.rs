@@ -81,15 +81,33 @@ pub struct PlannedMotion {
 const CHARTER: &str = "第一条 本会是社区居民在社区党组织领导下协商议事的自治组织，议事范围为本社区（小区）公共事务和公益事业。\n第二条 成员由居民代表无记名投票选举产生，每届任期五年，每栋楼至少一名成员，党员成员约占三分之一。\n第三条 会议须有过半数成员出席方为有效；表决事项须经到会成员过半数同意方为通过。\n第四条 议事程序：民意收集、议题研究、大会表决、方案执行、结果公开。\n第五条 表决结果和执行情况在社区公开栏及平台公示。";
 
 const TOPICS: [(&str, &str); 12] = [
-    ("加装电梯方案", "老旧楼栋加装电梯的选址、费用分摊和施工时间。"),
+    (
+        "加装电梯方案",
+        "老旧楼栋加装电梯的选址、费用分摊和施工时间。",
+    ),
     ("小区停车位划分", "重新划定小区停车位并设置临时停车区。"),
-    ("垃圾分类投放点调整", "将垃圾分类投放点移至远离住户窗口的位置，并定时投放。"),
-    ("惠民资金项目：路灯维修", "使用社区惠民资金维修小区路灯和楼道照明。"),
-    ("惠民资金项目：健身器材", "使用社区惠民资金更新小区健身器材。"),
+    (
+        "垃圾分类投放点调整",
+        "将垃圾分类投放点移至远离住户窗口的位置，并定时投放。",
+    ),
+    (
+        "惠民资金项目：路灯维修",
+        "使用社区惠民资金维修小区路灯和楼道照明。",
+    ),
+    (
+        "惠民资金项目：健身器材",
+        "使用社区惠民资金更新小区健身器材。",
+    ),
     ("楼道杂物清理", "开展楼道杂物集中清理，消除消防隐患。"),
-    ("电动车集中充电棚", "建设电动自行车集中充电棚，禁止入户充电。"),
+    (
+        "电动车集中充电棚",
+        "建设电动自行车集中充电棚，禁止入户充电。",
+    ),
     ("物业服务费调整", "就物业服务费标准调整征求意见并表决。"),
-    ("雨污分流改造", "配合雨污分流改造工程，确定施工期间的出行安排。"),
+    (
+        "雨污分流改造",
+        "配合雨污分流改造工程，确定施工期间的出行安排。",
+    ),
     ("小区绿化提升", "补种绿植、修整绿化带，并认领养护。"),
     ("长者饭堂开设", "在社区服务中心开设长者饭堂，确定开放时间。"),
     ("文明养犬公约", "制定小区文明养犬公约，划定遛狗区域。"),
@@ -103,7 +121,10 @@ fn council_name(community: &str) -> String {
 fn groups(c: &CommunityRoll) -> Vec<(Option<i64>, Vec<&RollResident>)> {
     let mut out: Vec<(Option<i64>, String, Vec<&RollResident>)> = Vec::new();
     for r in c.residents.iter().filter(|r| r.adult) {
-        let key = r.building_id.map(|b| b.to_string()).unwrap_or_else(|| r.grid_code.clone());
+        let key = r
+            .building_id
+            .map(|b| b.to_string())
+            .unwrap_or_else(|| r.grid_code.clone());
         match out.iter_mut().find(|(_, k, _)| *k == key) {
             Some((_, _, list)) => list.push(r),
             None => out.push((r.building_id, key, vec![r])),
@@ -164,11 +185,9 @@ fn plan_election(c: &CommunityRoll, rng: &mut Rng, now: Millis) -> Option<Planne
     by_size.sort_by_key(|&i| std::cmp::Reverse(groups[i].1.len()));
     for &g in by_size.iter().take(extra) {
         let (building, people) = &groups[g];
-        if let Some(r) = people
-            .iter()
-            .rev()
-            .find(|r| !candidates.iter().any(|c| c.resident_id == r.id) && !electorate.contains(&r.id))
-        {
+        if let Some(r) = people.iter().rev().find(|r| {
+            !candidates.iter().any(|c| c.resident_id == r.id) && !electorate.contains(&r.id)
+        }) {
             candidates.push(PlannedCandidate {
                 resident_id: r.id,
                 building_id: *building,
@@ -226,7 +245,9 @@ pub fn plan_motions(
     seed: u64,
     now: Millis,
 ) -> Vec<PlannedMotion> {
-    let salt = community_code.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    let salt = community_code
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     let mut rng = Rng::new(seed ^ salt, Stream::Councils);
     let mut out = Vec::new();
     for month in (1..=12).rev() {
@@ -316,7 +337,11 @@ mod tests {
         assert!(e.papers.iter().all(|p| p.len() <= e.seats as usize));
         let electorate: std::collections::HashSet<i64> = e.electorate.iter().copied().collect();
         assert!(e.voters.iter().all(|(v, _)| electorate.contains(v)));
-        assert!(e.voters.iter().all(|(_, at)| *at >= e.opens_at && *at < e.closes_at));
+        assert!(
+            e.voters
+                .iter()
+                .all(|(_, at)| *at >= e.opens_at && *at < e.closes_at)
+        );
         // Every building has a candidate.
         for b in 10..22 {
             assert!(e.candidates.iter().any(|c| c.building_id == Some(b)));
@@ -331,7 +356,10 @@ mod tests {
         let members: Vec<i64> = (1..=15).collect();
         let m = plan_motions("450103001002", &members, 7, now);
         assert_eq!(m.len(), 12);
-        assert!(m.iter().all(|x| x.closes_at < now && x.opens_at > now - 400 * DAY));
+        assert!(
+            m.iter()
+                .all(|x| x.closes_at < now && x.opens_at > now - 400 * DAY)
+        );
         for x in &m {
             match x.mode {
                 BallotMode::ShowOfHands => {

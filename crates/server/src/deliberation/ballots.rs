@@ -61,10 +61,16 @@ pub async fn ballot_for(
 
 fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
     if closes_at <= opens_at {
-        return Err(ApiError::field("closes_at", "须晚于 opens_at / must be after opens_at"));
+        return Err(ApiError::field(
+            "closes_at",
+            "须晚于 opens_at / must be after opens_at",
+        ));
     }
     if closes_at <= now {
-        return Err(ApiError::field("closes_at", "须在将来 / must be in the future"));
+        return Err(ApiError::field(
+            "closes_at",
+            "须在将来 / must be in the future",
+        ));
     }
     Ok(())
 }
@@ -72,7 +78,10 @@ fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
 fn check_title(title: &str) -> ApiResult<String> {
     let t = title.trim();
     if t.is_empty() || t.chars().count() > 200 {
-        return Err(ApiError::field("title", "须为 1–200 字 / must have 1–200 characters"));
+        return Err(ApiError::field(
+            "title",
+            "须为 1–200 字 / must have 1–200 characters",
+        ));
     }
     Ok(t.into())
 }
@@ -86,13 +95,20 @@ async fn listed_electors(
 ) -> ApiResult<Vec<i64>> {
     let mut out: Vec<i64> = Vec::with_capacity(ids.len());
     if ids.is_empty() {
-        return Err(ApiError::field(field, "名单不能为空 / the list must not be empty"));
+        return Err(ApiError::field(
+            field,
+            "名单不能为空 / the list must not be empty",
+        ));
     }
     let people = names_of(state, ids).await?;
     let area = match council.compound_id {
         Some(_) => Some(
-            councils_store::area_buildings(&state.store, &council.community_code, council.compound_id)
-                .await?,
+            councils_store::area_buildings(
+                &state.store,
+                &council.community_code,
+                council.compound_id,
+            )
+            .await?,
         ),
         None => None,
     };
@@ -107,11 +123,16 @@ async fn listed_electors(
         if !ok {
             return Err(ApiError::field(
                 &format!("{field}[{i}]"),
-                format!("居民 {id} 不存在或不住在本议事会的范围内 / resident {id} does not exist or does not live in this council's area"),
+                format!(
+                    "居民 {id} 不存在或不住在本议事会的范围内 / resident {id} does not exist or does not live in this council's area"
+                ),
             ));
         }
         if out.contains(id) {
-            return Err(ApiError::field(&format!("{field}[{i}]"), format!("居民 {id} 重复 / resident {id} listed twice")));
+            return Err(ApiError::field(
+                &format!("{field}[{i}]"),
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
         }
         out.push(*id);
     }
@@ -203,13 +224,19 @@ pub async fn post_election(
         return Err(ApiError::field("seats", "须为 1–999 / must be 1–999"));
     }
     if req.candidates.is_empty() {
-        return Err(ApiError::field("candidates", "至少一名候选人 / at least one candidate"));
+        return Err(ApiError::field(
+            "candidates",
+            "至少一名候选人 / at least one candidate",
+        ));
     }
     let mut options = Vec::with_capacity(req.candidates.len());
     for (i, id) in req.candidates.iter().enumerate() {
         let field = format!("candidates[{i}]");
         if req.candidates[..i].contains(id) {
-            return Err(ApiError::field(&field, format!("居民 {id} 重复 / resident {id} listed twice")));
+            return Err(ApiError::field(
+                &field,
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
         }
         let p = resident_in_area(&state, &c, *id, &field).await?;
         options.push(OptionRow {
@@ -243,7 +270,10 @@ pub async fn post_election(
         }
     };
     if electors.is_empty() {
-        return Err(ApiError::field("electorate", "选民名单为空 / the electorate is empty"));
+        return Err(ApiError::field(
+            "electorate",
+            "选民名单为空 / the electorate is empty",
+        ));
     }
     let row = BallotRow {
         id: 0,
@@ -285,7 +315,10 @@ pub async fn post_election(
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(election_view(&state, &actor, b, &c).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(election_view(&state, &actor, b, &c).await?),
+    ))
 }
 
 async fn create_ballot(
@@ -309,16 +342,21 @@ async fn create_ballot(
     store::insert_electorate(&mut tx, id, electors).await?;
     audit::record(
         &mut tx,
-        &audit_entry(actor, &format!("{}.create", row.kind), "ballot", id.to_string())
-            .node(Some(row.community_code.clone()))
-            .before(None)
-            .after(Some(serde_json::json!({
-                "council_id": row.council_id, "title": row.title, "mode": row.mode,
-                "opens_at": row.opens_at, "closes_at": row.closes_at,
-                "electorate": row.electorate_kind, "electorate_size": row.electorate_size,
-                "options": options.len(),
-            })))
-            .request(request_id(headers)),
+        &audit_entry(
+            actor,
+            &format!("{}.create", row.kind),
+            "ballot",
+            id.to_string(),
+        )
+        .node(Some(row.community_code.clone()))
+        .before(None)
+        .after(Some(serde_json::json!({
+            "council_id": row.council_id, "title": row.title, "mode": row.mode,
+            "opens_at": row.opens_at, "closes_at": row.closes_at,
+            "electorate": row.electorate_kind, "electorate_size": row.electorate_size,
+            "options": options.len(),
+        })))
+        .request(request_id(headers)),
     )
     .await?;
     tx.commit().await?;
@@ -367,7 +405,8 @@ pub async fn election_result(
     }
     let options = store::options(&state.store, b.id).await?;
     let tally = store::tally(&state.store, b.id).await?;
-    let area = councils_store::area_buildings(&state.store, &c.community_code, c.compound_id).await?;
+    let area =
+        councils_store::area_buildings(&state.store, &c.community_code, c.compound_id).await?;
     Ok(count_election(b, &options, &tally, &area))
 }
 
@@ -399,10 +438,16 @@ pub fn count_election(
 }
 
 async fn my_ballot(state: &AppState, actor: &Actor, b: &BallotRow) -> ApiResult<Option<MyBallot>> {
-    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await? else {
+    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
+    else {
         return Ok(None);
     };
-    let mut conn = state.store.pool().acquire().await.map_err(tongxin_store::StoreError::from)?;
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(tongxin_store::StoreError::from)?;
     let now = now_millis();
     let eligible = store::elector(&mut conn, b.id, resident)
         .await?
@@ -541,11 +586,16 @@ pub async fn cast_vote(
     };
     audit::record(
         &mut tx,
-        &audit_entry(actor, &format!("{}.vote", b.kind), "ballot", b.id.to_string())
-            .node(Some(b.community_code.clone()))
-            .before(None)
-            .after(Some(after))
-            .request(request_id(headers)),
+        &audit_entry(
+            actor,
+            &format!("{}.vote", b.kind),
+            "ballot",
+            b.id.to_string(),
+        )
+        .node(Some(b.community_code.clone()))
+        .before(None)
+        .after(Some(after))
+        .request(request_id(headers)),
     )
     .await?;
     tx.commit().await?;
@@ -556,7 +606,11 @@ pub async fn cast_vote(
     })
 }
 
-pub fn election_marks(b: &BallotRow, options: &[OptionRow], ticked: &[i64]) -> Result<Vec<i64>, Refusal> {
+pub fn election_marks(
+    b: &BallotRow,
+    options: &[OptionRow],
+    ticked: &[i64],
+) -> Result<Vec<i64>, Refusal> {
     let known: Vec<i64> = options.iter().map(|o| o.option_no).collect();
     check_marks(ticked, &known, b.seats as u32)
 }
@@ -586,17 +640,24 @@ async fn close(
 ) -> ApiResult<()> {
     let now = now_millis();
     if b.status == "published" || now >= b.closes_at {
-        return Err(ApiError::conflict("投票已结束 / the ballot has already closed"));
+        return Err(ApiError::conflict(
+            "投票已结束 / the ballot has already closed",
+        ));
     }
     let mut tx = state.store.begin().await?;
     store::close_now(&mut tx, b.id, now.max(b.opens_at)).await?;
     audit::record(
         &mut tx,
-        &audit_entry(actor, &format!("{}.close", b.kind), "ballot", b.id.to_string())
-            .node(Some(b.community_code.clone()))
-            .before(Some(serde_json::json!({"closes_at": b.closes_at})))
-            .after(Some(serde_json::json!({"closes_at": now.max(b.opens_at)})))
-            .request(request_id(headers)),
+        &audit_entry(
+            actor,
+            &format!("{}.close", b.kind),
+            "ballot",
+            b.id.to_string(),
+        )
+        .node(Some(b.community_code.clone()))
+        .before(Some(serde_json::json!({"closes_at": b.closes_at})))
+        .after(Some(serde_json::json!({"closes_at": now.max(b.opens_at)})))
+        .request(request_id(headers)),
     )
     .await?;
     tx.commit().await?;
@@ -613,7 +674,9 @@ pub async fn close_election(
 ) -> ApiResult<Json<ElectionView>> {
     let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
     close(&state, &actor, &headers, &b).await?;
-    let b = store::get_ballot(&state.store, id).await?.ok_or_else(ApiError::not_found)?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(election_view(&state, &actor, b, &c).await?))
 }
 
@@ -628,10 +691,14 @@ pub async fn publish_election(
     let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
     let now = now_millis();
     if b.status == "published" {
-        return Err(ApiError::conflict("结果已公布，不可更改 / the result is published and read-only"));
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
     }
     if now < b.closes_at {
-        return Err(ApiError::conflict("投票尚未结束，不能公布 / the ballot is still open; close it first"));
+        return Err(ApiError::conflict(
+            "投票尚未结束，不能公布 / the ballot is still open; close it first",
+        ));
     }
     let b = settle(&state, b).await?;
     let result = election_result(&state, &b, &c).await?;
@@ -639,7 +706,9 @@ pub async fn publish_election(
     let mut tx = state.store.begin().await?;
     let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
     if !store::publish(&mut tx, id, &json, now).await? {
-        return Err(ApiError::conflict("结果已公布，不可更改 / the result is published and read-only"));
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
     }
     councils_store::insert_members(&mut tx, &members).await?;
     audit::record(
@@ -655,7 +724,9 @@ pub async fn publish_election(
     )
     .await?;
     tx.commit().await?;
-    let b = store::get_ballot(&state.store, id).await?.ok_or_else(ApiError::not_found)?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(election_view(&state, &actor, b, &c).await?))
 }
 
@@ -765,7 +836,10 @@ pub struct MotionView {
 
 fn parse_mode(mode: &str) -> ApiResult<BallotMode> {
     BallotMode::parse(mode).ok_or_else(|| {
-        ApiError::field("mode", "须为 open、secret 或 show_of_hands / must be open, secret or show_of_hands")
+        ApiError::field(
+            "mode",
+            "须为 open、secret 或 show_of_hands / must be open, secret or show_of_hands",
+        )
     })
 }
 
@@ -790,16 +864,21 @@ pub async fn post_motion(
             && d.as_bytes()[7] == b'-'
             && d.chars().filter(|c| c.is_ascii_digit()).count() == 8;
         if !ok {
-            return Err(ApiError::field("meeting_date", "须为 YYYY-MM-DD / must be YYYY-MM-DD"));
+            return Err(ApiError::field(
+                "meeting_date",
+                "须为 YYYY-MM-DD / must be YYYY-MM-DD",
+            ));
         }
     }
     let mut rules = rules_of(&c.rules);
     if let Some(q) = req.quorum {
-        q.check("quorum").map_err(|e| ApiError::field(&e.field, e.reason))?;
+        q.check("quorum")
+            .map_err(|e| ApiError::field(&e.field, e.reason))?;
         rules.quorum = q;
     }
     if let Some(m) = req.majority {
-        m.check("majority").map_err(|e| ApiError::field(&e.field, e.reason))?;
+        m.check("majority")
+            .map_err(|e| ApiError::field(&e.field, e.reason))?;
         rules.majority = m;
     }
     match req.majority_base.as_deref() {
@@ -807,7 +886,10 @@ pub async fn post_motion(
         Some("present") => rules.majority_base = MajorityBase::Present,
         Some("members") => rules.majority_base = MajorityBase::Members,
         Some(_) => {
-            return Err(ApiError::field("majority_base", "须为 present 或 members / must be present or members"));
+            return Err(ApiError::field(
+                "majority_base",
+                "须为 present 或 members / must be present or members",
+            ));
         }
     }
     let kind = req.electorate.as_deref().unwrap_or("members");
@@ -831,7 +913,10 @@ pub async fn post_motion(
             })
             .collect(),
         _ => {
-            return Err(ApiError::field("electorate", "须为 members 或 listed / must be members or listed"));
+            return Err(ApiError::field(
+                "electorate",
+                "须为 members 或 listed / must be members or listed",
+            ));
         }
     };
     if electors.is_empty() {
@@ -879,8 +964,13 @@ pub async fn post_motion(
         })
         .collect();
     let id = create_ballot(&state, &actor, &headers, &row, &options, &electors).await?;
-    let b = store::get_ballot(&state.store, id).await?.ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(motion_view(&state, &actor, b).await?)))
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(motion_view(&state, &actor, b).await?),
+    ))
 }
 
 fn hands_counts(b: &BallotRow) -> Option<Counts> {
@@ -915,7 +1005,8 @@ pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiRe
     let st = ballot_state(&b, now);
     let mode = BallotMode::parse(&b.mode).unwrap_or(BallotMode::Open);
     let tally = store::tally(&state.store, b.id).await?;
-    let counted = st == "published" || (st == "closed" && (mode != BallotMode::ShowOfHands || b.hands.is_some()));
+    let counted = st == "published"
+        || (st == "closed" && (mode != BallotMode::ShowOfHands || b.hands.is_some()));
     let result = if counted {
         Some(motion_outcome(state, &b).await?)
     } else {
@@ -931,7 +1022,10 @@ pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiRe
                 .map(|(r, o)| NamedVote {
                     resident_id: r,
                     name: names.get(&r).map(|p| p.name.clone()).unwrap_or_default(),
-                    choice: Choice::from_option(o).map(|c| c.as_str()).unwrap_or("").into(),
+                    choice: Choice::from_option(o)
+                        .map(|c| c.as_str())
+                        .unwrap_or("")
+                        .into(),
                 })
                 .collect(),
         )
@@ -956,7 +1050,10 @@ pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiRe
         rules: rules_of(&b.rules),
         result,
         votes,
-        hands: b.hands.as_deref().and_then(|h| serde_json::from_str(h).ok()),
+        hands: b
+            .hands
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok()),
         me,
     })
 }
@@ -1020,7 +1117,8 @@ pub struct HandsRequest {
 
 /// Whether the actor chairs the council now (through their linked resident).
 async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> ApiResult<bool> {
-    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await? else {
+    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
+    else {
         return Ok(false);
     };
     Ok(serving(state, council_id, now_millis())
@@ -1039,15 +1137,24 @@ pub async fn post_hands(
     ApiJson(req): ApiJson<HandsRequest>,
 ) -> ApiResult<Json<MotionView>> {
     let (b, c) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
-    let manages = authorize(&actor, Action::ManageDeliberation, Target::Node(&c.community_code)).is_ok();
+    let manages = authorize(
+        &actor,
+        Action::ManageDeliberation,
+        Target::Node(&c.community_code),
+    )
+    .is_ok();
     if !manages && !chairs(&state, &actor, c.id).await? {
         return Err(ApiError::forbidden());
     }
     if b.mode != BallotMode::ShowOfHands.as_str() {
-        return Err(ApiError::conflict("该表决不是举手表决 / this motion is not decided by a show of hands"));
+        return Err(ApiError::conflict(
+            "该表决不是举手表决 / this motion is not decided by a show of hands",
+        ));
     }
     if b.status == "published" || b.hands.is_some() {
-        return Err(ApiError::conflict("票数已记录，结果已公布 / the counts are recorded and the result published"));
+        return Err(ApiError::conflict(
+            "票数已记录，结果已公布 / the counts are recorded and the result published",
+        ));
     }
     let now = now_millis();
     if now < b.opens_at {
@@ -1066,18 +1173,28 @@ pub async fn post_hands(
     let mut tx = state.store.begin().await?;
     store::set_hands(&mut tx, id, &hands.to_string()).await?;
     store::close_now(&mut tx, id, now.max(b.opens_at)).await?;
-    store::publish(&mut tx, id, &serde_json::to_string(&outcome).map_err(ApiError::internal)?, now).await?;
+    store::publish(
+        &mut tx,
+        id,
+        &serde_json::to_string(&outcome).map_err(ApiError::internal)?,
+        now,
+    )
+    .await?;
     audit::record(
         &mut tx,
         &audit_entry(&actor, "motion.hands", "ballot", id.to_string())
             .node(Some(b.community_code.clone()))
             .before(None)
-            .after(Some(serde_json::json!({"hands": hands, "passed": outcome.passed})))
+            .after(Some(
+                serde_json::json!({"hands": hands, "passed": outcome.passed}),
+            ))
             .request(request_id(&headers)),
     )
     .await?;
     tx.commit().await?;
-    let b = store::get_ballot(&state.store, id).await?.ok_or_else(ApiError::not_found)?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(motion_view(&state, &actor, b).await?))
 }
 
@@ -1091,9 +1208,13 @@ pub async fn close_motion(
 ) -> ApiResult<Json<MotionView>> {
     let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ManageDeliberation).await?;
     if b.mode == BallotMode::ShowOfHands.as_str() {
-        return Err(ApiError::conflict("举手表决在记录票数时结束 / a show of hands closes when its counts are recorded"));
+        return Err(ApiError::conflict(
+            "举手表决在记录票数时结束 / a show of hands closes when its counts are recorded",
+        ));
     }
     close(&state, &actor, &headers, &b).await?;
-    let b = store::get_ballot(&state.store, id).await?.ok_or_else(ApiError::not_found)?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(motion_view(&state, &actor, b).await?))
 }

@@ -163,13 +163,19 @@ pub async fn council_view(state: &AppState, c: CouncilRow) -> ApiResult<CouncilV
             members.iter().filter_map(|m| m.building_id),
         ),
         party_share: party_share(members.len() as u64, party, rules.party_share_target),
-        members: members.into_iter().map(|m| member_view(m, &names)).collect(),
+        members: members
+            .into_iter()
+            .map(|m| member_view(m, &names))
+            .collect(),
         created_at: c.created_at,
     })
 }
 
 /// Rules from a request: the given fields over the statutory defaults, checked.
-pub fn parse_rules(value: Option<&serde_json::Value>, base: CouncilRules) -> ApiResult<CouncilRules> {
+pub fn parse_rules(
+    value: Option<&serde_json::Value>,
+    base: CouncilRules,
+) -> ApiResult<CouncilRules> {
     let Some(value) = value else { return Ok(base) };
     let mut merged = serde_json::to_value(base).map_err(ApiError::internal)?;
     if let (Some(target), Some(given)) = (merged.as_object_mut(), value.as_object()) {
@@ -215,7 +221,11 @@ pub async fn post_council(
             "须为 12 位社区代码 / must be a 12-digit community code",
         ));
     }
-    authorize(&actor, Action::ManageDeliberation, Target::Node(node.as_str()))?;
+    authorize(
+        &actor,
+        Action::ManageDeliberation,
+        Target::Node(node.as_str()),
+    )?;
     let community = territory::get_division(&state.store, node.as_str())
         .await?
         .ok_or_else(|| ApiError::field("community_code", "社区不存在 / no such community"))?;
@@ -231,7 +241,10 @@ pub async fn post_council(
             .await?
             .filter(|c| c.community_code == community.code)
             .ok_or_else(|| {
-                ApiError::field("compound_id", "该社区没有这个小区 / no such compound in the community")
+                ApiError::field(
+                    "compound_id",
+                    "该社区没有这个小区 / no such compound in the community",
+                )
             })?;
         place = compound.name;
     }
@@ -245,7 +258,10 @@ pub async fn post_council(
         .map(str::to_string)
         .unwrap_or_else(|| format!("{place}{}", kind.name_zh()));
     if name.chars().count() > 100 {
-        return Err(ApiError::field("name", "至多 100 字 / at most 100 characters"));
+        return Err(ApiError::field(
+            "name",
+            "至多 100 字 / at most 100 characters",
+        ));
     }
     let now = now_millis();
     let row = CouncilRow {
@@ -397,8 +413,12 @@ pub async fn put_rules(
         &mut tx,
         &audit_entry(&actor, "council.rules", "council", id.to_string())
             .node(Some(c.community_code.clone()))
-            .before(Some(serde_json::to_value(before).map_err(ApiError::internal)?))
-            .after(Some(serde_json::to_value(rules).map_err(ApiError::internal)?))
+            .before(Some(
+                serde_json::to_value(before).map_err(ApiError::internal)?,
+            ))
+            .after(Some(
+                serde_json::to_value(rules).map_err(ApiError::internal)?,
+            ))
             .request(request_id(&headers)),
     )
     .await?;
@@ -431,7 +451,10 @@ pub async fn post_charter(
     let c = council_for(&state, &actor, id, Action::ManageDeliberation).await?;
     check_charter(&req.body).map_err(|e| ApiError::field("body", e))?;
     if req.note.chars().count() > 500 {
-        return Err(ApiError::field("note", "至多 500 字 / at most 500 characters"));
+        return Err(ApiError::field(
+            "note",
+            "至多 500 字 / at most 500 characters",
+        ));
     }
     let mut row = CharterRow {
         council_id: id,
@@ -448,7 +471,9 @@ pub async fn post_charter(
         &audit_entry(&actor, "council.charter", "council", id.to_string())
             .node(Some(c.community_code.clone()))
             .before(None)
-            .after(Some(serde_json::json!({"version": row.version, "note": row.note})))
+            .after(Some(
+                serde_json::json!({"version": row.version, "note": row.note}),
+            ))
             .request(request_id(&headers)),
     )
     .await?;
@@ -490,7 +515,12 @@ pub async fn resident_in_area(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::field(field, format!("没有居民 {resident_id} / no resident {resident_id}")))?;
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!("没有居民 {resident_id} / no resident {resident_id}"),
+            )
+        })?;
     let in_community = person.grid_code.starts_with(&council.community_code);
     let in_compound = match council.compound_id {
         None => true,
@@ -516,7 +546,10 @@ fn parse_role(role: Option<&str>) -> ApiResult<MemberRole> {
     match role {
         None => Ok(MemberRole::Member),
         Some(r) => MemberRole::parse(r).ok_or_else(|| {
-            ApiError::field("role", "须为 chair、vice_chair 或 member / must be chair, vice_chair or member")
+            ApiError::field(
+                "role",
+                "须为 chair、vice_chair 或 member / must be chair, vice_chair or member",
+            )
         }),
     }
 }
@@ -540,7 +573,10 @@ pub async fn post_member(
         .term_end
         .unwrap_or_else(|| add_months(start, rules.term_months));
     if end <= start {
-        return Err(ApiError::field("term_end", "须晚于任期开始 / must be after term_start"));
+        return Err(ApiError::field(
+            "term_end",
+            "须晚于任期开始 / must be after term_start",
+        ));
     }
     let current = store::members(&state.store, id, start).await?;
     if current
@@ -623,8 +659,12 @@ pub async fn patch_member(
         &mut tx,
         &audit_entry(&actor, "council.member.change", "council", c.id.to_string())
             .node(Some(c.community_code.clone()))
-            .before(Some(serde_json::json!({"member": id, "role": m.role, "term_end": m.term_end})))
-            .after(Some(serde_json::json!({"member": id, "role": role.as_str(), "term_end": end})))
+            .before(Some(
+                serde_json::json!({"member": id, "role": m.role, "term_end": m.term_end}),
+            ))
+            .after(Some(
+                serde_json::json!({"member": id, "role": role.as_str(), "term_end": end}),
+            ))
             .request(request_id(&headers)),
     )
     .await?;
@@ -664,22 +704,32 @@ pub async fn put_user_resident(
         .next()
         .ok_or_else(ApiError::not_found)?;
     // Who registers the resident's household may say which account is theirs.
-    authorize(&actor, Action::ManagePeople, Target::Node(&person.grid_code))?;
+    authorize(
+        &actor,
+        Action::ManagePeople,
+        Target::Node(&person.grid_code),
+    )?;
     tongxin_store::accounts::get_user(&state.store, user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let mut tx = state.store.begin().await?;
-    store::link_user(&mut tx, user_id, req.resident_id, now_millis(), &actor.label())
-        .await
-        .map_err(|e| {
-            if e.is_constraint_violation() {
-                ApiError::conflict(
-                    "该居民已关联另一个账号 / this resident is already linked to another account",
-                )
-            } else {
-                e.into()
-            }
-        })?;
+    store::link_user(
+        &mut tx,
+        user_id,
+        req.resident_id,
+        now_millis(),
+        &actor.label(),
+    )
+    .await
+    .map_err(|e| {
+        if e.is_constraint_violation() {
+            ApiError::conflict(
+                "该居民已关联另一个账号 / this resident is already linked to another account",
+            )
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         &mut tx,
         &audit_entry(&actor, "user.resident.link", "user", user_id.to_string())

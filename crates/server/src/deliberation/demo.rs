@@ -13,7 +13,8 @@ use tongxin_core::demo::councils::{
     CommunityRoll, PlannedElection, PlannedMotion, RollResident, plan_elections, plan_motions,
 };
 use tongxin_store::deliberation::ballots::{
-    self as ballots, BALLOT_COLUMNS, BallotRow, Elector, OptionRow, Tally, ballot_values, paper_key,
+    self as ballots, BALLOT_COLUMNS, BallotRow, Elector, OptionRow, Tally, ballot_values,
+    marks_text, paper_key,
 };
 use tongxin_store::deliberation::councils::{
     self as councils, COUNCIL_COLUMNS, CharterRow, CouncilRow, MemberRow, council_values,
@@ -113,7 +114,11 @@ fn election_records(
             })
             .collect(),
         voters: e.voters.clone(),
-        papers: e.papers.iter().map(|p| (paper_key(), None, p.clone())).collect(),
+        papers: e
+            .papers
+            .iter()
+            .map(|p| (paper_key(), None, p.clone()))
+            .collect(),
     }
 }
 
@@ -207,7 +212,8 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
     let mut members_all = Vec::new();
     for (i, e) in plans.iter().enumerate() {
         let council_id = first_council + i as i64;
-        let rules_json = serde_json::to_string(&e.rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let rules_json =
+            serde_json::to_string(&e.rules).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         council_rows.push(CouncilRow {
             id: council_id,
             community_code: e.community_code.clone(),
@@ -265,9 +271,13 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
         );
         let mut members = members_from_result(&election, &rec.options, &result, e.closes_at);
         for (k, m) in members.iter_mut().enumerate().take(2) {
-            m.role = if k == 0 { MemberRole::Chair } else { MemberRole::ViceChair }
-                .as_str()
-                .into();
+            m.role = if k == 0 {
+                MemberRole::Chair
+            } else {
+                MemberRole::ViceChair
+            }
+            .as_str()
+            .into();
         }
         counts.elections += 1;
         counts.election_papers += rec.papers.len();
@@ -317,11 +327,13 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
                 closes_at: m.closes_at,
                 sealed: 1,
                 hands: m.hands.map(|[p, f, a, ab]| {
-                    serde_json::json!({"present": p, "for": f, "against": a, "abstain": ab}).to_string()
+                    serde_json::json!({"present": p, "for": f, "against": a, "abstain": ab})
+                        .to_string()
                 }),
                 status: "published".into(),
                 result: Some(
-                    serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    serde_json::to_string(&outcome)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
                 ),
                 published_at: Some(m.closes_at),
                 created_by: "system#0".into(),
@@ -334,10 +346,24 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
         members_all.extend(members);
     }
     counts.councils = council_rows.len();
-    bulk_insert(&mut tx, "councils", &COUNCIL_COLUMNS, &council_rows, council_values).await?;
+    bulk_insert(
+        &mut tx,
+        "councils",
+        &COUNCIL_COLUMNS,
+        &council_rows,
+        council_values,
+    )
+    .await?;
     councils::insert_charters(&mut tx, &charters).await?;
     councils::insert_members(&mut tx, &members_all).await?;
-    bulk_insert(&mut tx, "ballots", &BALLOT_COLUMNS, &ballot_rows, ballot_values).await?;
+    bulk_insert(
+        &mut tx,
+        "ballots",
+        &BALLOT_COLUMNS,
+        &ballot_rows,
+        ballot_values,
+    )
+    .await?;
     let options: Vec<OptionRow> = records
         .iter()
         .flat_map(|r| r.options.iter().cloned())
@@ -366,7 +392,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
     Ok(counts)
 }
 
-/// Electorates, voters, papers and marks of every ballot, in four bulk inserts.
+/// Electorates, voters and papers of every ballot, in three bulk inserts.
 async fn write_ballot_records(
     conn: &mut tongxin_store::Conn,
     ballots_rows: &[BallotRow],
@@ -408,21 +434,16 @@ async fn write_ballot_records(
     bulk_insert(
         conn,
         "ballot_papers",
-        &["ballot_id", "paper", "voter_id"],
+        &["ballot_id", "paper", "voter_id", "marks"],
         &papers,
-        |(id, (key, voter, _))| vec![Val::Int(*id), Val::Text(key.clone()), Val::OptInt(*voter)],
-    )
-    .await?;
-    let marks: Vec<(i64, i64, &String)> = papers
-        .iter()
-        .flat_map(|(id, (key, _, marks))| marks.iter().map(move |m| (*id, *m, key)))
-        .collect();
-    bulk_insert(
-        conn,
-        "ballot_marks",
-        &["ballot_id", "option_no", "paper"],
-        &marks,
-        |(id, m, key)| vec![Val::Int(*id), Val::Int(*m), Val::Text((*key).clone())],
+        |(id, (key, voter, marks))| {
+            vec![
+                Val::Int(*id),
+                Val::Text(key.clone()),
+                Val::OptInt(*voter),
+                Val::Text(marks_text(marks)),
+            ]
+        },
     )
     .await
 }

@@ -23,7 +23,11 @@ pub async fn council_for(
     let council = store_councils::get_council(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(actor, Action::ViewDeliberation, Target::Node(&council.community_code))?;
+    authorize(
+        actor,
+        Action::ViewDeliberation,
+        Target::Node(&council.community_code),
+    )?;
     // Whoever sees the council is told plainly that they may not change it.
     authorize(actor, action, Target::Node(&council.community_code))
         .map_err(|_| ApiError::forbidden())?;

@@ -8,8 +8,8 @@ use crate::deliberation::ballots::{
     self as api, ELECTION, ElectionView, MotionView, ballot_for, cast_vote, election_marks,
     election_view, motion_view,
 };
-use crate::deliberation::councils::{CouncilView, council_view, visible_prefixes};
 use crate::deliberation::council_for;
+use crate::deliberation::councils::{CouncilView, council_view, visible_prefixes};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Extension;
@@ -115,7 +115,14 @@ pub async fn council_page(
     };
     match council_parts(&state, &v, id).await {
         Ok((council, elections, motions, charters)) => {
-            let body = council_body(&v, &council, &elections, &motions, &charters, q.done.as_deref());
+            let body = council_body(
+                &v,
+                &council,
+                &elections,
+                &motions,
+                &charters,
+                q.done.as_deref(),
+            );
             layout(&v, &council.name, &here, body)
         }
         Err(e) => error_page(&v, v.t("议事会", "Council"), &here, &e),
@@ -262,12 +269,7 @@ fn election_block(v: &Viewer, e: &ElectionView) -> Markup {
     }
 }
 
-async fn render_vote(
-    state: &AppState,
-    v: &Viewer,
-    id: i64,
-    error: Option<&ApiError>,
-) -> Response {
+async fn render_vote(state: &AppState, v: &Viewer, id: i64, error: Option<&ApiError>) -> Response {
     let here = format!("/ballots/{id}/vote");
     let b = match ballot_store::get_ballot(&state.store, id).await {
         Ok(Some(b)) => b,
@@ -349,7 +351,12 @@ pub async fn vote_submit(
         Err(r) => return r.into_response(),
     };
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, val)| val.clone());
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, val)| val.clone())
+    };
     if !v.csrf_ok(&get("csrf_token").unwrap_or_default()) {
         let e = ApiError::field("csrf_token", "表单已过期，请重试 / the form expired, retry");
         return render_vote(&state, &v, id, Some(&e)).await;
@@ -365,7 +372,10 @@ pub async fn vote_submit(
             for (name, value) in &pairs {
                 if name == "candidate" {
                     ticked.push(value.parse::<i64>().map_err(|_| {
-                        ApiError::field("candidate", format!("无效的候选人编号 {value:?} / invalid candidate number"))
+                        ApiError::field(
+                            "candidate",
+                            format!("无效的候选人编号 {value:?} / invalid candidate number"),
+                        )
                     })?);
                 }
             }
@@ -380,7 +390,8 @@ pub async fn vote_submit(
     match result {
         Ok(council) => {
             let message = v.t("投票已记录 ✔", "Vote recorded ✔");
-            Redirect::to(&format!("/councils/{council}?done={}", urlencode(message))).into_response()
+            Redirect::to(&format!("/councils/{council}?done={}", urlencode(message)))
+                .into_response()
         }
         Err(e) => render_vote(&state, &v, id, Some(&e)).await,
     }

@@ -1,6 +1,6 @@
 -- Councils (老友议事会 / 居民议事会 / 居民代表会议), their charters and members; elections and
 -- motions as ballots. A secret ballot keeps who voted (ballot_voters) apart from the
--- anonymous papers (ballot_papers, ballot_marks): papers carry a random key, no time and no
+-- anonymous papers (ballot_papers: the options marked, comma-separated): papers carry a random key, no time and no
 -- voter, and are rewritten in random order when the ballot is sealed (see store::deliberation::ballots).
 
 CREATE TABLE councils (
@@ -99,14 +99,8 @@ CREATE TABLE ballot_papers (
     ballot_id BIGINT NOT NULL REFERENCES ballots(id),
     paper TEXT NOT NULL,
     voter_id BIGINT,
+    marks TEXT NOT NULL,
     PRIMARY KEY (ballot_id, paper)
-);
-
-CREATE TABLE ballot_marks (
-    ballot_id BIGINT NOT NULL REFERENCES ballots(id),
-    option_no BIGINT NOT NULL,
-    paper TEXT NOT NULL,
-    PRIMARY KEY (ballot_id, option_no, paper)
 );
 
 -- A person's account linked to their registry record, so that they can vote as that

@@ -90,12 +90,7 @@ pub async fn list_councils(
     Ok(q.fetch_all(store.pool()).await?)
 }
 
-pub async fn set_rules(
-    conn: &mut Conn,
-    id: i64,
-    rules: &str,
-    at: i64,
-) -> Result<(), StoreError> {
+pub async fn set_rules(conn: &mut Conn, id: i64, rules: &str, at: i64) -> Result<(), StoreError> {
     sqlx::query("UPDATE councils SET rules = $1, updated_at = $2 WHERE id = $3")
         .bind(rules)
         .bind(at)
@@ -141,7 +136,14 @@ pub async fn insert_charters(conn: &mut Conn, rows: &[CharterRow]) -> Result<(),
     bulk_insert(
         conn,
         "council_charters",
-        &["council_id", "version", "body", "note", "adopted_at", "author"],
+        &[
+            "council_id",
+            "version",
+            "body",
+            "note",
+            "adopted_at",
+            "author",
+        ],
         rows,
         |c| {
             vec![
@@ -284,14 +286,18 @@ pub async fn area_buildings(
     compound_id: Option<i64>,
 ) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64,)> = match compound_id {
-        Some(c) => sqlx::query_as("SELECT id FROM buildings WHERE compound_id = $1 ORDER BY id")
-            .bind(c)
-            .fetch_all(store.pool())
-            .await?,
-        None => sqlx::query_as("SELECT id FROM buildings WHERE community_code = $1 ORDER BY id")
-            .bind(community_code)
-            .fetch_all(store.pool())
-            .await?,
+        Some(c) => {
+            sqlx::query_as("SELECT id FROM buildings WHERE compound_id = $1 ORDER BY id")
+                .bind(c)
+                .fetch_all(store.pool())
+                .await?
+        }
+        None => {
+            sqlx::query_as("SELECT id FROM buildings WHERE community_code = $1 ORDER BY id")
+                .bind(community_code)
+                .fetch_all(store.pool())
+                .await?
+        }
     };
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
@@ -402,11 +408,10 @@ pub struct RollRow {
 pub async fn demo_rolls(
     store: &Store,
 ) -> Result<(Vec<(String, String)>, Vec<(i64, String)>, Vec<RollRow>), StoreError> {
-    let communities: Vec<(String, String)> = sqlx::query_as(
-        "SELECT code, name FROM divisions WHERE length(code) = 12 ORDER BY code",
-    )
-    .fetch_all(store.pool())
-    .await?;
+    let communities: Vec<(String, String)> =
+        sqlx::query_as("SELECT code, name FROM divisions WHERE length(code) = 12 ORDER BY code")
+            .fetch_all(store.pool())
+            .await?;
     let buildings: Vec<(i64, String)> =
         sqlx::query_as("SELECT id, community_code FROM buildings ORDER BY id")
             .fetch_all(store.pool())
