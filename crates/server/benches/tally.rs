@@ -12,7 +12,7 @@ use tongxin_core::deliberation::councils::CouncilRules;
 use tongxin_core::demo::{self, DemoOptions, DemoSize, PeopleOptions};
 use tongxin_server::deliberation::ballots::count_election;
 use tongxin_server::people::protect::Protector;
-use tongxin_store::deliberation::ballots::{self as ballots, BallotRow, Elector, OptionRow};
+use tongxin_store::deliberation::ballots::{self as ballots, BallotRow, Elector, OptionRow, Paper};
 use tongxin_store::deliberation::councils::{self as councils, CouncilRow};
 use tongxin_store::{Store, testing};
 
@@ -131,7 +131,7 @@ async fn prepare(store: &Store) -> i64 {
         .await
         .unwrap();
     // Paper i ticks the candidates n with (i * n) % 7 < 5, at most SEATS of them.
-    let papers: Vec<(String, Option<i64>, Vec<i64>)> = (0..VOTES as i64)
+    let papers: Vec<Paper> = (0..VOTES as i64)
         .map(|i| {
             let marks: Vec<i64> = (1..=CANDIDATES)
                 .filter(|n| (i * n + n) % 7 < 5)

@@ -536,9 +536,15 @@ async fn demo_and_pages(app: &App) {
             .await
             .unwrap();
     }
+    let started = std::time::Instant::now();
     let counts = tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap();
+    eprintln!(
+        "{}: demo councils {counts:?} in {:?}",
+        app.label,
+        started.elapsed()
+    );
     assert_eq!(counts.councils, 8, "{counts:?}");
     assert_eq!(counts.elections, 8);
     assert_eq!(counts.motions, 8 * 12);

@@ -13,7 +13,7 @@ use tongxin_core::demo::councils::{
     CommunityRoll, PlannedElection, PlannedMotion, RollResident, plan_elections, plan_motions,
 };
 use tongxin_store::deliberation::ballots::{
-    self as ballots, BALLOT_COLUMNS, BallotRow, Elector, OptionRow, Tally, ballot_values,
+    self as ballots, BALLOT_COLUMNS, BallotRow, Elector, OptionRow, Paper, Tally, ballot_values,
     marks_text, paper_key,
 };
 use tongxin_store::deliberation::councils::{
@@ -82,7 +82,7 @@ struct BallotRecords {
     options: Vec<OptionRow>,
     electors: Vec<Elector>,
     voters: Vec<(i64, i64)>,
-    papers: Vec<(String, Option<i64>, Vec<i64>)>,
+    papers: Vec<Paper>,
 }
 
 fn election_records(
@@ -124,7 +124,7 @@ fn election_records(
 
 fn motion_records(ballot_id: i64, m: &PlannedMotion, members: &[MemberRow]) -> BallotRecords {
     let named = m.mode == BallotMode::Open;
-    let mut papers: Vec<(String, Option<i64>, Vec<i64>)> = m
+    let mut papers: Vec<Paper> = m
         .votes
         .iter()
         .map(|(r, _, c)| {
@@ -428,7 +428,7 @@ async fn write_ballot_records(
         |(id, v, at)| vec![Val::Int(*id), Val::Int(*v), Val::Int(*at)],
     )
     .await?;
-    let papers: Vec<(i64, &(String, Option<i64>, Vec<i64>))> = pairs()
+    let papers: Vec<(i64, &Paper)> = pairs()
         .flat_map(|(id, r)| r.papers.iter().map(move |p| (id, p)))
         .collect();
     bulk_insert(

@@ -315,6 +315,9 @@ pub async fn cast(
     Ok(true)
 }
 
+/// A paper: its key, the voter on an open ballot (none on a secret one), the options marked.
+pub type Paper = (String, Option<i64>, Vec<i64>);
+
 /// A paper's marks as stored: option numbers, comma-separated ("" for a blank paper).
 pub fn marks_text(marks: &[i64]) -> String {
     marks
@@ -332,7 +335,7 @@ fn parse_marks(text: &str) -> impl Iterator<Item = i64> + '_ {
 pub async fn insert_papers(
     conn: &mut Conn,
     ballot_id: i64,
-    papers: &[(String, Option<i64>, Vec<i64>)],
+    papers: &[Paper],
 ) -> Result<(), StoreError> {
     bulk_insert(
         conn,
@@ -461,7 +464,7 @@ pub async fn seal(conn: &mut Conn, id: i64) -> Result<bool, StoreError> {
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
-    let mut papers: Vec<(String, Option<i64>, Vec<i64>)> = rows
+    let mut papers: Vec<Paper> = rows
         .iter()
         .map(|(marks,)| (paper_key(), None, parse_marks(marks).collect()))
         .collect();
