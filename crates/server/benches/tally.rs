@@ -1,6 +1,7 @@
 //! Tallying a ballot of 10,000 votes (issue 7: ≤ 50 ms), through the store, on SQLite and —
 //! when `TONGXIN_TEST_DATABASE_URL` is set — PostgreSQL. Run with
-//! `cargo bench -p tongxin-server --bench tally`.
+//! `cargo bench -p tongxin-server --bench tally`; `BENCH_DEMO_COUNCILS=1` instead times the
+//! demo councils loader on the default city.
 //!
 //! The ballot is a secret election of 25 seats among 30 candidates with 10,000 papers (each
 //! ticking up to 25 names), sealed as after closing. One tally is the count queries (papers,
@@ -183,8 +184,36 @@ async fn bench(label: &str, store: &Store) {
     );
 }
 
+/// With `BENCH_DEMO_COUNCILS=1`: the default city (260 communities, 200,000 residents) on
+/// SQLite, then the demo councils loader, timed.
+async fn demo_councils() {
+    let db = testing::sqlite().await;
+    let city = demo::generate(&DemoOptions {
+        size: DemoSize::Default,
+        seed: demo::DEFAULT_SEED,
+    });
+    tongxin_store::demo::load(&db.store, &city, "x")
+        .await
+        .unwrap();
+    let people = demo::generate_people(&city, &PeopleOptions::default());
+    tongxin_server::people::demo::load_people(&db.store, &Protector::ephemeral(), &city, &people)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let counts = tongxin_server::deliberation::demo::load_councils(&db.store, demo::DEFAULT_SEED)
+        .await
+        .unwrap();
+    println!(
+        "demo councils for the default city on SQLite: {:.1} s, {counts:?}",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 #[tokio::main]
 async fn main() {
+    if std::env::var("BENCH_DEMO_COUNCILS").is_ok() {
+        return demo_councils().await;
+    }
     for db in testing::all().await {
         bench(db.label, &db.store).await;
     }
