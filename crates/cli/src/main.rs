@@ -659,7 +659,10 @@ async fn build_demo(
         .map_err(|e| format!("loading the demo disclosure: {e}"))?;
     let disclosure_secs = disclosure_started.elapsed().as_secs_f64();
     let deliberation_started = std::time::Instant::now();
-    let d = tongxin_server::deliberation::demo::load(
+    let councils = tongxin_server::deliberation::demo::load_councils(store, seed)
+        .await
+        .map_err(|e| format!("loading the demo councils: {e}"))?;
+    let d = tongxin_server::deliberation::demo::load_sessions(
         store,
         &state.working_calendar(),
         seed,
@@ -668,7 +671,15 @@ async fn build_demo(
     .await
     .map_err(|e| format!("loading the demo deliberation: {e}"))?;
     eprintln!(
-        "  deliberation: {} sessions, {} items, {} major matters (四议两公开), {} decisions, in {:.1} s",
+        "  deliberation: {} councils ({} members, {} party members), {} elections ({} secret papers), {} motions ({} passed, {} votes); {} sessions, {} items, {} major matters (四议两公开), {} decisions, in {:.1} s",
+        councils.councils,
+        councils.members,
+        councils.party_members,
+        councils.elections,
+        councils.election_papers,
+        councils.motions,
+        councils.motions_passed,
+        councils.votes,
         d.sessions,
         d.items,
         d.matters,

@@ -20,7 +20,7 @@ pub mod webhooks;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post, put};
 pub use axum::{Router, serve};
 pub use state::{AppState, ServerConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -66,6 +66,13 @@ use utoipa_swagger_ui::SwaggerUi;
         disclosure::list_items, disclosure::post_item, disclosure::list_committee, disclosure::post_member, disclosure::delete_member,
         disclosure::list_postings, disclosure::post_posting, disclosure::get_posting, disclosure::approve, disclosure::publish,
         disclosure::post_correction, disclosure::list_overdue, disclosure::verify,
+        deliberation::councils::post_council, deliberation::councils::list_councils, deliberation::councils::get_council,
+        deliberation::councils::put_rules, deliberation::councils::post_charter, deliberation::councils::list_charters,
+        deliberation::councils::post_member, deliberation::councils::patch_member, deliberation::councils::put_user_resident,
+        deliberation::ballots::post_election, deliberation::ballots::list_elections, deliberation::ballots::get_election,
+        deliberation::ballots::post_election_vote, deliberation::ballots::close_election, deliberation::ballots::publish_election,
+        deliberation::ballots::post_motion, deliberation::ballots::list_motions, deliberation::ballots::get_motion,
+        deliberation::ballots::post_motion_vote, deliberation::ballots::post_hands, deliberation::ballots::close_motion,
     ),
     components(schemas(error::Problem, error::FieldError)),
     modifiers(&SecurityAddon),
@@ -76,7 +83,8 @@ use utoipa_swagger_ui::SwaggerUi;
          (name = "audit", description = "The audit trail"),
          (name = "map", description = "The one map: boundaries, measures per node, a node's panel, case markers"),
          (name = "integrations", description = "Outbound webhooks: subscriptions and their delivery log"),
-         (name = "disclosure", description = "Three-affairs disclosure (三务公开): catalogue, committee, drafts, two-member approval, publication on a hash chain, corrections, overdue warnings, chain check"))
+         (name = "disclosure", description = "Three-affairs disclosure (三务公开): catalogue, committee, drafts, two-member approval, publication on a hash chain, corrections, overdue warnings, chain check"),
+         (name = "deliberation", description = "Councils (老友议事会, 居民议事会, 居民代表会议): charters, members, elections by secret ballot, motions with statutory quorum and majority; 逢四说事 sessions and items; 四议两公开 matters; decisions tracked to completion"))
 )]
 pub struct ApiDoc;
 
@@ -301,6 +309,41 @@ fn api_routes() -> Router<AppState> {
             post(disclosure::post_correction),
         )
         .route("/disclosure/verify", get(disclosure::verify))
+        .merge(deliberation_routes())
+}
+
+fn deliberation_routes() -> Router<AppState> {
+    use deliberation::{ballots, councils};
+    Router::new()
+        .route(
+            "/councils",
+            get(councils::list_councils).post(councils::post_council),
+        )
+        .route("/councils/{id}", get(councils::get_council))
+        .route("/councils/{id}/rules", put(councils::put_rules))
+        .route(
+            "/councils/{id}/charters",
+            get(councils::list_charters).post(councils::post_charter),
+        )
+        .route("/councils/{id}/members", post(councils::post_member))
+        .route("/council-members/{id}", patch(councils::patch_member))
+        .route("/users/{id}/resident", put(councils::put_user_resident))
+        .route(
+            "/councils/{id}/elections",
+            get(ballots::list_elections).post(ballots::post_election),
+        )
+        .route("/elections/{id}", get(ballots::get_election))
+        .route("/elections/{id}/votes", post(ballots::post_election_vote))
+        .route("/elections/{id}/close", post(ballots::close_election))
+        .route("/elections/{id}/publish", post(ballots::publish_election))
+        .route(
+            "/councils/{id}/motions",
+            get(ballots::list_motions).post(ballots::post_motion),
+        )
+        .route("/motions/{id}", get(ballots::get_motion))
+        .route("/motions/{id}/votes", post(ballots::post_motion_vote))
+        .route("/motions/{id}/hands", post(ballots::post_hands))
+        .route("/motions/{id}/close", post(ballots::close_motion))
 }
 
 /// The whole application, ready to serve.
@@ -324,6 +367,12 @@ pub fn app(state: AppState) -> Router {
         .route("/territory/{code}", get(pages::territory::node_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
+        .route("/councils", get(pages::councils::list_page))
+        .route("/councils/{id}", get(pages::councils::council_page))
+        .route(
+            "/ballots/{id}/vote",
+            get(pages::councils::vote_page).post(pages::councils::vote_submit),
+        )
         .route(
             "/report",
             get(pages::report::report_page).post(pages::report::report_submit),

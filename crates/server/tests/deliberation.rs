@@ -587,10 +587,14 @@ async fn four_deliberations_two_disclosures_in_strict_order() {
 async fn the_demo_generates_a_year_of_deliberation_by_the_rules() {
     for app in apps().await {
         let now = tongxin_store::now_millis();
-        let loaded =
-            tongxin_server::deliberation::demo::load(app.store(), &Calendar::builtin(), 7, now)
-                .await
-                .unwrap();
+        let loaded = tongxin_server::deliberation::demo::load_sessions(
+            app.store(),
+            &Calendar::builtin(),
+            7,
+            now,
+        )
+        .await
+        .unwrap();
         let communities = app
             .city
             .divisions
@@ -642,10 +646,14 @@ async fn the_demo_generates_a_year_of_deliberation_by_the_rules() {
             .expect(200);
         assert_eq!(d["decision"]["status"], "done", "{}", d);
         assert!(d["decision"]["satisfaction"].as_f64().is_some());
-        let again =
-            tongxin_server::deliberation::demo::load(app.store(), &Calendar::builtin(), 7, now)
-                .await
-                .unwrap();
+        let again = tongxin_server::deliberation::demo::load_sessions(
+            app.store(),
+            &Calendar::builtin(),
+            7,
+            now,
+        )
+        .await
+        .unwrap();
         assert_eq!(again.sessions, 0, "loading twice adds nothing");
         app.cleanup().await;
     }

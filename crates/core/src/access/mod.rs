@@ -102,10 +102,12 @@ impl Role {
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
-            // Residents' deliberation is the residents' own: everyone sees it and takes part.
-            Action::ViewDeliberation => true,
+            // Residents' deliberation is the residents' own: they see it, take part and vote;
+            // the community and those above it run it.
+            Action::ViewDeliberation => self != Role::DepartmentHandler,
             Action::JoinDeliberation => !matches!(self, Role::Auditor | Role::DepartmentHandler),
             Action::ManageDeliberation => self.is_admin() || self == Role::GridWorker,
+            Action::Vote => matches!(self, Role::Resident | Role::PartyMember),
             // Three-affairs disclosure: staff keep the catalogue, roster and drafts; approval
             // is further limited to the community's committee roster.
             Action::ManageDisclosure => self.is_admin(),
@@ -219,6 +221,7 @@ pub enum Action {
     ViewDeliberation,
     JoinDeliberation,
     ManageDeliberation,
+    Vote,
     ManageDisclosure,
     ApproveDisclosure,
     VerifyDisclosure,
@@ -226,11 +229,14 @@ pub enum Action {
 
 impl Action {
     /// Actions aimed at a community that people bound below it (a grid's residents and
-    /// workers) may also take: the community's sessions and decisions are theirs.
+    /// workers) may also take: the community's councils, votes, sessions and decisions are theirs.
     fn reaches_up(self) -> bool {
         matches!(
             self,
-            Action::ViewTerritory | Action::ViewDeliberation | Action::JoinDeliberation
+            Action::ViewTerritory
+                | Action::ViewDeliberation
+                | Action::JoinDeliberation
+                | Action::Vote
         )
     }
 
@@ -483,6 +489,34 @@ mod tests {
         );
         assert_eq!(
             authorize(&auditor, Action::ApproveDisclosure, community),
+            Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn residents_of_a_grid_see_and_vote_in_their_community() {
+        let resident = actor(&[(Role::Resident, "450103001002001")]);
+        let community = Target::Node("450103001002");
+        assert_eq!(
+            authorize(&resident, Action::ViewDeliberation, community),
+            Ok(())
+        );
+        assert_eq!(authorize(&resident, Action::Vote, community), Ok(()));
+        assert_eq!(
+            authorize(&resident, Action::ManageDeliberation, community),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(&resident, Action::Vote, Target::Node("450103001003")),
+            Err(Denial::Hidden)
+        );
+        let admin = actor(&[(Role::CommunityAdmin, "450103001002")]);
+        assert_eq!(
+            authorize(&admin, Action::ManageDeliberation, community),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&admin, Action::Vote, community),
             Err(Denial::Forbidden)
         );
     }

@@ -24,6 +24,7 @@
 //! same city.
 
 pub mod cases;
+pub mod councils;
 pub mod disclosure;
 mod geometry;
 mod names;

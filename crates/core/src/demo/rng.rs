@@ -17,6 +17,7 @@ pub(super) enum Stream {
     Warp = 6,
     CompoundNames = 7,
     Cases = 8,
+    Councils = 9,
     Disclosure = 12,
 }
 

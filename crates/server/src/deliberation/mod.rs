@@ -1,14 +1,88 @@
-//! Residents decide, over HTTP: 逢四说事 sessions and items, 四议两公开 matters, decisions
-//! tracked to completion. Every access goes through `authorize` with the community's code.
+//! Residents decide, over HTTP: councils (charter, members, rules), elections by secret ballot
+//! and motions; 逢四说事 sessions and items, 四议两公开 matters, decisions tracked to
+//! completion. Every access goes through `authorize` with the community's code; every change
+//! writes its audit record in its transaction.
 
+pub mod ballots;
+pub mod councils;
 pub mod decisions;
 pub mod demo;
 pub mod matters;
 pub mod sessions;
 
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::http::StatusCode;
 use tongxin_core::access::{Action, Actor, Target, authorize};
+use tongxin_core::deliberation::ballots::Refusal;
+use tongxin_core::deliberation::councils::CouncilRules;
 use tongxin_core::territory::{Level, NodeCode};
+use tongxin_store::deliberation::councils::{self as store_councils, CouncilRow};
+
+/// The council, if the actor may `action` on its community (else 404 / 403).
+pub async fn council_for(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    action: Action,
+) -> ApiResult<CouncilRow> {
+    let council = store_councils::get_council(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(
+        actor,
+        Action::ViewDeliberation,
+        Target::Node(&council.community_code),
+    )?;
+    // Whoever sees the council is told plainly that they may not change it.
+    authorize(actor, action, Target::Node(&council.community_code))
+        .map_err(|_| ApiError::forbidden())?;
+    Ok(council)
+}
+
+pub fn rules_of(json: &str) -> CouncilRules {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+/// The registry resident the actor votes as (see docs/councils.md: an account is linked to a
+/// resident by someone who manages that resident's grid).
+pub async fn voter_of(state: &AppState, actor: &Actor) -> ApiResult<i64> {
+    store_councils::resident_of_user(&state.store, actor.user_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not-linked",
+                "账号未关联居民 / Account not linked to a resident",
+                "您的账号尚未关联居民档案，请联系社区或网格员关联后再投票 / your account is not linked to a resident record; ask your community or grid worker to link it before voting",
+            )
+        })
+}
+
+/// A refused vote as the API answers it.
+pub fn refusal(r: Refusal) -> ApiError {
+    let detail = r.to_string();
+    match r {
+        Refusal::NotOpen | Refusal::Closed | Refusal::AlreadyVoted | Refusal::ShowOfHands => {
+            ApiError::conflict(detail)
+        }
+        Refusal::NotEligible => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not-eligible",
+            "无投票资格 / Not eligible",
+            detail,
+        ),
+        Refusal::Invalid { field, reason } => ApiError::field(&field, reason),
+    }
+}
+
+/// Today's date in Beijing (YYYY-MM-DD) at a UTC time.
+pub fn beijing_date(at: i64) -> String {
+    let (y, m, d) = tongxin_core::deliberation::councils::civil_from_days(
+        (at + 8 * 3_600_000).div_euclid(86_400_000),
+    );
+    format!("{y:04}-{m:02}-{d:02}")
+}
 
 /// The community code, checked to be one.
 pub fn community_code(field: &str, code: &str) -> ApiResult<String> {

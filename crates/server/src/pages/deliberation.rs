@@ -80,6 +80,7 @@ pub async fn my_deliberation(
     .unwrap_or_default();
     let body = html! {
         h1 { (v.t("居民议事", "Residents' deliberation")) }
+        p { a href="/councils" { (v.t("议事会、选举与表决 →", "Councils, elections and votes →")) } }
         @if !overdue.is_empty() {
             section.warn {
                 h2 { (v.t("逾期未办结的承诺", "Commitments past due")) " (" (overdue.len()) ")" }
@@ -167,6 +168,7 @@ async fn render_community(
     };
     let body = html! {
         h1 { (division.name) " · " (v.t("居民议事", "Residents' deliberation")) }
+        p { a href="/councils" { (v.t("议事会、选举与表决 →", "Councils, elections and votes →")) } }
         (notice(n))
         @if let Some(e) = form_error { (error_box(v, e)) }
         section {

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod cases;
+pub mod councils;
 pub mod deliberation;
 pub mod disclosure;
 pub mod indicators;

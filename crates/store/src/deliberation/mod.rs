@@ -1,5 +1,8 @@
-//! Residents' deliberation: 逢四说事 sessions and items, 四议两公开 matters, decisions.
+//! Residents' deliberation: councils, their charters and members, and ballots (elections and
+//! motions); 逢四说事 sessions and items, 四议两公开 matters, decisions.
 
+pub mod ballots;
+pub mod councils;
 pub mod decisions;
 pub mod matters;
 pub mod sessions;

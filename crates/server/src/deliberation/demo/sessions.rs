@@ -137,7 +137,7 @@ struct Batch {
 }
 
 /// Loads a year (to `now`) of deliberation for every community; does nothing if sessions exist.
-pub async fn load(
+pub async fn load_sessions(
     store: &Store,
     calendar: &Calendar,
     seed: u64,

@@ -1,0 +1,395 @@
+//! Ballots shared by elections and motions: modes, what a vote may say, when it may be cast,
+//! and the outcome of a motion under its quorum and majority.
+
+use super::councils::{CouncilRules, MajorityBase, Share};
+use crate::Millis;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BallotMode {
+    /// Named votes, visible to those who may see the ballot.
+    Open,
+    /// Who voted is recorded apart from the anonymous papers.
+    Secret,
+    /// The chair records the counts (present, for, against, abstain).
+    ShowOfHands,
+}
+
+pub const BALLOT_MODES: [BallotMode; 3] = [
+    BallotMode::Open,
+    BallotMode::Secret,
+    BallotMode::ShowOfHands,
+];
+
+impl BallotMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BallotMode::Open => "open",
+            BallotMode::Secret => "secret",
+            BallotMode::ShowOfHands => "show_of_hands",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BallotMode> {
+        BALLOT_MODES.iter().copied().find(|m| m.as_str() == text)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            BallotMode::Open => "记名投票",
+            BallotMode::Secret => "无记名投票",
+            BallotMode::ShowOfHands => "举手表决",
+        }
+    }
+}
+
+/// A motion's three options; stored as option numbers 1, 2, 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Choice {
+    For,
+    Against,
+    Abstain,
+}
+
+pub const CHOICES: [Choice; 3] = [Choice::For, Choice::Against, Choice::Abstain];
+
+impl Choice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Choice::For => "for",
+            Choice::Against => "against",
+            Choice::Abstain => "abstain",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Choice> {
+        CHOICES.iter().copied().find(|c| c.as_str() == text)
+    }
+
+    pub fn option_no(self) -> i64 {
+        match self {
+            Choice::For => 1,
+            Choice::Against => 2,
+            Choice::Abstain => 3,
+        }
+    }
+
+    pub fn from_option(n: i64) -> Option<Choice> {
+        CHOICES.iter().copied().find(|c| c.option_no() == n)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Choice::For => "赞成",
+            Choice::Against => "反对",
+            Choice::Abstain => "弃权",
+        }
+    }
+}
+
+/// Why a vote is refused; each maps to one HTTP status and a precise message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("投票尚未开始 / the ballot has not opened yet")]
+    NotOpen,
+    #[error("投票已结束 / the ballot has closed")]
+    Closed,
+    #[error("该表决为举手表决，由主持人记录票数 / a show of hands is recorded by the chair")]
+    ShowOfHands,
+    #[error(
+        "您不在本次表决的选民名单中（或任期未覆盖投票时间）/ you are not in this ballot's electorate (or your term does not cover this time)"
+    )]
+    NotEligible,
+    #[error("您已投过票，每人只能投一票 / you have already voted; one vote each")]
+    AlreadyVoted,
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+}
+
+/// Whether a ballot takes votes at `now` (open from `opens_at`, closed from `closes_at`).
+pub fn check_window(opens_at: Millis, closes_at: Millis, now: Millis) -> Result<(), Refusal> {
+    if now < opens_at {
+        Err(Refusal::NotOpen)
+    } else if now >= closes_at {
+        Err(Refusal::Closed)
+    } else {
+        Ok(())
+    }
+}
+
+/// The marks an election paper carries: distinct candidate numbers, at most `seats` of them;
+/// an empty paper is a valid blank vote.
+pub fn check_marks(candidates: &[i64], known: &[i64], seats: u32) -> Result<Vec<i64>, Refusal> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if !known.contains(c) {
+            return Err(Refusal::Invalid {
+                field: format!("candidates[{i}]"),
+                reason: format!("没有编号为 {c} 的候选人 / no candidate numbered {c}"),
+            });
+        }
+        if !seen.insert(*c) {
+            return Err(Refusal::Invalid {
+                field: format!("candidates[{i}]"),
+                reason: format!("候选人 {c} 重复 / candidate {c} marked twice"),
+            });
+        }
+    }
+    if candidates.len() > seats as usize {
+        return Err(Refusal::Invalid {
+            field: "candidates".into(),
+            reason: format!(
+                "最多可选 {seats} 人，选了 {} 人 / at most {seats} choices, {} given",
+                candidates.len(),
+                candidates.len()
+            ),
+        });
+    }
+    Ok(seen.into_iter().collect())
+}
+
+/// A motion choice from its text.
+pub fn parse_choice(text: &str) -> Result<Choice, Refusal> {
+    Choice::parse(text).ok_or_else(|| Refusal::Invalid {
+        field: "choice".into(),
+        reason: format!(
+            "未知选项 {text:?}，可选 for / against / abstain / unknown option {text:?}; one of for, against, abstain"
+        ),
+    })
+}
+
+/// The counts a motion is decided on, however they were gathered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Counts {
+    /// Members of the electorate (council members serving, or the listed electorate).
+    pub members: u64,
+    pub present: u64,
+    pub in_favour: u64,
+    pub against: u64,
+    pub abstain: u64,
+}
+
+impl Counts {
+    /// Counts recorded by the chair must add up: no more present than members, no more
+    /// votes than present.
+    pub fn check_hands(&self) -> Result<(), Refusal> {
+        if self.present > self.members {
+            return Err(Refusal::Invalid {
+                field: "present".into(),
+                reason: format!(
+                    "到会人数 {} 超过成员数 {} / {} present exceeds {} members",
+                    self.present, self.members, self.present, self.members
+                ),
+            });
+        }
+        let votes = self.in_favour + self.against + self.abstain;
+        if votes > self.present {
+            return Err(Refusal::Invalid {
+                field: "for".into(),
+                reason: format!(
+                    "赞成、反对、弃权合计 {votes} 超过到会人数 {} / for + against + abstain = {votes} exceeds {} present",
+                    self.present, self.present
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    QuorumNotMet,
+    MajorityNotReached,
+}
+
+/// The decision on a motion, with the numbers it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MotionOutcome {
+    pub passed: bool,
+    pub verdict: Verdict,
+    pub counts: Counts,
+    /// Present needed for a quorum, and in favour needed to pass.
+    pub quorum_needed: u64,
+    pub majority_needed: u64,
+    pub quorum: Share,
+    pub majority: Share,
+    pub majority_base: MajorityBase,
+    /// Why, in words: "中文 / English".
+    pub reason: String,
+}
+
+/// Decides a motion: first the quorum (of members present), then the majority (of those
+/// present, or of members if the rules say so).
+pub fn decide(rules: &CouncilRules, counts: Counts) -> MotionOutcome {
+    let quorum_needed = rules.quorum.needed(counts.members);
+    let base = match rules.majority_base {
+        MajorityBase::Present => counts.present,
+        MajorityBase::Members => counts.members,
+    };
+    let majority_needed = rules.majority.needed(base);
+    let (verdict, reason) = if !rules.quorum.met(counts.present, counts.members) {
+        (
+            Verdict::QuorumNotMet,
+            format!(
+                "未达法定人数：到会 {} 人，成员 {} 人，需 {} 人 / quorum not met: {} present of {} members, {} needed",
+                counts.present,
+                counts.members,
+                quorum_needed,
+                counts.present,
+                counts.members,
+                quorum_needed
+            ),
+        )
+    } else if !rules.majority.met(counts.in_favour, base) {
+        (
+            Verdict::MajorityNotReached,
+            format!(
+                "赞成票不足：赞成 {} 票，需 {} 票 / majority not reached: {} in favour, {} needed",
+                counts.in_favour, majority_needed, counts.in_favour, majority_needed
+            ),
+        )
+    } else {
+        (
+            Verdict::Passed,
+            format!(
+                "通过：到会 {} 人（成员 {} 人），赞成 {} 票（需 {} 票）/ passed: {} present of {} members, {} in favour ({} needed)",
+                counts.present,
+                counts.members,
+                counts.in_favour,
+                majority_needed,
+                counts.present,
+                counts.members,
+                counts.in_favour,
+                majority_needed
+            ),
+        )
+    };
+    MotionOutcome {
+        passed: verdict == Verdict::Passed,
+        verdict,
+        counts,
+        quorum_needed,
+        majority_needed,
+        quorum: rules.quorum,
+        majority: rules.majority,
+        majority_base: rules.majority_base,
+        reason,
+    }
+}
+
+/// Counts from recorded votes: everyone who voted (abstaining included) was present, and
+/// the chair may have recorded more present than voted.
+pub fn counts_from_votes(
+    members: u64,
+    recorded_present: Option<u64>,
+    tally: &[(i64, u64)],
+) -> Counts {
+    let get = |c: Choice| {
+        tally
+            .iter()
+            .filter(|(o, _)| *o == c.option_no())
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    let (in_favour, against, abstain) =
+        (get(Choice::For), get(Choice::Against), get(Choice::Abstain));
+    let voted = in_favour + against + abstain;
+    Counts {
+        members,
+        present: recorded_present.unwrap_or(0).max(voted),
+        in_favour,
+        against,
+        abstain,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(members: u64, present: u64, f: u64, a: u64, ab: u64) -> Counts {
+        Counts {
+            members,
+            present,
+            in_favour: f,
+            against: a,
+            abstain: ab,
+        }
+    }
+
+    #[test]
+    fn statutory_quorum_and_majority() {
+        let rules = CouncilRules::default();
+        let no_quorum = decide(&rules, counts(20, 10, 10, 0, 0));
+        assert_eq!(no_quorum.verdict, Verdict::QuorumNotMet);
+        assert_eq!(no_quorum.quorum_needed, 11);
+        assert!(!no_quorum.passed);
+        assert!(no_quorum.reason.contains("10"));
+        let tie = decide(&rules, counts(20, 12, 6, 6, 0));
+        assert_eq!(tie.verdict, Verdict::MajorityNotReached);
+        assert_eq!(tie.majority_needed, 7);
+        let abstentions_count_as_present = decide(&rules, counts(20, 12, 7, 1, 4));
+        assert!(abstentions_count_as_present.passed);
+        assert_eq!(abstentions_count_as_present.verdict, Verdict::Passed);
+    }
+
+    #[test]
+    fn majority_of_members_when_the_rules_say_so() {
+        let rules = CouncilRules {
+            majority_base: MajorityBase::Members,
+            ..CouncilRules::default()
+        };
+        let r = decide(&rules, counts(20, 12, 8, 0, 4));
+        assert_eq!(r.verdict, Verdict::MajorityNotReached);
+        assert_eq!(r.majority_needed, 11);
+    }
+
+    #[test]
+    fn votes_give_counts() {
+        let c = counts_from_votes(15, None, &[(1, 5), (2, 2), (3, 1)]);
+        assert_eq!(c, counts(15, 8, 5, 2, 1));
+        let c = counts_from_votes(15, Some(10), &[(1, 5)]);
+        assert_eq!(c.present, 10);
+    }
+
+    #[test]
+    fn hands_must_add_up() {
+        assert!(counts(10, 8, 5, 2, 1).check_hands().is_ok());
+        assert!(matches!(
+            counts(10, 11, 5, 2, 1).check_hands(),
+            Err(Refusal::Invalid { field, .. }) if field == "present"
+        ));
+        assert!(counts(10, 7, 5, 2, 1).check_hands().is_err());
+    }
+
+    #[test]
+    fn marks_are_checked() {
+        assert_eq!(check_marks(&[3, 1], &[1, 2, 3], 2), Ok(vec![1, 3]));
+        assert_eq!(check_marks(&[], &[1, 2, 3], 2), Ok(vec![]));
+        assert!(matches!(
+            check_marks(&[1, 7], &[1, 2, 3], 2),
+            Err(Refusal::Invalid { field, .. }) if field == "candidates[1]"
+        ));
+        assert!(matches!(
+            check_marks(&[1, 1], &[1, 2, 3], 2),
+            Err(Refusal::Invalid { field, .. }) if field == "candidates[1]"
+        ));
+        assert!(matches!(
+            check_marks(&[1, 2, 3], &[1, 2, 3], 2),
+            Err(Refusal::Invalid { field, .. }) if field == "candidates"
+        ));
+        assert!(parse_choice("maybe").is_err());
+        assert_eq!(parse_choice("against"), Ok(Choice::Against));
+    }
+
+    #[test]
+    fn window_is_half_open() {
+        assert_eq!(check_window(10, 20, 9), Err(Refusal::NotOpen));
+        assert_eq!(check_window(10, 20, 10), Ok(()));
+        assert_eq!(check_window(10, 20, 20), Err(Refusal::Closed));
+    }
+}

@@ -1,0 +1,1220 @@
+//! Elections and motions over HTTP. A vote is checked in this order: the ballot is visible,
+//! open and takes votes (409), what it says is valid (422), the caller is linked to a
+//! resident (403) who is in the electorate now (403) and has not voted (409).
+
+use super::councils::{names_of, resident_in_area, serving};
+use super::{beijing_date, council_for, refusal, rules_of, voter_of};
+use crate::access::session::request_id;
+use crate::access::{Authenticated, audit_entry};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::util::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use tongxin_core::access::{Action, Actor, Target, authorize};
+use tongxin_core::deliberation::ballots::{
+    BallotMode, Choice, Counts, MotionOutcome, Refusal, check_marks, check_window,
+    counts_from_votes, decide, parse_choice,
+};
+use tongxin_core::deliberation::councils::{
+    CouncilRules, MajorityBase, MemberRole, Share, add_months,
+};
+use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
+use tongxin_store::deliberation::ballots::{self as store, BallotRow, Elector, OptionRow};
+use tongxin_store::deliberation::councils::{self as councils_store, CouncilRow, MemberRow};
+use tongxin_store::{audit, now_millis};
+use utoipa::ToSchema;
+
+pub const ELECTION: &str = "election";
+pub const MOTION: &str = "motion";
+
+/// scheduled, open, closed or published.
+pub fn ballot_state(b: &BallotRow, now: i64) -> &'static str {
+    if b.status == "published" {
+        "published"
+    } else if now < b.opens_at {
+        "scheduled"
+    } else if now < b.closes_at {
+        "open"
+    } else {
+        "closed"
+    }
+}
+
+/// The ballot of this kind, if the actor may `action` on its council.
+pub async fn ballot_for(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    kind: &str,
+    action: Action,
+) -> ApiResult<(BallotRow, CouncilRow)> {
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .filter(|b| b.kind == kind)
+        .ok_or_else(ApiError::not_found)?;
+    let c = council_for(state, actor, b.council_id, action).await?;
+    Ok((b, c))
+}
+
+fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
+    if closes_at <= opens_at {
+        return Err(ApiError::field(
+            "closes_at",
+            "须晚于 opens_at / must be after opens_at",
+        ));
+    }
+    if closes_at <= now {
+        return Err(ApiError::field(
+            "closes_at",
+            "须在将来 / must be in the future",
+        ));
+    }
+    Ok(())
+}
+
+fn check_title(title: &str) -> ApiResult<String> {
+    let t = title.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return Err(ApiError::field(
+            "title",
+            "须为 1–200 字 / must have 1–200 characters",
+        ));
+    }
+    Ok(t.into())
+}
+
+/// Residents listed as electors, each checked to live in the council's area.
+async fn listed_electors(
+    state: &AppState,
+    council: &CouncilRow,
+    ids: &[i64],
+    field: &str,
+) -> ApiResult<Vec<i64>> {
+    let mut out: Vec<i64> = Vec::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Err(ApiError::field(
+            field,
+            "名单不能为空 / the list must not be empty",
+        ));
+    }
+    let people = names_of(state, ids).await?;
+    let area = match council.compound_id {
+        Some(_) => Some(
+            councils_store::area_buildings(
+                &state.store,
+                &council.community_code,
+                council.compound_id,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    for (i, id) in ids.iter().enumerate() {
+        let ok = people.get(id).is_some_and(|p| {
+            p.status == "resident"
+                && p.grid_code.starts_with(&council.community_code)
+                && area
+                    .as_ref()
+                    .is_none_or(|a| p.building_id.is_some_and(|b| a.contains(&b)))
+        });
+        if !ok {
+            return Err(ApiError::field(
+                &format!("{field}[{i}]"),
+                format!(
+                    "居民 {id} 不存在或不住在本议事会的范围内 / resident {id} does not exist or does not live in this council's area"
+                ),
+            ));
+        }
+        if out.contains(id) {
+            return Err(ApiError::field(
+                &format!("{field}[{i}]"),
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
+        }
+        out.push(*id);
+    }
+    Ok(out)
+}
+
+// --- Elections -------------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewElectionRequest {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// Default: the council's seats.
+    pub seats: Option<u32>,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    /// Candidates (resident ids), numbered 1, 2, … in this order on the paper.
+    pub candidates: Vec<i64>,
+    /// residents (adults of the area on the opening day, the default) or listed.
+    pub electorate: Option<String>,
+    /// For a listed electorate: resident ids (e.g. household or group representatives).
+    #[serde(default)]
+    pub electors: Vec<i64>,
+    /// Default: the time the ballot closes; the term runs for the council's term length.
+    pub term_start: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CandidateView {
+    pub number: i64,
+    pub resident_id: i64,
+    pub name: String,
+    pub building_id: Option<i64>,
+    pub party_member: bool,
+}
+
+/// The caller's own standing in a ballot (when their account is linked to a resident).
+#[derive(Serialize, ToSchema)]
+pub struct MyBallot {
+    pub resident_id: i64,
+    pub eligible: bool,
+    pub voted: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ElectionView {
+    pub id: i64,
+    pub council_id: i64,
+    pub title: String,
+    pub body: String,
+    /// Always secret.
+    pub mode: String,
+    pub seats: i64,
+    /// scheduled, open, closed or published.
+    pub state: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub term_start: Option<i64>,
+    pub term_end: Option<i64>,
+    pub electorate_kind: String,
+    pub electorate_size: i64,
+    /// Who has voted so far (how they voted is never recorded with them).
+    pub voted: i64,
+    pub candidates: Vec<CandidateView>,
+    /// Counted once the ballot has closed; frozen when published.
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<ElectionResult>,
+    pub published_at: Option<i64>,
+    pub me: Option<MyBallot>,
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{id}/elections", tag = "deliberation", params(("id" = i64, Path)), request_body = NewElectionRequest,
+    responses((status = 201, body = ElectionView), (status = 422, body = crate::error::Problem)))]
+pub async fn post_election(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(council_id): Path<i64>,
+    ApiJson(req): ApiJson<NewElectionRequest>,
+) -> ApiResult<(StatusCode, Json<ElectionView>)> {
+    let c = council_for(&state, &actor, council_id, Action::ManageDeliberation).await?;
+    let rules = rules_of(&c.rules);
+    let now = now_millis();
+    let title = check_title(&req.title)?;
+    check_times(req.opens_at, req.closes_at, now)?;
+    let seats = req.seats.unwrap_or(rules.seats);
+    if !(1..=999).contains(&seats) {
+        return Err(ApiError::field("seats", "须为 1–999 / must be 1–999"));
+    }
+    if req.candidates.is_empty() {
+        return Err(ApiError::field(
+            "candidates",
+            "至少一名候选人 / at least one candidate",
+        ));
+    }
+    let mut options = Vec::with_capacity(req.candidates.len());
+    for (i, id) in req.candidates.iter().enumerate() {
+        let field = format!("candidates[{i}]");
+        if req.candidates[..i].contains(id) {
+            return Err(ApiError::field(
+                &field,
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
+        }
+        let p = resident_in_area(&state, &c, *id, &field).await?;
+        options.push(OptionRow {
+            ballot_id: 0,
+            option_no: i as i64 + 1,
+            label: p.name,
+            resident_id: Some(*id),
+            building_id: p.building_id,
+            party_member: 0,
+        });
+    }
+    let party = councils_store::party_members_among(&state.store, &req.candidates).await?;
+    for o in &mut options {
+        o.party_member = i64::from(o.resident_id.is_some_and(|r| party.contains(&r)));
+    }
+    let kind = req.electorate.as_deref().unwrap_or("residents");
+    let electors: Vec<i64> = match kind {
+        "residents" => {
+            let date = beijing_date(req.opens_at);
+            let year: i64 = date[..4].parse().unwrap_or(0);
+            let born_by = format!("{:04}{}", year - 18, &date[4..]);
+            councils_store::adults_of_area(&state.store, &c.community_code, c.compound_id, &born_by)
+                .await?
+        }
+        "listed" => listed_electors(&state, &c, &req.electors, "electors").await?,
+        _ => {
+            return Err(ApiError::field(
+                "electorate",
+                "须为 residents 或 listed / must be residents or listed",
+            ));
+        }
+    };
+    if electors.is_empty() {
+        return Err(ApiError::field(
+            "electorate",
+            "选民名单为空 / the electorate is empty",
+        ));
+    }
+    let row = BallotRow {
+        id: 0,
+        council_id,
+        community_code: c.community_code.clone(),
+        district_code: c.district_code.clone(),
+        kind: ELECTION.into(),
+        mode: BallotMode::Secret.as_str().into(),
+        title,
+        body: req.body.trim().into(),
+        meeting_date: None,
+        seats: i64::from(seats),
+        // Without a given start, the term starts when the ballot actually closes.
+        term_start: req.term_start,
+        term_end: req.term_start.map(|s| add_months(s, rules.term_months)),
+        rules: c.rules.clone(),
+        electorate_kind: kind.into(),
+        electorate_size: electors.len() as i64,
+        opens_at: req.opens_at,
+        closes_at: req.closes_at,
+        sealed: 0,
+        hands: None,
+        status: "open".into(),
+        result: None,
+        published_at: None,
+        created_by: actor.label(),
+        created_at: now,
+        version: 1,
+    };
+    let electors: Vec<Elector> = electors
+        .into_iter()
+        .map(|r| Elector {
+            resident_id: r,
+            valid_from: i64::MIN,
+            valid_to: i64::MAX,
+        })
+        .collect();
+    let id = create_ballot(&state, &actor, &headers, &row, &options, &electors).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(election_view(&state, &actor, b, &c).await?),
+    ))
+}
+
+async fn create_ballot(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    row: &BallotRow,
+    options: &[OptionRow],
+    electors: &[Elector],
+) -> ApiResult<i64> {
+    let mut tx = state.store.begin().await?;
+    let id = store::insert_ballot(&mut tx, row).await?;
+    let options: Vec<OptionRow> = options
+        .iter()
+        .map(|o| OptionRow {
+            ballot_id: id,
+            ..o.clone()
+        })
+        .collect();
+    store::insert_options(&mut tx, &options).await?;
+    store::insert_electorate(&mut tx, id, electors).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            &format!("{}.create", row.kind),
+            "ballot",
+            id.to_string(),
+        )
+        .node(Some(row.community_code.clone()))
+        .before(None)
+        .after(Some(serde_json::json!({
+            "council_id": row.council_id, "title": row.title, "mode": row.mode,
+            "opens_at": row.opens_at, "closes_at": row.closes_at,
+            "electorate": row.electorate_kind, "electorate_size": row.electorate_size,
+            "options": options.len(),
+        })))
+        .request(request_id(headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Seals a closed secret ballot and, for a motion, publishes its result once counted.
+/// Returns the ballot as it now stands.
+pub async fn settle(state: &AppState, b: BallotRow) -> ApiResult<BallotRow> {
+    let now = now_millis();
+    if now < b.closes_at {
+        return Ok(b);
+    }
+    let needs_seal = b.mode == BallotMode::Secret.as_str() && b.sealed == 0;
+    let hands_missing = b.mode == BallotMode::ShowOfHands.as_str() && b.hands.is_none();
+    let needs_result = b.kind == MOTION && b.status != "published" && !hands_missing;
+    if !needs_seal && !needs_result {
+        return Ok(b);
+    }
+    let outcome = if needs_result {
+        Some(motion_outcome(state, &b).await?)
+    } else {
+        None
+    };
+    let mut tx = state.store.begin().await?;
+    if needs_seal {
+        store::seal(&mut tx, b.id).await?;
+    }
+    if let Some(o) = &outcome {
+        let json = serde_json::to_string(o).map_err(ApiError::internal)?;
+        store::publish(&mut tx, b.id, &json, now).await?;
+    }
+    tx.commit().await?;
+    store::get_ballot(&state.store, b.id)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+pub async fn election_result(
+    state: &AppState,
+    b: &BallotRow,
+    c: &CouncilRow,
+) -> ApiResult<ElectionResult> {
+    if let Some(r) = b.result.as_deref() {
+        return serde_json::from_str(r).map_err(ApiError::internal);
+    }
+    let options = store::options(&state.store, b.id).await?;
+    let tally = store::tally(&state.store, b.id).await?;
+    let area =
+        councils_store::area_buildings(&state.store, &c.community_code, c.compound_id).await?;
+    Ok(count_election(b, &options, &tally, &area))
+}
+
+/// The count of an election from its papers (no I/O: the bench and the demo call it too).
+pub fn count_election(
+    b: &BallotRow,
+    options: &[OptionRow],
+    tally: &store::Tally,
+    area: &[i64],
+) -> ElectionResult {
+    let candidates: Vec<Candidate> = options
+        .iter()
+        .map(|o| Candidate {
+            number: o.option_no,
+            resident_id: o.resident_id.unwrap_or(0),
+            building_id: o.building_id,
+            party_member: o.party_member != 0,
+        })
+        .collect();
+    elections::count(
+        &rules_of(&b.rules),
+        b.seats as u32,
+        b.electorate_size as u64,
+        tally.papers,
+        &candidates,
+        &tally.marks,
+        area,
+    )
+}
+
+async fn my_ballot(state: &AppState, actor: &Actor, b: &BallotRow) -> ApiResult<Option<MyBallot>> {
+    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
+    else {
+        return Ok(None);
+    };
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(tongxin_store::StoreError::from)?;
+    let now = now_millis();
+    let eligible = store::elector(&mut conn, b.id, resident)
+        .await?
+        .is_some_and(|e| e.valid_from <= now.max(b.opens_at) && now.max(b.opens_at) < e.valid_to);
+    let voted = store::has_voted(&mut conn, b.id, resident).await?;
+    Ok(Some(MyBallot {
+        resident_id: resident,
+        eligible,
+        voted,
+    }))
+}
+
+pub async fn election_view(
+    state: &AppState,
+    actor: &Actor,
+    b: BallotRow,
+    c: &CouncilRow,
+) -> ApiResult<ElectionView> {
+    let b = settle(state, b).await?;
+    let now = now_millis();
+    let st = ballot_state(&b, now);
+    let options = store::options(&state.store, b.id).await?;
+    let tally = store::tally(&state.store, b.id).await?;
+    let result = if st == "closed" || st == "published" {
+        Some(election_result(state, &b, c).await?)
+    } else {
+        None
+    };
+    let me = my_ballot(state, actor, &b).await?;
+    Ok(ElectionView {
+        id: b.id,
+        council_id: b.council_id,
+        title: b.title,
+        body: b.body,
+        mode: b.mode,
+        seats: b.seats,
+        state: st.into(),
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+        term_start: b.term_start,
+        term_end: b.term_end,
+        electorate_kind: b.electorate_kind,
+        electorate_size: b.electorate_size,
+        voted: tally.voters as i64,
+        candidates: options
+            .into_iter()
+            .map(|o| CandidateView {
+                number: o.option_no,
+                resident_id: o.resident_id.unwrap_or(0),
+                name: o.label,
+                building_id: o.building_id,
+                party_member: o.party_member != 0,
+            })
+            .collect(),
+        result,
+        published_at: b.published_at,
+        me,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{id}/elections", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ElectionView>)))]
+pub async fn list_elections(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(council_id): Path<i64>,
+) -> ApiResult<Json<Vec<ElectionView>>> {
+    let c = council_for(&state, &actor, council_id, Action::ViewDeliberation).await?;
+    let mut out = Vec::new();
+    for b in store::list_ballots(&state.store, council_id, ELECTION, 100).await? {
+        out.push(election_view(&state, &actor, b, &c).await?);
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/elections/{id}", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = ElectionView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_election(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ElectionView>> {
+    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ViewDeliberation).await?;
+    Ok(Json(election_view(&state, &actor, b, &c).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ElectionVote {
+    /// Candidate numbers ticked (at most `seats`; none is a blank paper).
+    pub candidates: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VoteReceipt {
+    pub ballot_id: i64,
+    /// Recorded (the time only; a secret paper keeps no time and no name).
+    pub cast_at: i64,
+    pub secret: bool,
+}
+
+/// Casts a vote through every check; the API and the voting page both call this.
+pub async fn cast_vote(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    b: &BallotRow,
+    marks: Result<Vec<i64>, Refusal>,
+) -> ApiResult<VoteReceipt> {
+    authorize(actor, Action::Vote, Target::Node(&b.community_code))?;
+    let now = now_millis();
+    if b.status == "published" {
+        return Err(refusal(Refusal::Closed));
+    }
+    check_window(b.opens_at, b.closes_at, now).map_err(refusal)?;
+    if b.mode == BallotMode::ShowOfHands.as_str() {
+        return Err(refusal(Refusal::ShowOfHands));
+    }
+    let marks = marks.map_err(refusal)?;
+    let resident = voter_of(state, actor).await?;
+    let secret = b.mode == BallotMode::Secret.as_str();
+    let mut tx = state.store.begin().await?;
+    let eligible = store::elector(&mut tx, b.id, resident)
+        .await?
+        .is_some_and(|e| e.valid_from <= now && now < e.valid_to);
+    if !eligible {
+        return Err(refusal(Refusal::NotEligible));
+    }
+    if !store::cast(&mut tx, b.id, resident, now, !secret, &marks).await? {
+        return Err(refusal(Refusal::AlreadyVoted));
+    }
+    // The record says who voted; on a secret ballot never how.
+    let after = if secret {
+        serde_json::json!({"resident_id": resident})
+    } else {
+        serde_json::json!({"resident_id": resident, "marks": marks})
+    };
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            &format!("{}.vote", b.kind),
+            "ballot",
+            b.id.to_string(),
+        )
+        .node(Some(b.community_code.clone()))
+        .before(None)
+        .after(Some(after))
+        .request(request_id(headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VoteReceipt {
+        ballot_id: b.id,
+        cast_at: now,
+        secret,
+    })
+}
+
+pub fn election_marks(
+    b: &BallotRow,
+    options: &[OptionRow],
+    ticked: &[i64],
+) -> Result<Vec<i64>, Refusal> {
+    let known: Vec<i64> = options.iter().map(|o| o.option_no).collect();
+    check_marks(ticked, &known, b.seats as u32)
+}
+
+#[utoipa::path(post, path = "/api/v1/elections/{id}/votes", tag = "deliberation", params(("id" = i64, Path)), request_body = ElectionVote,
+    responses((status = 201, body = VoteReceipt), (status = 403, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn post_election_vote(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<ElectionVote>,
+) -> ApiResult<(StatusCode, Json<VoteReceipt>)> {
+    let (b, _) = ballot_for(&state, &actor, id, ELECTION, Action::ViewDeliberation).await?;
+    let options = store::options(&state.store, id).await?;
+    let marks = election_marks(&b, &options, &req.candidates);
+    let receipt = cast_vote(&state, &actor, &headers, &b, marks).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+async fn close(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    b: &BallotRow,
+) -> ApiResult<()> {
+    let now = now_millis();
+    if b.status == "published" || now >= b.closes_at {
+        return Err(ApiError::conflict(
+            "投票已结束 / the ballot has already closed",
+        ));
+    }
+    let mut tx = state.store.begin().await?;
+    store::close_now(&mut tx, b.id, now.max(b.opens_at)).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            &format!("{}.close", b.kind),
+            "ballot",
+            b.id.to_string(),
+        )
+        .node(Some(b.community_code.clone()))
+        .before(Some(serde_json::json!({"closes_at": b.closes_at})))
+        .after(Some(serde_json::json!({"closes_at": now.max(b.opens_at)})))
+        .request(request_id(headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/elections/{id}/close", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = ElectionView), (status = 409, body = crate::error::Problem)))]
+pub async fn close_election(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ElectionView>> {
+    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
+    close(&state, &actor, &headers, &b).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(election_view(&state, &actor, b, &c).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/elections/{id}/publish", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = ElectionView), (status = 409, body = crate::error::Problem)))]
+pub async fn publish_election(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<ElectionView>> {
+    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
+    let now = now_millis();
+    if b.status == "published" {
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
+    }
+    if now < b.closes_at {
+        return Err(ApiError::conflict(
+            "投票尚未结束，不能公布 / the ballot is still open; close it first",
+        ));
+    }
+    let b = settle(&state, b).await?;
+    let result = election_result(&state, &b, &c).await?;
+    let members = elected_members(&state, &b, &result).await?;
+    let mut tx = state.store.begin().await?;
+    let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+    if !store::publish(&mut tx, id, &json, now).await? {
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
+    }
+    councils_store::insert_members(&mut tx, &members).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "election.publish", "ballot", id.to_string())
+            .node(Some(b.community_code.clone()))
+            .before(None)
+            .after(Some(serde_json::json!({
+                "valid": result.valid, "votes_cast": result.votes_cast, "elected": result.elected,
+                "ties": result.ties, "buildings_not_covered": result.buildings_not_covered,
+            })))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(election_view(&state, &actor, b, &c).await?))
+}
+
+/// Members from a valid result: each elected candidate for the election's term.
+pub async fn elected_members(
+    state: &AppState,
+    b: &BallotRow,
+    result: &ElectionResult,
+) -> ApiResult<Vec<MemberRow>> {
+    if !result.valid {
+        return Ok(Vec::new());
+    }
+    let options = store::options(&state.store, b.id).await?;
+    Ok(members_from_result(b, &options, result, now_millis()))
+}
+
+pub fn members_from_result(
+    b: &BallotRow,
+    options: &[OptionRow],
+    result: &ElectionResult,
+    at: i64,
+) -> Vec<MemberRow> {
+    let start = b.term_start.unwrap_or(b.closes_at);
+    let end = b
+        .term_end
+        .unwrap_or_else(|| add_months(start, rules_of(&b.rules).term_months));
+    result
+        .elected
+        .iter()
+        .filter_map(|r| options.iter().find(|o| o.resident_id == Some(*r)))
+        .map(|o| MemberRow {
+            id: 0,
+            council_id: b.council_id,
+            resident_id: o.resident_id.unwrap_or(0),
+            building_id: o.building_id,
+            party_member: o.party_member,
+            role: MemberRole::Member.as_str().into(),
+            term_start: start,
+            term_end: end,
+            election_id: Some(b.id),
+            created_at: at,
+        })
+        .collect()
+}
+
+// --- Motions ---------------------------------------------------------------------------
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewMotionRequest {
+    pub title: String,
+    #[serde(default)]
+    pub body: String,
+    /// The meeting it is put to (YYYY-MM-DD), if any.
+    pub meeting_date: Option<String>,
+    /// open, secret or show_of_hands.
+    pub mode: String,
+    /// Default: now.
+    pub opens_at: Option<i64>,
+    pub closes_at: i64,
+    /// Overrides of the council's quorum and majority.
+    #[schema(value_type = Option<Object>)]
+    pub quorum: Option<Share>,
+    #[schema(value_type = Option<Object>)]
+    pub majority: Option<Share>,
+    /// present (default) or members.
+    pub majority_base: Option<String>,
+    /// members (council members whose term covers the vote; default) or listed.
+    pub electorate: Option<String>,
+    #[serde(default)]
+    pub electors: Vec<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NamedVote {
+    pub resident_id: i64,
+    pub name: String,
+    pub choice: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MotionView {
+    pub id: i64,
+    pub council_id: i64,
+    pub title: String,
+    pub body: String,
+    pub meeting_date: Option<String>,
+    pub mode: String,
+    pub mode_name: String,
+    /// scheduled, open, closed or published.
+    pub state: String,
+    pub opens_at: i64,
+    pub closes_at: i64,
+    pub electorate_kind: String,
+    pub electorate_size: i64,
+    pub voted: i64,
+    #[schema(value_type = Object)]
+    pub rules: CouncilRules,
+    /// passed/failed, why, with the numbers (once closed and counted).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<MotionOutcome>,
+    /// Open ballots: who voted how.
+    pub votes: Option<Vec<NamedVote>>,
+    #[schema(value_type = Option<Object>)]
+    pub hands: Option<serde_json::Value>,
+    pub me: Option<MyBallot>,
+}
+
+fn parse_mode(mode: &str) -> ApiResult<BallotMode> {
+    BallotMode::parse(mode).ok_or_else(|| {
+        ApiError::field(
+            "mode",
+            "须为 open、secret 或 show_of_hands / must be open, secret or show_of_hands",
+        )
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/councils/{id}/motions", tag = "deliberation", params(("id" = i64, Path)), request_body = NewMotionRequest,
+    responses((status = 201, body = MotionView), (status = 422, body = crate::error::Problem)))]
+pub async fn post_motion(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(council_id): Path<i64>,
+    ApiJson(req): ApiJson<NewMotionRequest>,
+) -> ApiResult<(StatusCode, Json<MotionView>)> {
+    let c = council_for(&state, &actor, council_id, Action::ManageDeliberation).await?;
+    let now = now_millis();
+    let title = check_title(&req.title)?;
+    let mode = parse_mode(&req.mode)?;
+    let opens_at = req.opens_at.unwrap_or(now);
+    check_times(opens_at, req.closes_at, now)?;
+    if let Some(d) = &req.meeting_date {
+        let ok = d.len() == 10
+            && d.as_bytes()[4] == b'-'
+            && d.as_bytes()[7] == b'-'
+            && d.chars().filter(|c| c.is_ascii_digit()).count() == 8;
+        if !ok {
+            return Err(ApiError::field(
+                "meeting_date",
+                "须为 YYYY-MM-DD / must be YYYY-MM-DD",
+            ));
+        }
+    }
+    let mut rules = rules_of(&c.rules);
+    if let Some(q) = req.quorum {
+        q.check("quorum")
+            .map_err(|e| ApiError::field(&e.field, e.reason))?;
+        rules.quorum = q;
+    }
+    if let Some(m) = req.majority {
+        m.check("majority")
+            .map_err(|e| ApiError::field(&e.field, e.reason))?;
+        rules.majority = m;
+    }
+    match req.majority_base.as_deref() {
+        None => {}
+        Some("present") => rules.majority_base = MajorityBase::Present,
+        Some("members") => rules.majority_base = MajorityBase::Members,
+        Some(_) => {
+            return Err(ApiError::field(
+                "majority_base",
+                "须为 present 或 members / must be present or members",
+            ));
+        }
+    }
+    let kind = req.electorate.as_deref().unwrap_or("members");
+    let electors: Vec<Elector> = match kind {
+        "members" => serving(&state, council_id, opens_at)
+            .await?
+            .into_iter()
+            .map(|m| Elector {
+                resident_id: m.resident_id,
+                valid_from: m.term_start,
+                valid_to: m.term_end,
+            })
+            .collect(),
+        "listed" => listed_electors(&state, &c, &req.electors, "electors")
+            .await?
+            .into_iter()
+            .map(|r| Elector {
+                resident_id: r,
+                valid_from: i64::MIN,
+                valid_to: i64::MAX,
+            })
+            .collect(),
+        _ => {
+            return Err(ApiError::field(
+                "electorate",
+                "须为 members 或 listed / must be members or listed",
+            ));
+        }
+    };
+    if electors.is_empty() {
+        return Err(ApiError::field(
+            "electorate",
+            "表决时没有在任成员 / no members serve at the time of the vote",
+        ));
+    }
+    let row = BallotRow {
+        id: 0,
+        council_id,
+        community_code: c.community_code.clone(),
+        district_code: c.district_code.clone(),
+        kind: MOTION.into(),
+        mode: mode.as_str().into(),
+        title,
+        body: req.body.trim().into(),
+        meeting_date: req.meeting_date.clone(),
+        seats: 1,
+        term_start: None,
+        term_end: None,
+        rules: serde_json::to_string(&rules).map_err(ApiError::internal)?,
+        electorate_kind: kind.into(),
+        electorate_size: electors.len() as i64,
+        opens_at,
+        closes_at: req.closes_at,
+        sealed: 0,
+        hands: None,
+        status: "open".into(),
+        result: None,
+        published_at: None,
+        created_by: actor.label(),
+        created_at: now,
+        version: 1,
+    };
+    let options: Vec<OptionRow> = [Choice::For, Choice::Against, Choice::Abstain]
+        .iter()
+        .map(|ch| OptionRow {
+            ballot_id: 0,
+            option_no: ch.option_no(),
+            label: ch.as_str().into(),
+            resident_id: None,
+            building_id: None,
+            party_member: 0,
+        })
+        .collect();
+    let id = create_ballot(&state, &actor, &headers, &row, &options, &electors).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(motion_view(&state, &actor, b).await?),
+    ))
+}
+
+fn hands_counts(b: &BallotRow) -> Option<Counts> {
+    let h: serde_json::Value = serde_json::from_str(b.hands.as_deref()?).ok()?;
+    let n = |k: &str| h.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
+    Some(Counts {
+        members: b.electorate_size as u64,
+        present: n("present"),
+        in_favour: n("for"),
+        against: n("against"),
+        abstain: n("abstain"),
+    })
+}
+
+pub async fn motion_outcome(state: &AppState, b: &BallotRow) -> ApiResult<MotionOutcome> {
+    if let Some(r) = b.result.as_deref() {
+        return serde_json::from_str(r).map_err(ApiError::internal);
+    }
+    let counts = match hands_counts(b) {
+        Some(c) => c,
+        None => {
+            let tally = store::tally(&state.store, b.id).await?;
+            counts_from_votes(b.electorate_size as u64, None, &tally.marks)
+        }
+    };
+    Ok(decide(&rules_of(&b.rules), counts))
+}
+
+pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiResult<MotionView> {
+    let b = settle(state, b).await?;
+    let now = now_millis();
+    let st = ballot_state(&b, now);
+    let mode = BallotMode::parse(&b.mode).unwrap_or(BallotMode::Open);
+    let tally = store::tally(&state.store, b.id).await?;
+    let counted = st == "published"
+        || (st == "closed" && (mode != BallotMode::ShowOfHands || b.hands.is_some()));
+    let result = if counted {
+        Some(motion_outcome(state, &b).await?)
+    } else {
+        None
+    };
+    let votes = if mode == BallotMode::Open {
+        let named = store::named_votes(&state.store, b.id).await?;
+        let ids: Vec<i64> = named.iter().map(|v| v.0).collect();
+        let names = names_of(state, &ids).await?;
+        Some(
+            named
+                .into_iter()
+                .map(|(r, o)| NamedVote {
+                    resident_id: r,
+                    name: names.get(&r).map(|p| p.name.clone()).unwrap_or_default(),
+                    choice: Choice::from_option(o)
+                        .map(|c| c.as_str())
+                        .unwrap_or("")
+                        .into(),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let me = my_ballot(state, actor, &b).await?;
+    Ok(MotionView {
+        id: b.id,
+        council_id: b.council_id,
+        title: b.title.clone(),
+        body: b.body.clone(),
+        meeting_date: b.meeting_date.clone(),
+        mode: mode.as_str().into(),
+        mode_name: mode.name_zh().into(),
+        state: st.into(),
+        opens_at: b.opens_at,
+        closes_at: b.closes_at,
+        electorate_kind: b.electorate_kind.clone(),
+        electorate_size: b.electorate_size,
+        voted: tally.voters as i64,
+        rules: rules_of(&b.rules),
+        result,
+        votes,
+        hands: b
+            .hands
+            .as_deref()
+            .and_then(|h| serde_json::from_str(h).ok()),
+        me,
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/councils/{id}/motions", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<MotionView>)))]
+pub async fn list_motions(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(council_id): Path<i64>,
+) -> ApiResult<Json<Vec<MotionView>>> {
+    council_for(&state, &actor, council_id, Action::ViewDeliberation).await?;
+    let mut out = Vec::new();
+    for b in store::list_ballots(&state.store, council_id, MOTION, 100).await? {
+        out.push(motion_view(&state, &actor, b).await?);
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/motions/{id}", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = MotionView), (status = 404, body = crate::error::Problem)))]
+pub async fn get_motion(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MotionView>> {
+    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
+    Ok(Json(motion_view(&state, &actor, b).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MotionVote {
+    /// for, against or abstain.
+    pub choice: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/motions/{id}/votes", tag = "deliberation", params(("id" = i64, Path)), request_body = MotionVote,
+    responses((status = 201, body = VoteReceipt), (status = 403, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn post_motion_vote(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<MotionVote>,
+) -> ApiResult<(StatusCode, Json<VoteReceipt>)> {
+    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
+    let marks = parse_choice(&req.choice).map(|c| vec![c.option_no()]);
+    let receipt = cast_vote(&state, &actor, &headers, &b, marks).await?;
+    Ok((StatusCode::CREATED, Json(receipt)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct HandsRequest {
+    pub present: u64,
+    #[serde(rename = "for")]
+    pub in_favour: u64,
+    pub against: u64,
+    pub abstain: u64,
+}
+
+/// Whether the actor chairs the council now (through their linked resident).
+async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> ApiResult<bool> {
+    let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
+    else {
+        return Ok(false);
+    };
+    Ok(serving(state, council_id, now_millis())
+        .await?
+        .iter()
+        .any(|m| m.resident_id == resident && m.role == MemberRole::Chair.as_str()))
+}
+
+#[utoipa::path(post, path = "/api/v1/motions/{id}/hands", tag = "deliberation", params(("id" = i64, Path)), request_body = HandsRequest,
+    responses((status = 200, body = MotionView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn post_hands(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<HandsRequest>,
+) -> ApiResult<Json<MotionView>> {
+    let (b, c) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
+    let manages = authorize(
+        &actor,
+        Action::ManageDeliberation,
+        Target::Node(&c.community_code),
+    )
+    .is_ok();
+    if !manages && !chairs(&state, &actor, c.id).await? {
+        return Err(ApiError::forbidden());
+    }
+    if b.mode != BallotMode::ShowOfHands.as_str() {
+        return Err(ApiError::conflict(
+            "该表决不是举手表决 / this motion is not decided by a show of hands",
+        ));
+    }
+    if b.status == "published" || b.hands.is_some() {
+        return Err(ApiError::conflict(
+            "票数已记录，结果已公布 / the counts are recorded and the result published",
+        ));
+    }
+    let now = now_millis();
+    if now < b.opens_at {
+        return Err(refusal(Refusal::NotOpen));
+    }
+    let counts = Counts {
+        members: b.electorate_size as u64,
+        present: req.present,
+        in_favour: req.in_favour,
+        against: req.against,
+        abstain: req.abstain,
+    };
+    counts.check_hands().map_err(refusal)?;
+    let hands = serde_json::json!({"present": req.present, "for": req.in_favour, "against": req.against, "abstain": req.abstain});
+    let outcome = decide(&rules_of(&b.rules), counts);
+    let mut tx = state.store.begin().await?;
+    store::set_hands(&mut tx, id, &hands.to_string()).await?;
+    store::close_now(&mut tx, id, now.max(b.opens_at)).await?;
+    store::publish(
+        &mut tx,
+        id,
+        &serde_json::to_string(&outcome).map_err(ApiError::internal)?,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(&actor, "motion.hands", "ballot", id.to_string())
+            .node(Some(b.community_code.clone()))
+            .before(None)
+            .after(Some(
+                serde_json::json!({"hands": hands, "passed": outcome.passed}),
+            ))
+            .request(request_id(&headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(motion_view(&state, &actor, b).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/motions/{id}/close", tag = "deliberation", params(("id" = i64, Path)),
+    responses((status = 200, body = MotionView), (status = 409, body = crate::error::Problem)))]
+pub async fn close_motion(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<MotionView>> {
+    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ManageDeliberation).await?;
+    if b.mode == BallotMode::ShowOfHands.as_str() {
+        return Err(ApiError::conflict(
+            "举手表决在记录票数时结束 / a show of hands closes when its counts are recorded",
+        ));
+    }
+    close(&state, &actor, &headers, &b).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(motion_view(&state, &actor, b).await?))
+}
