@@ -135,33 +135,3 @@ where
         }
     }
 }
-
-/// Maps `f` over `items` on every core, keeping order. For the CPU-bound part of a bulk import
-/// (keyed hashing and sealing personal data), which would otherwise leave a core idle.
-pub fn parallel_map<T: Sync, U: Send>(items: &[T], f: impl Fn(usize, &T) -> U + Sync) -> Vec<U> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 4_096 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .enumerate()
-            .map(|(c, part)| {
-                scope.spawn(move || {
-                    let offset = c * chunk;
-                    part.iter()
-                        .enumerate()
-                        .map(|(j, t)| f(offset + j, t))
-                        .collect::<Vec<U>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("import worker panicked"))
-            .collect()
-    })
-}

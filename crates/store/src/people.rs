@@ -500,29 +500,11 @@ pub async fn search_residents(
         clauses.push(c.clone());
     }
     clauses.push(prefix_clause("grid_code", &q.prefixes, n));
-    // A name search reads only the (grid, name, status) index to find the page's ids, then
-    // fetches those rows: a community's matches are thousands of scattered rows, and reading
-    // them all from a cold disk to keep fifty was the slow part at city scale.
-    let ids_first = q.name_part.is_some() && q.tag.is_none() && q.household_id.is_none();
-    let columns = if ids_first { "id" } else { RESIDENT_COLS };
     let sql = format!(
-        "SELECT {columns} FROM residents WHERE {} ORDER BY id LIMIT {}",
+        "SELECT {RESIDENT_COLS} FROM residents WHERE {} ORDER BY id LIMIT {}",
         clauses.join(" AND "),
         q.limit + 1
     );
-    if ids_first {
-        let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(q.after.unwrap_or(0));
-        for b in binds {
-            query = query.bind(b);
-        }
-        for p in &q.prefixes {
-            query = query.bind(p.clone()).bind(upper_bound(p));
-        }
-        let ids: Vec<(i64,)> = query.fetch_all(store.pool()).await?;
-        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
-        let items = residents_by_id(store, &ids).await?;
-        return Ok(page(items, q.limit, |r| r.id.to_string()));
-    }
     let mut query = sqlx::query_as(AssertSqlSafe(sql)).bind(q.after.unwrap_or(0));
     for b in binds {
         query = query.bind(b);
@@ -535,21 +517,6 @@ pub async fn search_residents(
     }
     let items: Vec<ResidentRow> = query.fetch_all(store.pool()).await?;
     Ok(page(items, q.limit, |r| r.id.to_string()))
-}
-
-/// Residents by id, in id order.
-async fn residents_by_id(store: &Store, ids: &[i64]) -> Result<Vec<ResidentRow>, StoreError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    let sql = format!(
-        "SELECT {RESIDENT_COLS} FROM residents WHERE id IN ({}) ORDER BY id",
-        list.join(", ")
-    );
-    Ok(sqlx::query_as(AssertSqlSafe(sql))
-        .fetch_all(store.pool())
-        .await?)
 }
 
 pub async fn get_household(store: &Store, id: i64) -> Result<Option<HouseholdRow>, StoreError> {

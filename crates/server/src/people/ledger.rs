@@ -7,7 +7,6 @@ use crate::access::audit_entry;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
-use crate::util::parallel_map;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use tongxin_core::access::{Action, Actor, Target, authorize};
@@ -293,7 +292,10 @@ pub async fn import_residents(
     }
     drop(seen);
     let p = &state.config.protector;
-    let hashes: Vec<String> = parallel_map(&lines, |_, l| p.id_hash(&l.valid.citizen_id));
+    let hashes: Vec<String> = lines
+        .iter()
+        .map(|l| p.id_hash(&l.valid.citizen_id))
+        .collect();
     let mut tx = state.store.begin().await?;
     let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
         .await?
@@ -401,7 +403,7 @@ async fn write_residents(
             "台账导入 / ledger import",
         )
     };
-    let rows: Vec<ResidentRow> = parallel_map(kept, build);
+    let rows: Vec<ResidentRow> = kept.iter().enumerate().map(|(i, l)| build(i, l)).collect();
     people::insert_households(tx, households).await?;
     people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
