@@ -186,6 +186,11 @@ impl Store {
         &self.pool
     }
 
+    /// A pooled connection for reads through the functions that take `&mut Conn`.
+    pub async fn reader(&self) -> Result<sqlx::pool::PoolConnection<Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let writer = match self.backend {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),

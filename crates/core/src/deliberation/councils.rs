@@ -1,6 +1,7 @@
 //! Councils (老友议事会, 居民议事会, 居民代表会议), their rules as data and their members.
 
 use crate::Millis;
+use crate::cases::calendar::LocalDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -283,51 +284,21 @@ pub fn uncovered_buildings(area: &[i64], covered: impl IntoIterator<Item = i64>)
 /// Adds whole months to a UTC time (the term end from the term start), keeping the
 /// Beijing calendar day where it exists (31 Jan + 1 month = 28/29 Feb).
 pub fn add_months(start: Millis, months: u32) -> Millis {
-    const DAY: i64 = 86_400_000;
-    const BEIJING: i64 = 8 * 3_600_000;
-    let local = start + BEIJING;
-    let days = local.div_euclid(DAY);
-    let within = local.rem_euclid(DAY);
-    let (y, m, d) = civil_from_days(days);
-    let total = y * 12 + (m as i64 - 1) + i64::from(months);
-    let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
-    let nd = d.min(days_in_month(ny, nm));
-    days_from_civil(ny, nm, nd) * DAY + within - BEIJING
+    let date = LocalDate::from_millis(start, BEIJING_MINUTES);
+    let within = start - date.start_millis(BEIJING_MINUTES);
+    let total = i64::from(date.year) * 12 + i64::from(date.month) - 1 + i64::from(months);
+    let (year, month) = (
+        total.div_euclid(12) as i32,
+        (total.rem_euclid(12) + 1) as u8,
+    );
+    let end = (1..=date.day)
+        .rev()
+        .find_map(|day| LocalDate::new(year, month, day))
+        .expect("every month has a 28th");
+    end.start_millis(BEIJING_MINUTES) + within
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        _ => 28,
-    }
-}
-
-/// Howard Hinnant's `days_from_civil`.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Howard Hinnant's `civil_from_days`.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+const BEIJING_MINUTES: i32 = 480;
 
 /// A charter text: non-empty, at most 100,000 characters.
 pub fn check_charter(text: &str) -> Result<(), String> {
@@ -407,19 +378,13 @@ mod tests {
 
     #[test]
     fn months_are_added_on_the_beijing_calendar() {
+        let at = |text: &str| text.parse::<LocalDate>().unwrap().start_millis(480);
         // 2026-01-31 00:00 Beijing = 2026-01-30T16:00Z.
-        let start = days_from_civil(2026, 1, 31) * 86_400_000 - 8 * 3_600_000;
-        let end = add_months(start, 1);
-        assert_eq!(
-            end,
-            days_from_civil(2026, 2, 28) * 86_400_000 - 8 * 3_600_000
-        );
-        let five_years = add_months(start, 60);
-        assert_eq!(
-            five_years,
-            days_from_civil(2031, 1, 31) * 86_400_000 - 8 * 3_600_000
-        );
-        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        let start = at("2026-01-31");
+        assert_eq!(start, 1_769_788_800_000);
+        assert_eq!(add_months(start, 1), at("2026-02-28"));
+        assert_eq!(add_months(start, 60), at("2031-01-31"));
+        assert_eq!(add_months(at("2024-02-29"), 12), at("2025-02-28"));
     }
 
     #[test]

@@ -277,8 +277,7 @@ pub fn plan_motions(
             votes.push((m, start + rng.range_i64(0, HOUR), choice));
         }
         votes.sort_by_key(|v| v.1);
-        let date_ms = start + 8 * HOUR;
-        let (y, mo, d) = crate::deliberation::councils::civil_from_days(date_ms.div_euclid(DAY));
+        let meeting_date = crate::cases::calendar::LocalDate::from_millis(start, 480).to_string();
         let hands = (mode == BallotMode::ShowOfHands).then(|| {
             let count = |c: Choice| votes.iter().filter(|v| v.2 == c).count() as u64;
             [
@@ -292,7 +291,7 @@ pub fn plan_motions(
             title: title.into(),
             body: body.into(),
             mode,
-            meeting_date: format!("{y:04}-{mo:02}-{d:02}"),
+            meeting_date,
             opens_at: start,
             closes_at: start + 2 * HOUR,
             votes: if hands.is_some() { Vec::new() } else { votes },

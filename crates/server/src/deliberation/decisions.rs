@@ -2,7 +2,7 @@
 //! rolling up to parents, a dated timeline, links to the cases and projects that carry them
 //! out, and residents' rating at the end.
 
-use super::{allow, community_code, optional_text, required_text};
+use super::{allow, community_code, in_reach, optional_text, required_text};
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
@@ -271,17 +271,9 @@ async fn decision_in_reach(
     id: i64,
     action: Action,
 ) -> ApiResult<DecisionRow> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(tongxin_store::StoreError::from)?;
-    let d = store_decisions::get(&mut conn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    allow(actor, action, &d.community_code)?;
-    Ok(d)
+    let mut conn = state.store.reader().await?;
+    let row = store_decisions::get(&mut conn, id).await?;
+    in_reach(actor, action, row, |r| &r.community_code)
 }
 
 pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> ApiResult<DecisionDetail> {
@@ -550,7 +542,7 @@ pub async fn post_parent(
         }
     }
     let mut tx = state.store.begin().await?;
-    sqlx_set_parent(&mut tx, id, req.parent_id).await?;
+    store_decisions::set_parent(&mut tx, id, req.parent_id).await?;
     audit::record(
         &mut tx,
         &audit_entry(&actor, "decision.parent", "decision", id.to_string())
@@ -561,11 +553,6 @@ pub async fn post_parent(
     .await?;
     commit(tx).await?;
     Ok(Json(detail(&state, &actor, id).await?))
-}
-
-async fn sqlx_set_parent(conn: &mut Conn, id: i64, parent: Option<i64>) -> ApiResult<()> {
-    store_decisions::set_parent(conn, id, parent).await?;
-    Ok(())
 }
 
 #[derive(Deserialize, ToSchema)]

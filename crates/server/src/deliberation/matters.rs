@@ -2,7 +2,7 @@
 //! passed resolution becomes a decision tracked to completion.
 
 use super::decisions::{self, NewDecision};
-use super::{allow, community_code, required_text};
+use super::{allow, community_code, in_reach, required_text};
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -209,12 +209,7 @@ pub async fn detail(
     id: i64,
     outcome: Option<MeetingOutcome>,
 ) -> ApiResult<MatterDetail> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(tongxin_store::StoreError::from)?;
+    let mut conn = state.store.reader().await?;
     let m = store_matters::get_matter(&mut conn, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -233,17 +228,9 @@ async fn matter_in_reach(
     id: i64,
     action: Action,
 ) -> ApiResult<MatterRow> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(tongxin_store::StoreError::from)?;
-    let m = store_matters::get_matter(&mut conn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    allow(actor, action, &m.community_code)?;
-    Ok(m)
+    let mut conn = state.store.reader().await?;
+    let row = store_matters::get_matter(&mut conn, id).await?;
+    in_reach(actor, action, row, |r| &r.community_code)
 }
 
 #[utoipa::path(get, path = "/api/v1/matters/{id}", tag = "deliberation",

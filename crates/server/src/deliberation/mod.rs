@@ -78,10 +78,7 @@ pub fn refusal(r: Refusal) -> ApiError {
 
 /// Today's date in Beijing (YYYY-MM-DD) at a UTC time.
 pub fn beijing_date(at: i64) -> String {
-    let (y, m, d) = tongxin_core::deliberation::councils::civil_from_days(
-        (at + 8 * 3_600_000).div_euclid(86_400_000),
-    );
-    format!("{y:04}-{m:02}-{d:02}")
+    tongxin_core::cases::calendar::LocalDate::from_millis(at, 480).to_string()
 }
 
 /// The community code, checked to be one.
@@ -93,6 +90,19 @@ pub fn community_code(field: &str, code: &str) -> ApiResult<String> {
             format!("须为 12 位社区代码，收到 {code:?} / must be a 12-digit community code"),
         )),
     }
+}
+
+/// A record found by id, if the actor may `action` on its community (404 when absent or
+/// out of reach, 403 when visible but not allowed).
+pub fn in_reach<T>(
+    actor: &Actor,
+    action: Action,
+    row: Option<T>,
+    community: impl Fn(&T) -> &str,
+) -> ApiResult<T> {
+    let row = row.ok_or_else(ApiError::not_found)?;
+    allow(actor, action, community(&row))?;
+    Ok(row)
 }
 
 /// `authorize` for something belonging to `community`.

@@ -1,7 +1,7 @@
 //! 逢四说事 over HTTP: the schedule and its iCalendar feed, sessions with attendance and
 //! minutes, and items from intake to archive.
 
-use super::{allow, community_code, optional_text, required_text};
+use super::{allow, community_code, in_reach, optional_text, required_text};
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::cases::NewCaseRequest;
@@ -383,17 +383,9 @@ async fn session_in_reach(
     id: i64,
     action: Action,
 ) -> ApiResult<SessionRow> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(tongxin_store::StoreError::from)?;
-    let s = store_sessions::get_session(&mut conn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    allow(actor, action, &s.community_code)?;
-    Ok(s)
+    let mut conn = state.store.reader().await?;
+    let row = store_sessions::get_session(&mut conn, id).await?;
+    in_reach(actor, action, row, |r| &r.community_code)
 }
 
 #[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "deliberation",
@@ -786,17 +778,9 @@ pub async fn item_in_reach(
     id: i64,
     action: Action,
 ) -> ApiResult<ItemRow> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(tongxin_store::StoreError::from)?;
-    let item = store_sessions::get_item(&mut conn, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    allow(actor, action, &item.community_code)?;
-    Ok(item)
+    let mut conn = state.store.reader().await?;
+    let row = store_sessions::get_item(&mut conn, id).await?;
+    in_reach(actor, action, row, |r| &r.community_code)
 }
 
 pub async fn item_detail(state: &AppState, actor: &Actor, item: ItemRow) -> ApiResult<ItemDetail> {
