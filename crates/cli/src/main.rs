@@ -16,6 +16,12 @@ use tongxin_server::people::protect::Protector;
 use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
 
+// Bulk work (ledger imports, the demo city) allocates and frees millions of small strings
+// across the async and database threads, where glibc's allocator spent a third of the time
+// (ADR 0015).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "tongxin",

@@ -9,6 +9,11 @@
 //! and reused by later runs with the same size.
 
 use std::time::{Duration, Instant};
+
+// The same allocator as the `tongxin` binary, so the bench measures what ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tongxin_core::access::Actor;
 use tongxin_core::demo::{self, DemoOptions, DemoSize, PeopleOptions};
 use tongxin_core::people::CitizenId;

@@ -971,3 +971,104 @@ async fn demo_load_counts_match_the_generated_city() {
         db.cleanup().await;
     }
 }
+
+fn resident(id: i64, name: &str, grid: &str, status: &str) -> tongxin_store::people::ResidentRow {
+    tongxin_store::people::ResidentRow {
+        id,
+        name: name.into(),
+        id_sealed: format!("sealed-{id}"),
+        id_hash: format!("{id:064x}"),
+        id_masked: "4501**********123X".into(),
+        sex: "女".into(),
+        birth_date: "1980-01-01".into(),
+        phone_sealed: None,
+        phone_hash: None,
+        phone_masked: None,
+        household_id: None,
+        building_id: None,
+        unit: String::new(),
+        room: String::new(),
+        grid_code: grid.into(),
+        district_code: grid[..6].into(),
+        tags: String::new(),
+        status: status.into(),
+        created_at: 1_000,
+        updated_at: 1_000,
+        place_since: 1_000,
+        place_reason: "test".into(),
+    }
+}
+
+#[tokio::test]
+async fn name_search_reads_past_moved_out_residents_and_stays_in_scope() {
+    use tongxin_store::people::{ResidentQuery, insert_residents, search_residents};
+    for db in testing::all().await {
+        let label = db.label;
+        let store = &db.store;
+        seed_tree(store).await;
+        let (inside, outside) = ("450103001001001", "450103001002001");
+        let mut tx = store.begin().await.unwrap();
+        for code in [inside, outside] {
+            territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
+                .await
+                .unwrap();
+        }
+        // 1..=40: every third has moved out; 41..=50 match but lie in another community;
+        // 51..=60 are in scope but do not match.
+        let rows = (1..=60).map(|id| {
+            let (name, grid, status) = match id {
+                1..=40 if id % 3 == 0 => ("王秀英", inside, "moved_out"),
+                1..=40 => ("王秀英", inside, "resident"),
+                41..=50 => ("王秀英", outside, "resident"),
+                _ => ("李强", inside, "resident"),
+            };
+            resident(id, name, grid, status)
+        });
+        insert_residents(&mut tx, rows).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let query = |after: Option<i64>, moved: bool| ResidentQuery {
+            prefixes: vec!["450103001001".into()],
+            name_part: Some("秀".into()),
+            include_moved_out: moved,
+            after,
+            limit: 10,
+            ..Default::default()
+        };
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = search_residents(store, &query(after, false)).await.unwrap();
+            assert!(page.items.len() <= 10, "{label}");
+            seen.extend(page.items.iter().map(|r| r.id));
+            match page.next {
+                Some(next) => after = Some(next.parse().unwrap()),
+                None => break,
+            }
+        }
+        let expected: Vec<i64> = (1..=40).filter(|id| id % 3 != 0).collect();
+        assert_eq!(
+            seen, expected,
+            "{label}: residents only, in id order, in scope"
+        );
+        let with_moved = search_residents(store, &query(None, true)).await.unwrap();
+        assert_eq!(
+            with_moved.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            (1..=10).collect::<Vec<_>>(),
+            "{label}: moved-out residents when asked for"
+        );
+        let escaped = ResidentQuery {
+            name_part: Some("%".into()),
+            ..query(None, true)
+        };
+        assert!(
+            search_residents(store, &escaped)
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "{label}: % is a character, not a wildcard"
+        );
+        db.cleanup().await;
+    }
+}

@@ -2,7 +2,7 @@
 //! or the good rows with the rest reported), templates, and exports masked by right.
 
 use super::organisations::{NewOrganisationRequest, check_organisation, organisation_row};
-use super::residents::{Place, build_row};
+use super::residents::{Place, build_row_sealed};
 use crate::access::audit_entry;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -14,7 +14,7 @@ use tongxin_core::people::{ValidResident, tags_from_column, validate_resident};
 use tongxin_core::territory::{GridCode, NewBuilding};
 pub use tongxin_sheets::Format as SheetFormat;
 use tongxin_sheets::{Format, Limits, Sheet, check_headers};
-use tongxin_store::people::{self, HouseholdRow, ResidentQuery, ResidentRow};
+use tongxin_store::people::{self, HouseholdRow, ResidentQuery};
 use tongxin_store::territory::{self, BuildingRow};
 use tongxin_store::{audit, commit, now_millis, reserve_ids, sync_ids};
 use utoipa::ToSchema;
@@ -130,6 +130,29 @@ struct ResidentLine {
     address: String,
     household_no: String,
     head: bool,
+    id_hash: String,
+}
+
+/// `f(0..n)` computed on all cores, in order (the work must be pure computation).
+fn in_parallel<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    if threads < 2 || n < 10_000 {
+        return (0..n).map(f).collect();
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = (0..n)
+            .step_by(per)
+            .map(|start| {
+                let f = &f;
+                scope.spawn(move || (start..(start + per).min(n)).map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().expect("a validation thread panicked"))
+            .collect()
+    })
 }
 
 /// Checks one grid (and optional building) once per import: exists, reachable.
@@ -195,16 +218,25 @@ pub async fn import_residents(
     let address_header = cols[9]
         .map(|c| sheet.headers[c].clone())
         .unwrap_or_else(|| "地址".into());
-    for (r, row) in sheet.rows.iter().enumerate() {
-        let line = row.line;
-        let mut ok = true;
-        let valid = match validate_resident(
+    let p = &state.config.protector;
+    // Checking the numbers and keyed-hashing the IDs is pure computation: both cores share it.
+    let checked = in_parallel(sheet.rows.len(), |r| {
+        validate_resident(
             cell(sheet, r, cols[0]),
             cell(sheet, r, cols[1]),
             Some(cell(sheet, r, cols[3])),
             cell(sheet, r, cols[10]),
             today,
-        ) {
+        )
+        .map(|v| {
+            let hash = p.id_hash(&v.citizen_id);
+            (v, hash)
+        })
+    });
+    for ((r, row), checked) in sheet.rows.iter().enumerate().zip(checked) {
+        let line = row.line;
+        let mut ok = true;
+        let valid = match checked {
             Ok(v) => Some(v),
             Err(errors) => {
                 for (field, reason) in errors {
@@ -263,7 +295,7 @@ pub async fn import_residents(
             ));
             ok = false;
         }
-        if let Some(v) = &valid {
+        if let Some((v, _)) = &valid {
             let key = v.citizen_id.expose().to_string();
             if let Some(first) = seen.get(&key) {
                 rejected.push(row_error(
@@ -276,7 +308,7 @@ pub async fn import_residents(
                 seen.insert(key, line);
             }
         }
-        if let (true, Some(valid)) = (ok, valid) {
+        if let (true, Some((valid, id_hash))) = (ok, valid) {
             lines.push(ResidentLine {
                 line,
                 valid,
@@ -287,36 +319,32 @@ pub async fn import_residents(
                 address,
                 household_no: cell(sheet, r, cols[4]).to_string(),
                 head: matches!(cell(sheet, r, cols[5]), "户主" | "head" | "本人"),
+                id_hash,
             });
         }
     }
     drop(seen);
-    let p = &state.config.protector;
-    let hashes: Vec<String> = lines
-        .iter()
-        .map(|l| p.id_hash(&l.valid.citizen_id))
-        .collect();
+    let hashes: Vec<String> = lines.iter().map(|l| l.id_hash.clone()).collect();
     let mut tx = state.store.begin().await?;
     let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
         .await?
         .into_iter()
         .collect();
     let id_header = header(1);
-    let mut kept: Vec<(String, ResidentLine)> = Vec::with_capacity(lines.len());
-    for (l, h) in lines.into_iter().zip(hashes) {
-        if existing.contains(&h) {
+    let mut kept: Vec<ResidentLine> = Vec::with_capacity(lines.len());
+    for l in lines {
+        if existing.contains(&l.id_hash) {
             rejected.push(row_error(
                 l.line,
                 &id_header,
                 "该身份证号已登记 / this ID number is already registered",
             ));
         } else {
-            kept.push((h, l));
+            kept.push(l);
         }
     }
     // Inserting in keyed-hash order turns the unique-index inserts from random into appends.
-    kept.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let kept: Vec<ResidentLine> = kept.into_iter().map(|(_, l)| l).collect();
+    kept.sort_unstable_by(|a, b| a.id_hash.cmp(&b.id_hash));
     rejected.sort_by_key(|e| e.index);
     let mut report = summarise(&read, kept.len(), opts.dry_run, rejected);
     verdict(&report, opts.partial)?;
@@ -326,9 +354,10 @@ pub async fn import_residents(
         }
         return Ok(report);
     }
-    write_residents(state, &mut tx, &kept).await?;
+    let first_grid = kept.first().map(|l| l.grid.clone());
+    write_residents(state, &mut tx, kept).await?;
     audit::record(&mut tx, &audit_entry(actor, "resident.import", "resident_ledger", format!("{} rows", report.rows))
-        .node(kept.first().map(|l| l.grid.clone()))
+        .node(first_grid)
         .after(Some(serde_json::json!({"rows": report.rows, "imported": report.imported, "rejected": report.rejected.len(), "format": report.format, "encoding": report.encoding})))
         .request(request_id)).await?;
     commit(tx).await?;
@@ -338,12 +367,12 @@ pub async fn import_residents(
 async fn write_residents(
     state: &AppState,
     tx: &mut tongxin_store::Conn,
-    kept: &[ResidentLine],
+    kept: Vec<ResidentLine>,
 ) -> ApiResult<()> {
     let backend = state.store.backend();
     let now = now_millis();
     let first_resident = reserve_ids(tx, backend, "residents", kept.len()).await?;
-    tongxin_store::bulk_cache(tx, (kept.len() as i64 / 2_000).clamp(16, 1_024)).await?;
+    tongxin_store::bulk_cache(tx, (kept.len() as i64 / 400).clamp(16, 1_024)).await?;
     // Rows sharing (grid, household number) form one household; rows without a number
     // are a household of their own.
     let mut groups: HashMap<(String, String), usize> = HashMap::new();
@@ -385,26 +414,27 @@ async fn write_residents(
         }
         household_of.push(index);
     }
-    let build = |i: usize, l: &ResidentLine| {
-        let h = &households[household_of[i]];
+    people::insert_households(tx, households).await?;
+    // Rows are built (and their numbers sealed) lazily, while the previous chunk is written.
+    let p = &state.config.protector;
+    let rows = kept.into_iter().enumerate().map(|(i, l)| {
         let place = Place {
-            household_id: Some(h.id),
+            household_id: Some(first_household + household_of[i] as i64),
             building_id: l.building_id,
-            grid_code: l.grid.clone(),
-            unit: l.unit.clone(),
-            room: l.room.clone(),
+            grid_code: l.grid,
+            unit: l.unit,
+            room: l.room,
         };
-        build_row(
+        let sealed_id = p.citizen_id_hashed(&l.valid.citizen_id, l.id_hash);
+        let reason = "台账导入 / ledger import";
+        build_row_sealed(
             state,
             first_resident + i as i64,
             &l.valid,
-            &place,
-            now,
-            "台账导入 / ledger import",
+            sealed_id,
+            (&place, now, reason),
         )
-    };
-    let rows: Vec<ResidentRow> = kept.iter().enumerate().map(|(i, l)| build(i, l)).collect();
-    people::insert_households(tx, households).await?;
+    });
     people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;

@@ -48,6 +48,16 @@ impl Protector {
         }
     }
 
+    /// As `citizen_id`, reusing a keyed hash the caller already computed (imports hash every
+    /// ID first, for the duplicate check).
+    pub fn citizen_id_hashed(&self, id: &CitizenId, hash: String) -> Protected {
+        Protected {
+            sealed: self.seal(id.expose()),
+            hash,
+            masked: id.masked(),
+        }
+    }
+
     pub fn phone(&self, phone: &Phone) -> Protected {
         Protected {
             sealed: self.seal(phone.expose()),

@@ -4,6 +4,7 @@ use super::{invalid_fields, today};
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
+use crate::people::protect::Protected;
 use crate::state::AppState;
 use crate::util::{ApiJson, Cursor, PageOut, clamp_limit, reach_within};
 use axum::Json;
@@ -185,6 +186,18 @@ pub fn build_row(
     now: i64,
     reason: &str,
 ) -> ResidentRow {
+    let sealed_id = state.config.protector.citizen_id(&valid.citizen_id);
+    build_row_sealed(state, id, valid, sealed_id, (place, now, reason))
+}
+
+/// As `build_row`, with the ID number already protected.
+pub fn build_row_sealed(
+    state: &AppState,
+    id: i64,
+    valid: &ValidResident,
+    sealed_id: Protected,
+    (place, now, reason): (&Place, i64, &str),
+) -> ResidentRow {
     let (name, citizen_id, phone, tags) = (
         &valid.name,
         &valid.citizen_id,
@@ -192,7 +205,6 @@ pub fn build_row(
         &valid.tags,
     );
     let p = &state.config.protector;
-    let sealed_id = p.citizen_id(citizen_id);
     let sealed_phone = phone.map(|ph| p.phone(ph));
     ResidentRow {
         id,
