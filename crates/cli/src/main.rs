@@ -70,6 +70,9 @@ enum Command {
     /// Import data (all-or-nothing).
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Manage the data key that seals ID and phone numbers.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Export data.
     #[command(subcommand)]
     Export(ExportCommand),
@@ -134,6 +137,13 @@ enum DivisionCommand {
         #[arg(long)]
         parent: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-seal every ID and phone number under a new random key, in one transaction. The new
+    /// key is written beside the old one first (DATA/data.key.new), so it is never lost.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -269,12 +279,57 @@ fn write_private(path: &std::path::Path, text: &str) -> Result<(), String> {
     f.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
+/// A new data key: written to DATA/data.key.new before any row changes, then every sealed
+/// number re-sealed under it in one transaction, then (for a key kept in DATA/data.key) the
+/// files swapped, the old key kept as data.key.old-<time> for backups sealed under it.
+async fn rotate_keys(settings: &Settings) -> Result<(), String> {
+    let store = open_store(settings).await?;
+    let old = Protector::new(load_data_keys(settings)?);
+    let mut master = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut master);
+    let staged = settings.data.join("data.key.new");
+    if staged.exists() {
+        return Err(format!(
+            "{} exists: an earlier rotation did not finish. If the database already opens with it, move it to data.key; otherwise delete it and run again",
+            staged.display()
+        ));
+    }
+    write_private(&staged, &DataKeys::encode_master(&master))?;
+    let new = Protector::new(DataKeys::from_master(&master));
+    let done = tongxin_server::people::keys::rotate(&store, &old, &new).await?;
+    println!(
+        "re-sealed {} residents and {} organisations under the new key",
+        done.residents, done.organisations
+    );
+    let current = settings.key_file();
+    if settings.data_key.is_some() || !current.exists() {
+        println!(
+            "the key is configured outside DATA: set TONGXIN_DATA_KEY / data_key to the contents of {} now",
+            staged.display()
+        );
+        return Ok(());
+    }
+    let kept = settings
+        .data
+        .join(format!("data.key.old-{}", tongxin_store::now_millis()));
+    std::fs::rename(&current, &kept).map_err(|e| e.to_string())?;
+    std::fs::rename(&staged, &current).map_err(|e| e.to_string())?;
+    println!(
+        "{} is the new key; the old one is kept at {} for backups made before now — delete it when they expire",
+        current.display(),
+        kept.display()
+    );
+    Ok(())
+}
+
 async fn open_state(settings: &Settings) -> Result<AppState, String> {
     let store = open_store(settings).await?;
+    let protector = Protector::new(load_data_keys(settings)?);
+    tongxin_server::people::keys::check_key(&store, &protector).await?;
     let config = ServerConfig {
         session_ttl_ms: settings.session_ttl_hours * 3_600_000,
         secure_cookies: settings.secure_cookies,
-        protector: Protector::new(load_data_keys(settings)?),
+        protector,
         media_dir: settings.data.join("media"),
         map_tiles: settings.map_tiles.clone(),
         ..ServerConfig::default()
@@ -346,6 +401,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             serve(state, &settings.listen).await
         }
         Command::User(cmd) => user_command(&open_state(&settings).await?, cmd).await,
+        Command::Keys(KeysCommand::Rotate) => rotate_keys(&settings).await,
         Command::Verify { within } => {
             verify_chains(
                 &open_store(&settings).await?,

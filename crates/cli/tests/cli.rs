@@ -128,3 +128,68 @@ fn a_config_file_with_an_unknown_key_is_refused() {
     assert!(!out.status.success());
     assert!(text(&out).contains("listn"), "{}", text(&out));
 }
+
+#[test]
+fn rotating_the_data_key_reseals_everything_and_the_old_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let out = tongxin(&data, &["demo", "--size", "small", "--no-serve"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let export = |name: &str| {
+        let file = dir.path().join(name);
+        let out = tongxin(
+            &data,
+            &[
+                "export",
+                "residents",
+                "--unmasked",
+                "-o",
+                file.to_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        std::fs::read_to_string(file).unwrap()
+    };
+    let before = export("before.csv");
+    let old_key = std::fs::read_to_string(data.join("data.key")).unwrap();
+
+    let out = tongxin(&data, &["keys", "rotate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("re-sealed 2000 residents"),
+        "{}",
+        text(&out)
+    );
+    let new_key = std::fs::read_to_string(data.join("data.key")).unwrap();
+    assert_ne!(old_key, new_key);
+    assert!(!data.join("data.key.new").exists());
+    let kept: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with("data.key.old-"))
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_to_string(kept[0].path()).unwrap(), old_key);
+
+    // The same plain numbers come back under the new key, and the keyed hashes were
+    // recomputed: re-importing the ledger finds every ID already registered.
+    assert_eq!(export("after.csv"), before);
+    let file = dir.path().join("before.csv");
+    let out = tongxin(&data, &["import", "residents", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("已登记"), "{}", text(&out));
+
+    // The old key no longer opens the database.
+    let out = Command::new(env!("CARGO_BIN_EXE_tongxin"))
+        .arg("--data")
+        .arg(&data)
+        .args(["export", "residents", "-o"])
+        .arg(dir.path().join("x.csv"))
+        .env_remove("TONGXIN_DATABASE_URL")
+        .env_remove("TONGXIN_CONFIG")
+        .env("TONGXIN_DATA_KEY", old_key.trim())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(text(&out).contains("does not match"), "{}", text(&out));
+}

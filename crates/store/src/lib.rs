@@ -19,5 +19,5 @@ pub mod webhooks;
 
 pub use db::{
     Backend, Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache, bulk_insert,
-    bulk_insert_owned, commit, now_millis, reserve_ids, sync_ids,
+    bulk_insert_owned, commit, now_millis, reserve_ids, set_setting, sync_ids,
 };

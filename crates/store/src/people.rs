@@ -829,3 +829,102 @@ pub async fn reassign_head(
     .await?;
     set_household_head(conn, household_id, next.map(|n| n.0), now).await
 }
+
+/// One stored personal number under the data key: its sealed text (the hash and mask follow
+/// from it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SealedNumbers {
+    pub id: i64,
+    pub first: Option<String>,
+    pub second: Option<String>,
+}
+
+/// Where key rotation finds sealed numbers: residents (ID, phone) and organisations (contact
+/// phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedTable {
+    Residents,
+    Organisations,
+}
+
+impl SealedTable {
+    fn table(self) -> &'static str {
+        match self {
+            SealedTable::Residents => "residents",
+            SealedTable::Organisations => "organisations",
+        }
+    }
+
+    /// (sealed, hash) column pairs: the first and, for residents, the second number.
+    fn columns(self) -> [(&'static str, &'static str); 2] {
+        match self {
+            SealedTable::Residents => [("id_sealed", "id_hash"), ("phone_sealed", "phone_hash")],
+            SealedTable::Organisations => {
+                [("contact_phone_sealed", "contact_phone_hash"), ("NULL", "")]
+            }
+        }
+    }
+}
+
+/// The next `limit` rows after `after` with their sealed numbers, in id order.
+pub async fn sealed_batch(
+    conn: &mut Conn,
+    table: SealedTable,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<SealedNumbers>, StoreError> {
+    let [(first, _), (second, _)] = table.columns();
+    let sql = format!(
+        "SELECT id, {first}, {second} FROM {} WHERE id > $1 ORDER BY id LIMIT {limit}",
+        table.table()
+    );
+    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(after)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, first, second)| SealedNumbers { id, first, second })
+        .collect())
+}
+
+/// Replaces one row's sealed numbers and their keyed hashes (key rotation); each pair is
+/// (sealed, hash), `None` where the row has no such number.
+pub async fn reseal(
+    conn: &mut Conn,
+    table: SealedTable,
+    id: i64,
+    first: Option<(String, String)>,
+    second: Option<(String, String)>,
+) -> Result<(), StoreError> {
+    let [(s1, h1), (s2, h2)] = table.columns();
+    let (sql, values) = match (table, second) {
+        (SealedTable::Residents, second) => {
+            let (s, h) = second.unzip();
+            (
+                format!(
+                    "UPDATE residents SET {s1} = $1, {h1} = $2, {s2} = $3, {h2} = $4 WHERE id = $5"
+                ),
+                [first.clone().map(|f| f.0), first.map(|f| f.1), s, h],
+            )
+        }
+        (SealedTable::Organisations, _) => {
+            let (s, h) = first.unzip();
+            (
+                format!("UPDATE organisations SET {s1} = $1, {h1} = $2 WHERE id = $3"),
+                [s, h, None, None],
+            )
+        }
+    };
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let binds = if table == SealedTable::Residents {
+        4
+    } else {
+        2
+    };
+    for v in values.into_iter().take(binds) {
+        query = query.bind(v);
+    }
+    query.bind(id).execute(&mut *conn).await?;
+    Ok(())
+}

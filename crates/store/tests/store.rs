@@ -1072,3 +1072,81 @@ async fn name_search_reads_past_moved_out_residents_and_stays_in_scope() {
         db.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn sealed_numbers_are_read_in_batches_and_replaced_with_their_hashes() {
+    use tongxin_store::people::{
+        SealedTable, get_resident, insert_residents, reseal, sealed_batch,
+    };
+    for db in testing::all().await {
+        let label = db.label;
+        let store = &db.store;
+        seed_tree(store).await;
+        let code = "450103001001001";
+        let mut tx = store.begin().await.unwrap();
+        territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
+            .await
+            .unwrap();
+        insert_residents(
+            &mut tx,
+            (1..=5).map(|id| resident(id, "张三", code, "resident")),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let first = sealed_batch(&mut tx, SealedTable::Residents, 0, 3)
+            .await
+            .unwrap();
+        assert_eq!(
+            first.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2, 3],
+            "{label}"
+        );
+        assert_eq!(first[0].first.as_deref(), Some("sealed-1"), "{label}");
+        let rest = sealed_batch(&mut tx, SealedTable::Residents, 3, 3)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 2, "{label}");
+        reseal(
+            &mut tx,
+            SealedTable::Residents,
+            2,
+            Some(("new-sealed".into(), "new-hash".into())),
+            Some(("phone-sealed".into(), "phone-hash".into())),
+        )
+        .await
+        .unwrap();
+        set_setting_in(&mut tx).await;
+        tx.commit().await.unwrap();
+        let row = get_resident(store, 2).await.unwrap().unwrap();
+        assert_eq!(
+            (row.id_sealed.as_str(), row.id_hash.as_str()),
+            ("new-sealed", "new-hash"),
+            "{label}"
+        );
+        assert_eq!(row.phone_hash.as_deref(), Some("phone-hash"), "{label}");
+        assert_eq!(
+            store.setting("data_key_check").await.unwrap().as_deref(),
+            Some("fingerprint"),
+            "{label}"
+        );
+        let orgs = sealed_batch(
+            &mut store.begin().await.unwrap(),
+            SealedTable::Organisations,
+            0,
+            10,
+        )
+        .await
+        .unwrap();
+        assert!(orgs.is_empty(), "{label}");
+        db.cleanup().await;
+    }
+}
+
+async fn set_setting_in(tx: &mut tongxin_store::Tx) {
+    tongxin_store::set_setting(tx, "data_key_check", "fingerprint")
+        .await
+        .unwrap();
+}

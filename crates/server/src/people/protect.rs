@@ -72,6 +72,11 @@ impl Protector {
         self.keys.lookup_hash(Field::Phone, "tongxin-key-check")
     }
 
+    /// Seals a value opened under another key and hashes it as `field` (key rotation).
+    pub fn reprotect(&self, field: Field, plain: &str) -> (String, String) {
+        (self.seal(plain), self.keys.lookup_hash(field, plain))
+    }
+
     pub fn id_hash(&self, id: &CitizenId) -> String {
         self.keys.lookup_hash(Field::CitizenId, id.expose())
     }

@@ -1,0 +1,96 @@
+//! The data key over the stored data: a check at start-up that the configured key is the one
+//! the data was sealed with, and rotation to a new key (every sealed number re-sealed, every
+//! keyed hash recomputed, in one transaction).
+
+use super::protect::Protector;
+use tongxin_core::people::protect::Field;
+use tongxin_store::people::{SealedTable, reseal, sealed_batch};
+use tongxin_store::{Store, commit, set_setting};
+
+/// The setting holding the current key's fingerprint.
+pub const KEY_CHECK_SETTING: &str = "data_key_check";
+
+const BATCH: usize = 5_000;
+
+/// Fails, saying why, when the data was sealed under another key; records the fingerprint on
+/// first use.
+pub async fn check_key(store: &Store, protector: &Protector) -> Result<(), String> {
+    let current = protector.key_check();
+    match store
+        .setting(KEY_CHECK_SETTING)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(stored) if stored == current => Ok(()),
+        Some(_) => Err(
+            "数据密钥与数据库不符：个人信息将无法解读。请配置建库时的密钥 / the data key does not match the one this database was sealed with; configure the original key (TONGXIN_DATA_KEY or DATA/data.key)".into(),
+        ),
+        None => store
+            .set_setting(KEY_CHECK_SETTING, &current)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// How many numbers a rotation re-sealed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    pub residents: usize,
+    pub organisations: usize,
+}
+
+/// Re-seals every personal number from `old` to `new` and records the new key's fingerprint,
+/// all in one transaction: on any error (a value the old key cannot open) nothing changes.
+pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<Rotation, String> {
+    check_key(store, old).await?;
+    let mut tx = store.begin().await.map_err(|e| e.to_string())?;
+    let mut done = Rotation::default();
+    for table in [SealedTable::Residents, SealedTable::Organisations] {
+        let second_field = match table {
+            SealedTable::Residents => (Field::CitizenId, Field::Phone),
+            SealedTable::Organisations => (Field::Phone, Field::Phone),
+        };
+        let mut after = 0;
+        loop {
+            let batch = sealed_batch(&mut tx, table, after, BATCH)
+                .await
+                .map_err(|e| e.to_string())?;
+            let Some(last) = batch.last().map(|r| r.id) else {
+                break;
+            };
+            for row in batch {
+                let first = reseal_one(old, new, second_field.0, row.first.as_deref(), row.id)?;
+                let second = reseal_one(old, new, second_field.1, row.second.as_deref(), row.id)?;
+                reseal(&mut tx, table, row.id, first, second)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                match table {
+                    SealedTable::Residents => done.residents += 1,
+                    SealedTable::Organisations => done.organisations += 1,
+                }
+            }
+            after = last;
+        }
+    }
+    set_setting(&mut tx, KEY_CHECK_SETTING, &new.key_check())
+        .await
+        .map_err(|e| e.to_string())?;
+    commit(tx).await.map_err(|e| e.to_string())?;
+    Ok(done)
+}
+
+fn reseal_one(
+    old: &Protector,
+    new: &Protector,
+    field: Field,
+    sealed: Option<&str>,
+    row: i64,
+) -> Result<Option<(String, String)>, String> {
+    let Some(sealed) = sealed else {
+        return Ok(None);
+    };
+    let plain = old
+        .open(sealed)
+        .map_err(|e| format!("row {row}: {e}; nothing was changed"))?;
+    Ok(Some(new.reprotect(field, &plain)))
+}
