@@ -146,7 +146,9 @@ impl Store {
                             // Reads through the OS page cache instead of copying pages by
                             // syscall; a larger page cache keeps index inserts off the disk.
                             conn.execute("PRAGMA mmap_size = 1073741824").await?;
-                            conn.execute("PRAGMA cache_size = -16384").await?; // DEFAULT_CACHE_MIB
+                            let cache =
+                                format!("PRAGMA cache_size = -{}", DEFAULT_CACHE_MIB * 1024);
+                            conn.execute(sqlx::AssertSqlSafe(cache)).await?;
                             // Checkpoints run in the background (`Store::checkpoint`), not in
                             // the transaction that happens to cross the threshold: a large
                             // import would otherwise pay to copy the whole WAL at commit.

@@ -4,8 +4,8 @@ use crate::accounts;
 use crate::audit;
 use crate::cases::CaseRow;
 use crate::db::{
-    Store, StoreError, Val, bulk_cache, bulk_insert, bulk_insert_owned, now_millis, reserve_ids,
-    sync_ids,
+    DEFAULT_CACHE_MIB, Store, StoreError, Val, bulk_cache, bulk_insert, bulk_insert_owned,
+    now_millis, reserve_ids, sync_ids,
 };
 use crate::territory::{self, BuildingRow, CompoundRow, DivisionRow, GridRow};
 use std::collections::HashMap;
@@ -220,7 +220,7 @@ pub async fn load_case_history(store: &Store, chunk: &[HistoryCase]) -> Result<(
     sync_ids(&mut tx, backend, "cases").await?;
     sync_ids(&mut tx, backend, "case_events").await?;
     crate::cases::indicators::apply(&mut tx, &tally).await?;
-    bulk_cache(&mut tx, 16).await?;
+    bulk_cache(&mut tx, DEFAULT_CACHE_MIB).await?;
     tx.commit().await
 }
 

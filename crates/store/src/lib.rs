@@ -18,6 +18,6 @@ pub mod testing;
 pub mod webhooks;
 
 pub use db::{
-    Backend, Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache, bulk_insert,
-    bulk_insert_owned, commit, now_millis, reserve_ids, set_setting, sync_ids,
+    Backend, Conn, DEFAULT_CACHE_MIB, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache,
+    bulk_insert, bulk_insert_owned, commit, now_millis, reserve_ids, set_setting, sync_ids,
 };

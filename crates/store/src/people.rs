@@ -425,7 +425,7 @@ pub async fn get_resident(store: &Store, id: i64) -> Result<Option<ResidentRow>,
 /// Which of `hashes` are already registered (duplicate check before an import).
 pub async fn existing_id_hashes(
     conn: &mut Conn,
-    hashes: &[String],
+    hashes: &[&str],
 ) -> Result<Vec<String>, StoreError> {
     let mut found = Vec::new();
     let mut placeholder = crate::db::Placeholders::for_conn(conn);
@@ -438,7 +438,7 @@ pub async fn existing_id_hashes(
         );
         let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
         for h in chunk {
-            q = q.bind(h.clone());
+            q = q.bind(*h);
         }
         found.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(h,)| h));
     }
@@ -830,13 +830,12 @@ pub async fn reassign_head(
     set_household_head(conn, household_id, next.map(|n| n.0), now).await
 }
 
-/// One stored personal number under the data key: its sealed text (the hash and mask follow
-/// from it).
+/// A row's sealed personal numbers, in the order of its table's `SealedTable::columns`
+/// (`None` where the row has no such number).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SealedNumbers {
     pub id: i64,
-    pub first: Option<String>,
-    pub second: Option<String>,
+    pub sealed: Vec<Option<String>>,
 }
 
 /// Where key rotation finds sealed numbers: residents (ID, phone) and organisations (contact
@@ -855,13 +854,11 @@ impl SealedTable {
         }
     }
 
-    /// (sealed, hash) column pairs: the first and, for residents, the second number.
-    fn columns(self) -> [(&'static str, &'static str); 2] {
+    /// The (sealed, keyed hash) column pairs of the table.
+    pub fn columns(self) -> &'static [(&'static str, &'static str)] {
         match self {
-            SealedTable::Residents => [("id_sealed", "id_hash"), ("phone_sealed", "phone_hash")],
-            SealedTable::Organisations => {
-                [("contact_phone_sealed", "contact_phone_hash"), ("NULL", "")]
-            }
+            SealedTable::Residents => &[("id_sealed", "id_hash"), ("phone_sealed", "phone_hash")],
+            SealedTable::Organisations => &[("contact_phone_sealed", "contact_phone_hash")],
         }
     }
 }
@@ -873,57 +870,55 @@ pub async fn sealed_batch(
     after: i64,
     limit: usize,
 ) -> Result<Vec<SealedNumbers>, StoreError> {
-    let [(first, _), (second, _)] = table.columns();
+    use sqlx::Row;
+    let columns = table.columns();
+    let sealed: Vec<&str> = columns.iter().map(|(s, _)| *s).collect();
     let sql = format!(
-        "SELECT id, {first}, {second} FROM {} WHERE id > $1 ORDER BY id LIMIT {limit}",
+        "SELECT id, {} FROM {} WHERE id > $1 ORDER BY id LIMIT {limit}",
+        sealed.join(", "),
         table.table()
     );
-    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(AssertSqlSafe(sql))
+    let rows = sqlx::query(AssertSqlSafe(sql))
         .bind(after)
         .fetch_all(&mut *conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, first, second)| SealedNumbers { id, first, second })
-        .collect())
+    rows.iter()
+        .map(|row| {
+            Ok(SealedNumbers {
+                id: row.try_get(0)?,
+                sealed: (1..=columns.len())
+                    .map(|i| row.try_get(i))
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
 }
 
-/// Replaces one row's sealed numbers and their keyed hashes (key rotation); each pair is
-/// (sealed, hash), `None` where the row has no such number.
+/// Replaces one row's sealed numbers and their keyed hashes (key rotation): `numbers` holds a
+/// (sealed, hash) pair per `SealedTable::columns` entry.
 pub async fn reseal(
     conn: &mut Conn,
     table: SealedTable,
     id: i64,
-    first: Option<(String, String)>,
-    second: Option<(String, String)>,
+    numbers: Vec<Option<(String, String)>>,
 ) -> Result<(), StoreError> {
-    let [(s1, h1), (s2, h2)] = table.columns();
-    let (sql, values) = match (table, second) {
-        (SealedTable::Residents, second) => {
-            let (s, h) = second.unzip();
-            (
-                format!(
-                    "UPDATE residents SET {s1} = $1, {h1} = $2, {s2} = $3, {h2} = $4 WHERE id = $5"
-                ),
-                [first.clone().map(|f| f.0), first.map(|f| f.1), s, h],
-            )
-        }
-        (SealedTable::Organisations, _) => {
-            let (s, h) = first.unzip();
-            (
-                format!("UPDATE organisations SET {s1} = $1, {h1} = $2 WHERE id = $3"),
-                [s, h, None, None],
-            )
-        }
-    };
+    let columns = table.columns();
+    debug_assert_eq!(numbers.len(), columns.len());
+    let sets: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (sealed, hash))| format!("{sealed} = ${}, {hash} = ${}", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let sql = format!(
+        "UPDATE {} SET {} WHERE id = ${}",
+        table.table(),
+        sets.join(", "),
+        2 * columns.len() + 1
+    );
     let mut query = sqlx::query(AssertSqlSafe(sql));
-    let binds = if table == SealedTable::Residents {
-        4
-    } else {
-        2
-    };
-    for v in values.into_iter().take(binds) {
-        query = query.bind(v);
+    for number in numbers {
+        let (sealed, hash) = number.unzip();
+        query = query.bind(sealed).bind(hash);
     }
     query.bind(id).execute(&mut *conn).await?;
     Ok(())

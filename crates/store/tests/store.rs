@@ -1104,7 +1104,7 @@ async fn sealed_numbers_are_read_in_batches_and_replaced_with_their_hashes() {
             [1, 2, 3],
             "{label}"
         );
-        assert_eq!(first[0].first.as_deref(), Some("sealed-1"), "{label}");
+        assert_eq!(first[0].sealed, [Some("sealed-1".into()), None], "{label}");
         let rest = sealed_batch(&mut tx, SealedTable::Residents, 3, 3)
             .await
             .unwrap();
@@ -1113,8 +1113,10 @@ async fn sealed_numbers_are_read_in_batches_and_replaced_with_their_hashes() {
             &mut tx,
             SealedTable::Residents,
             2,
-            Some(("new-sealed".into(), "new-hash".into())),
-            Some(("phone-sealed".into(), "phone-hash".into())),
+            vec![
+                Some(("new-sealed".into(), "new-hash".into())),
+                Some(("phone-sealed".into(), "phone-hash".into())),
+            ],
         )
         .await
         .unwrap();

@@ -9,7 +9,8 @@ use tongxin_store::people::{
     self, HouseholdRow, OrganisationRow, PartyMemberRow, PartyOrgRow, ResidentRow,
 };
 use tongxin_store::{
-    Store, StoreError, audit, bulk_cache, commit, now_millis, reserve_ids, sync_ids,
+    DEFAULT_CACHE_MIB, Store, StoreError, audit, bulk_cache, commit, now_millis, reserve_ids,
+    sync_ids,
 };
 
 fn corrupt(what: &str) -> StoreError {
@@ -206,6 +207,6 @@ pub async fn load_people(
         },
     )
     .await?;
-    bulk_cache(&mut tx, 16).await?;
+    bulk_cache(&mut tx, DEFAULT_CACHE_MIB).await?;
     commit(tx).await
 }

@@ -46,10 +46,7 @@ pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<R
     let mut tx = store.begin().await.map_err(|e| e.to_string())?;
     let mut done = Rotation::default();
     for table in [SealedTable::Residents, SealedTable::Organisations] {
-        let second_field = match table {
-            SealedTable::Residents => (Field::CitizenId, Field::Phone),
-            SealedTable::Organisations => (Field::Phone, Field::Phone),
-        };
+        let fields = fields_of(table);
         let mut after = 0;
         loop {
             let batch = sealed_batch(&mut tx, table, after, BATCH)
@@ -59,9 +56,12 @@ pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<R
                 break;
             };
             for row in batch {
-                let first = reseal_one(old, new, second_field.0, row.first.as_deref(), row.id)?;
-                let second = reseal_one(old, new, second_field.1, row.second.as_deref(), row.id)?;
-                reseal(&mut tx, table, row.id, first, second)
+                let numbers = fields
+                    .iter()
+                    .zip(&row.sealed)
+                    .map(|(field, sealed)| reseal_one(old, new, *field, sealed.as_deref(), row.id))
+                    .collect::<Result<_, _>>()?;
+                reseal(&mut tx, table, row.id, numbers)
                     .await
                     .map_err(|e| e.to_string())?;
                 match table {
@@ -77,6 +77,14 @@ pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<R
         .map_err(|e| e.to_string())?;
     commit(tx).await.map_err(|e| e.to_string())?;
     Ok(done)
+}
+
+/// What each of the table's sealed columns holds, for its keyed hash.
+fn fields_of(table: SealedTable) -> &'static [Field] {
+    match table {
+        SealedTable::Residents => &[Field::CitizenId, Field::Phone],
+        SealedTable::Organisations => &[Field::Phone],
+    }
 }
 
 fn reseal_one(

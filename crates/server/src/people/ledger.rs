@@ -2,7 +2,7 @@
 //! or the good rows with the rest reported), templates, and exports masked by right.
 
 use super::organisations::{NewOrganisationRequest, check_organisation, organisation_row};
-use super::residents::{Place, build_row_sealed};
+use super::residents::{Place, build_row};
 use crate::access::audit_entry;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -324,7 +324,7 @@ pub async fn import_residents(
         }
     }
     drop(seen);
-    let hashes: Vec<String> = lines.iter().map(|l| l.id_hash.clone()).collect();
+    let hashes: Vec<&str> = lines.iter().map(|l| l.id_hash.as_str()).collect();
     let mut tx = state.store.begin().await?;
     let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
         .await?
@@ -372,7 +372,11 @@ async fn write_residents(
     let backend = state.store.backend();
     let now = now_millis();
     let first_resident = reserve_ids(tx, backend, "residents", kept.len()).await?;
-    tongxin_store::bulk_cache(tx, (kept.len() as i64 / 400).clamp(16, 1_024)).await?;
+    tongxin_store::bulk_cache(
+        tx,
+        (kept.len() as i64 / 400).clamp(tongxin_store::DEFAULT_CACHE_MIB, 1_024),
+    )
+    .await?;
     // Rows sharing (grid, household number) form one household; rows without a number
     // are a household of their own.
     let mut groups: HashMap<(String, String), usize> = HashMap::new();
@@ -427,7 +431,7 @@ async fn write_residents(
         };
         let sealed_id = p.citizen_id_hashed(&l.valid.citizen_id, l.id_hash);
         let reason = "台账导入 / ledger import";
-        build_row_sealed(
+        build_row(
             state,
             first_resident + i as i64,
             &l.valid,
@@ -438,7 +442,7 @@ async fn write_residents(
     people::insert_residents(tx, rows).await?;
     sync_ids(tx, backend, "residents").await?;
     sync_ids(tx, backend, "households").await?;
-    tongxin_store::bulk_cache(tx, 16).await?;
+    tongxin_store::bulk_cache(tx, tongxin_store::DEFAULT_CACHE_MIB).await?;
     Ok(())
 }
 

@@ -41,11 +41,7 @@ impl Protector {
     }
 
     pub fn citizen_id(&self, id: &CitizenId) -> Protected {
-        Protected {
-            sealed: self.seal(id.expose()),
-            hash: self.id_hash(id),
-            masked: id.masked(),
-        }
+        self.citizen_id_hashed(id, self.id_hash(id))
     }
 
     /// As `citizen_id`, reusing a keyed hash the caller already computed (imports hash every

@@ -178,20 +178,9 @@ fn tags_text(tags: &[String]) -> String {
 }
 
 /// A new resident row with sealed, hashed and masked personal numbers.
+/// A resident row from a validated resident whose ID number is already protected (sealed,
+/// keyed-hashed, masked).
 pub fn build_row(
-    state: &AppState,
-    id: i64,
-    valid: &ValidResident,
-    place: &Place,
-    now: i64,
-    reason: &str,
-) -> ResidentRow {
-    let sealed_id = state.config.protector.citizen_id(&valid.citizen_id);
-    build_row_sealed(state, id, valid, sealed_id, (place, now, reason))
-}
-
-/// As `build_row`, with the ID number already protected.
-pub fn build_row_sealed(
     state: &AppState,
     id: i64,
     valid: &ValidResident,
@@ -261,7 +250,7 @@ pub async fn post_resident(
     let now = now_millis();
     let backend = state.store.backend();
     let mut tx = state.store.begin().await?;
-    if !people::existing_id_hashes(&mut tx, std::slice::from_ref(&hash))
+    if !people::existing_id_hashes(&mut tx, &[hash.as_str()])
         .await?
         .is_empty()
     {
@@ -270,7 +259,17 @@ pub async fn post_resident(
         ));
     }
     let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
-    let row = build_row(&state, id, &valid, &place, now, "登记 / registered");
+    let sealed_id = state
+        .config
+        .protector
+        .citizen_id_hashed(&valid.citizen_id, hash);
+    let row = build_row(
+        &state,
+        id,
+        &valid,
+        sealed_id,
+        (&place, now, "登记 / registered"),
+    );
     people::insert_residents(&mut tx, vec![row.clone()]).await?;
     sync_ids(&mut tx, backend, "residents").await?;
     if let Some(hid) = row.household_id {
