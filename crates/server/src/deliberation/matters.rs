@@ -214,7 +214,21 @@ pub async fn detail(
         .await?
         .ok_or_else(ApiError::not_found)?;
     drop(conn);
-    let stages = store_matters::stages(&state.store, id).await?;
+    detail_of(state, m, outcome).await
+}
+
+/// A matter with its stages, for an actor who may view it (404 or 403 otherwise).
+pub async fn visible_detail(state: &AppState, actor: &Actor, id: i64) -> ApiResult<MatterDetail> {
+    let m = matter_in_reach(state, actor, id, Action::ViewDeliberation).await?;
+    detail_of(state, m, None).await
+}
+
+async fn detail_of(
+    state: &AppState,
+    m: MatterRow,
+    outcome: Option<MeetingOutcome>,
+) -> ApiResult<MatterDetail> {
+    let stages = store_matters::stages(&state.store, m.id).await?;
     Ok(MatterDetail {
         matter: m.into(),
         stages: stages.into_iter().map(stage_view).collect(),
@@ -240,8 +254,7 @@ pub async fn get_matter(
     Authenticated(actor): Authenticated,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<MatterDetail>> {
-    matter_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
-    Ok(Json(detail(&state, id, None).await?))
+    Ok(Json(visible_detail(&state, &actor, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

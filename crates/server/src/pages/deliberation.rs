@@ -463,12 +463,8 @@ async fn render_matter(
     err: Option<&ApiError>,
 ) -> Response {
     let here = format!("/deliberation/matters/{id}");
-    let detail = matters::detail(state, id, None).await;
-    let d = match detail {
-        Ok(d) if allow(&v.actor, Action::ViewDeliberation, &d.matter.community_code).is_ok() => d,
-        Ok(_) => {
-            return super::error_page(v, v.t("重大事项", "Matter"), &here, &ApiError::not_found());
-        }
+    let d = match matters::visible_detail(state, &v.actor, id).await {
+        Ok(d) => d,
         Err(e) => return super::error_page(v, v.t("重大事项", "Matter"), &here, &e),
     };
     let m = &d.matter;
