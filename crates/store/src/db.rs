@@ -1,5 +1,7 @@
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyTransactionManager};
+use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use sqlx_core::transaction::TransactionManager;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -9,27 +11,78 @@ pub type Conn = AnyConnection;
 /// writer at a time, and queueing writers here (first come, first served) replaces SQLite's
 /// sleep-and-retry busy handler, whose back-off made concurrent writes wait up to hundreds of
 /// milliseconds. Never begin a second transaction while holding one.
+///
+/// Dropped without `commit`, it rolls back (as `sqlx::Transaction` does).
 pub struct Tx {
-    inner: sqlx::Transaction<'static, Any>,
+    conn: PoolConnection<Any>,
+    open: bool,
+    /// Begun by `Store::begin_bulk` with SQLite's foreign-key enforcement off: the connection
+    /// is restored after commit, or closed instead of going back to the pool.
+    bulk: bool,
     _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for Tx {
     type Target = AnyConnection;
     fn deref(&self) -> &AnyConnection {
-        &self.inner
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.inner
+        &mut self.conn
     }
 }
 
 impl Tx {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.inner.commit().await.map_err(StoreError::from)
+    async fn begin(
+        mut conn: PoolConnection<Any>,
+        bulk: bool,
+        writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Result<Tx, StoreError> {
+        if bulk {
+            // A no-op inside a transaction, so it is switched before BEGIN.
+            conn.execute("PRAGMA foreign_keys = OFF").await?;
+        }
+        let mut tx = Tx {
+            conn,
+            open: true,
+            bulk,
+            _writer: writer,
+        };
+        AnyTransactionManager::begin(&mut tx.conn, None).await?;
+        Ok(tx)
+    }
+
+    /// Whether this transaction was begun by `Store::begin_bulk` on SQLite.
+    pub fn is_bulk(&self) -> bool {
+        self.bulk
+    }
+
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        AnyTransactionManager::commit(&mut self.conn).await?;
+        self.open = false;
+        if self.bulk {
+            if self.conn.execute("PRAGMA foreign_keys = ON").await.is_err() {
+                self.conn.close_on_drop();
+            }
+            self.bulk = false;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        if self.open {
+            // Queued: runs on the connection's next use, including its return to the pool.
+            AnyTransactionManager::start_rollback(&mut self.conn);
+        }
+        if self.bulk {
+            // Never hand out a connection that does not enforce foreign keys.
+            self.conn.close_on_drop();
+        }
     }
 }
 
@@ -63,6 +116,18 @@ impl StoreError {
                     sqlx::error::ErrorKind::UniqueViolation
                         | sqlx::error::ErrorKind::ForeignKeyViolation
                 ) || e.message().contains("UNIQUE")
+                    || e.message().contains("duplicate key")
+            }
+            _ => false,
+        }
+    }
+
+    /// A unique violation only (a duplicate, as opposed to a missing parent row).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(e)) => {
+                matches!(e.kind(), sqlx::error::ErrorKind::UniqueViolation)
+                    || e.message().contains("UNIQUE")
                     || e.message().contains("duplicate key")
             }
             _ => false,
@@ -197,14 +262,27 @@ impl Store {
     }
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let writer = match self.backend {
+        let writer = self.writer_lock().await;
+        Tx::begin(self.pool.acquire().await?, false, writer).await
+    }
+
+    /// A transaction for loading many rows whose references the caller has already checked
+    /// (ledger imports, the demo city). On SQLite it does not enforce foreign keys: with them
+    /// on, every multi-row `INSERT` must keep a statement journal (a copy of each page it
+    /// touches, so that it alone can be undone) and look up each row's parents. Bulk inserts
+    /// in it use `INSERT OR FAIL` for the same reason (`bulk_insert_owned`). On PostgreSQL it
+    /// is an ordinary transaction.
+    pub async fn begin_bulk(&self) -> Result<Tx, StoreError> {
+        let writer = self.writer_lock().await;
+        let bulk = self.backend == Backend::Sqlite;
+        Tx::begin(self.pool.acquire().await?, bulk, writer).await
+    }
+
+    async fn writer_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
             Backend::Sqlite => Some(self.writer.clone().lock_owned().await),
             Backend::Postgres => None,
-        };
-        Ok(Tx {
-            inner: self.pool.begin().await?,
-            _writer: writer,
-        })
+        }
     }
 
     /// Moves committed WAL pages into the SQLite file (no-op on PostgreSQL); the server calls
@@ -269,7 +347,38 @@ pub async fn bulk_insert_owned<T>(
     rows: impl IntoIterator<Item = T>,
     values: impl Fn(T) -> Vec<Val>,
 ) -> Result<(), StoreError> {
+    insert_chunks(conn, "INSERT", table, columns, rows, values).await
+}
+
+/// As `bulk_insert_owned`, in a transaction from `Store::begin_bulk`. There, on SQLite, each
+/// statement is `INSERT OR FAIL`: a multi-row statement that could abort must keep a
+/// statement journal so that it alone can be undone, and a failed bulk load abandons its whole
+/// transaction anyway.
+pub async fn bulk_load<T>(
+    tx: &mut Tx,
+    table: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    values: impl Fn(T) -> Vec<Val>,
+) -> Result<(), StoreError> {
+    let verb = if tx.is_bulk() {
+        "INSERT OR FAIL"
+    } else {
+        "INSERT"
+    };
+    insert_chunks(tx, verb, table, columns, rows, values).await
+}
+
+async fn insert_chunks<T>(
+    conn: &mut Conn,
+    verb: &str,
+    table: &str,
+    columns: &[&str],
+    rows: impl IntoIterator<Item = T>,
+    values: impl Fn(T) -> Vec<Val>,
+) -> Result<(), StoreError> {
     let mut chunks = ChunkBinder {
+        verb,
         table,
         columns,
         per_chunk: (30_000 / columns.len()).max(1),
@@ -290,6 +399,7 @@ pub async fn bulk_insert_owned<T>(
 type BoundQuery = sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>;
 
 struct ChunkBinder<'a, I, F> {
+    verb: &'a str,
     table: &'a str,
     columns: &'a [&'a str],
     per_chunk: usize,
@@ -328,7 +438,8 @@ impl<T, I: Iterator<Item = T>, F: Fn(T) -> Vec<Val>> ChunkBinder<'_, I, F> {
 
     fn statement(&mut self, rows: usize) -> String {
         let mut sql = format!(
-            "INSERT INTO {} ({}) VALUES ",
+            "{} INTO {} ({}) VALUES ",
+            self.verb,
             self.table,
             self.columns.join(", ")
         );

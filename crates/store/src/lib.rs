@@ -19,5 +19,6 @@ pub mod webhooks;
 
 pub use db::{
     Backend, Conn, DEFAULT_CACHE_MIB, Page, Placeholders, Store, StoreError, Tx, Val, bulk_cache,
-    bulk_insert, bulk_insert_owned, commit, now_millis, reserve_ids, set_setting, sync_ids,
+    bulk_insert, bulk_insert_owned, bulk_load, commit, now_millis, reserve_ids, set_setting,
+    sync_ids,
 };

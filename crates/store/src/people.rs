@@ -2,7 +2,7 @@
 //! Personal numbers arrive here already sealed, hashed and masked: this layer never sees them
 //! in plain text.
 
-use crate::db::{Conn, Page, Store, StoreError, Val, bulk_insert, page};
+use crate::db::{Conn, Page, Store, StoreError, Tx, Val, bulk_insert, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -244,20 +244,21 @@ fn columns(cols: &str) -> Vec<&str> {
 }
 
 fn unique_conflict(e: StoreError, message: &str) -> StoreError {
-    if e.is_constraint_violation() {
+    if e.is_unique_violation() {
         StoreError::Conflict(message.to_string())
     } else {
         e
     }
 }
 
-/// Inserts residents, moving their fields into the statement (imports are large).
+/// Inserts residents, moving their fields into the statement (imports are large; in a
+/// `Store::begin_bulk` transaction, the caller has checked grids, buildings and households).
 pub async fn insert_residents(
-    conn: &mut Conn,
+    tx: &mut Tx,
     rows: impl IntoIterator<Item = ResidentRow>,
 ) -> Result<(), StoreError> {
-    crate::db::bulk_insert_owned(
-        conn,
+    crate::db::bulk_load(
+        tx,
         "residents",
         &RESIDENT_COLUMNS,
         rows,
@@ -272,9 +273,9 @@ pub async fn insert_residents(
     })
 }
 
-pub async fn insert_households(conn: &mut Conn, rows: Vec<HouseholdRow>) -> Result<(), StoreError> {
-    crate::db::bulk_insert_owned(
-        conn,
+pub async fn insert_households(tx: &mut Tx, rows: Vec<HouseholdRow>) -> Result<(), StoreError> {
+    crate::db::bulk_load(
+        tx,
         "households",
         &columns(HOUSEHOLD_COLS),
         rows,

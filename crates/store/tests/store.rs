@@ -1152,3 +1152,81 @@ async fn set_setting_in(tx: &mut tongxin_store::Tx) {
         .await
         .unwrap();
 }
+
+/// `PRAGMA foreign_keys` on every connection the pool holds (SQLite).
+async fn foreign_keys_on_every_connection(store: &Store) -> Vec<i64> {
+    let mut conns = Vec::new();
+    for _ in 0..8 {
+        conns.push(store.reader().await.unwrap());
+    }
+    let mut states = Vec::new();
+    for conn in &mut conns {
+        let (on,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        states.push(on);
+    }
+    states
+}
+
+#[tokio::test]
+async fn a_bulk_load_is_all_or_nothing_and_leaves_foreign_keys_enforced() {
+    use tongxin_store::people::{get_resident, insert_residents};
+    for db in testing::all().await {
+        let label = db.label;
+        let store = &db.store;
+        seed_tree(store).await;
+        let code = "450103001001001";
+        let mut tx = store.begin().await.unwrap();
+        territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        // A duplicate in the last chunk fails the load; nothing of it stays.
+        let mut tx = store.begin_bulk().await.unwrap();
+        assert_eq!(tx.is_bulk(), store.backend() == Backend::Sqlite, "{label}");
+        let rows = (1..=3_000).map(|id| {
+            let mut r = resident(id, "王秀英", code, "resident");
+            if id == 3_000 {
+                r.id_hash = resident(1, "", code, "").id_hash;
+            }
+            r
+        });
+        let err = insert_residents(&mut tx, rows).await.unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)), "{label}: {err}");
+        drop(tx);
+        assert!(get_resident(store, 1).await.unwrap().is_none(), "{label}");
+
+        let mut tx = store.begin_bulk().await.unwrap();
+        insert_residents(
+            &mut tx,
+            (1..=3_000).map(|id| resident(id, "王秀英", code, "resident")),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            get_resident(store, 3_000).await.unwrap().is_some(),
+            "{label}"
+        );
+
+        if store.backend() == Backend::Sqlite {
+            assert_eq!(
+                foreign_keys_on_every_connection(store).await,
+                vec![1; 8],
+                "{label}: no connection goes back to the pool without foreign keys"
+            );
+        }
+        let mut tx = store.begin().await.unwrap();
+        let orphan = resident(3_001, "李强", "450103001001999", "resident");
+        let err = insert_residents(&mut tx, [orphan]).await.unwrap_err();
+        assert!(
+            err.is_constraint_violation() && !err.is_unique_violation(),
+            "{label}: a missing grid is a foreign-key violation: {err}"
+        );
+        drop(tx);
+        db.cleanup().await;
+    }
+}

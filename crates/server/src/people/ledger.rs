@@ -233,6 +233,10 @@ pub async fn import_residents(
             (v, hash)
         })
     });
+    // Begun before the grids and buildings are checked: holding the writer lock, nothing can
+    // remove them before the rows that refer to them are written (a bulk transaction does not
+    // enforce foreign keys on SQLite).
+    let mut tx = state.store.begin_bulk().await?;
     for ((r, row), checked) in sheet.rows.iter().enumerate().zip(checked) {
         let line = row.line;
         let mut ok = true;
@@ -325,7 +329,6 @@ pub async fn import_residents(
     }
     drop(seen);
     let hashes: Vec<&str> = lines.iter().map(|l| l.id_hash.as_str()).collect();
-    let mut tx = state.store.begin().await?;
     let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
         .await?
         .into_iter()
@@ -366,7 +369,7 @@ pub async fn import_residents(
 
 async fn write_residents(
     state: &AppState,
-    tx: &mut tongxin_store::Conn,
+    tx: &mut tongxin_store::Tx,
     kept: Vec<ResidentLine>,
 ) -> ApiResult<()> {
     let backend = state.store.backend();
