@@ -426,24 +426,23 @@ pub async fn get_resident(store: &Store, id: i64) -> Result<Option<ResidentRow>,
 /// Which of `hashes` are already registered (duplicate check before an import).
 pub async fn existing_id_hashes(
     conn: &mut Conn,
-    hashes: &[&str],
+    hashes: &[impl AsRef<str>],
 ) -> Result<Vec<String>, StoreError> {
-    let mut found = Vec::new();
-    let mut placeholder = crate::db::Placeholders::for_conn(conn);
-    for chunk in hashes.chunks(2_000) {
-        placeholder.reset();
-        let placeholders: Vec<String> = chunk.iter().map(|_| placeholder.next_one()).collect();
-        let sql = format!(
-            "SELECT id_hash FROM residents WHERE id_hash IN ({})",
-            placeholders.join(", ")
-        );
-        let mut q = sqlx::query_as::<_, (String,)>(AssertSqlSafe(sql));
-        for h in chunk {
-            q = q.bind(*h);
-        }
-        found.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(h,)| h));
+    if hashes.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(found)
+    // One statement whatever the count: the hashes travel as one JSON array, instead of
+    // thousands of bound parameters in chunks under the engines' limits.
+    let list: Vec<&str> = hashes.iter().map(AsRef::as_ref).collect();
+    let json = serde_json::to_string(&list).expect("strings serialise");
+    let sql = if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        "SELECT id_hash FROM residents WHERE id_hash IN (SELECT value FROM json_each($1))"
+    } else {
+        "SELECT id_hash FROM residents WHERE id_hash IN \
+         (SELECT jsonb_array_elements_text(CAST($1 AS jsonb)))"
+    };
+    let rows: Vec<(String,)> = sqlx::query_as(sql).bind(json).fetch_all(&mut *conn).await?;
+    Ok(rows.into_iter().map(|(h,)| h).collect())
 }
 
 /// What to look for; the scope prefixes always apply.

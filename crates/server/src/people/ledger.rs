@@ -203,143 +203,32 @@ pub async fn import_residents(
     request_id: Option<String>,
 ) -> ApiResult<LedgerReport> {
     let (read, cols) = read_sheet(bytes, opts, &RESIDENT_REQUIRED, &RESIDENT_OPTIONAL)?;
-    let sheet = &read.sheet;
-    let today = super::today();
-    let mut places = PlaceCache {
-        state,
-        actor,
-        grids: HashMap::new(),
-        buildings: HashMap::new(),
+    let ledger = ResidentSheet {
+        sheet: &read.sheet,
+        cols: &cols,
     };
-    let mut rejected = Vec::new();
-    let mut lines: Vec<ResidentLine> = Vec::with_capacity(sheet.rows.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let header = |i: usize| sheet.headers[cols[i].unwrap_or(0)].clone();
-    let address_header = cols[9]
-        .map(|c| sheet.headers[c].clone())
-        .unwrap_or_else(|| "地址".into());
-    let p = &state.config.protector;
-    // Checking the numbers and keyed-hashing the IDs is pure computation: both cores share it.
-    let checked = in_parallel(sheet.rows.len(), |r| {
-        validate_resident(
-            cell(sheet, r, cols[0]),
-            cell(sheet, r, cols[1]),
-            Some(cell(sheet, r, cols[3])),
-            cell(sheet, r, cols[10]),
-            today,
-        )
-        .map(|v| {
-            let hash = p.id_hash(&v.citizen_id);
-            (v, hash)
-        })
-    });
+    let checked = ledger.check_numbers(&state.config.protector, super::today());
+    let valid_hashes: Vec<String> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok().map(|(_, hash)| hash.clone()))
+        .collect();
     // Begun before the grids and buildings are checked: holding the writer lock, nothing can
     // remove them before the rows that refer to them are written (a bulk transaction does not
     // enforce foreign keys on SQLite).
     let mut tx = state.store.begin_bulk().await?;
-    for ((r, row), checked) in sheet.rows.iter().enumerate().zip(checked) {
-        let line = row.line;
-        let mut ok = true;
-        let valid = match checked {
-            Ok(v) => Some(v),
-            Err(errors) => {
-                for (field, reason) in errors {
-                    let col = match field {
-                        "name" => 0,
-                        "citizen_id" => 1,
-                        "phone" => 3,
-                        _ => 10,
-                    };
-                    rejected.push(row_error(line, &header(col), reason));
-                }
-                ok = false;
-                None
-            }
-        };
-        let grid = cell(sheet, r, cols[2]).to_string();
-        if let Err(reason) = places.grid(&grid).await? {
-            rejected.push(row_error(line, &header(2), reason));
-            ok = false;
-        }
-        let building_text = cell(sheet, r, cols[6]);
-        let mut building_id = None;
-        if !building_text.is_empty() {
-            match building_text.parse::<i64>() {
-                Err(_) => {
-                    rejected.push(row_error(
-                        line,
-                        &header(6),
-                        "楼栋编号须为整数 / building_id must be an integer",
-                    ));
-                    ok = false;
-                }
-                Ok(id) => match places.building(id).await? {
-                    Some(b) if b.grid_code == grid => building_id = Some(id),
-                    Some(b) => {
-                        rejected.push(row_error(line, &header(6), format!("楼栋 {id} 在网格 {} 而不在 {grid} / building {id} lies in another grid", b.grid_code)));
-                        ok = false;
-                    }
-                    None => {
-                        rejected.push(row_error(
-                            line,
-                            &header(6),
-                            format!("楼栋 {id} 不存在 / building does not exist"),
-                        ));
-                        ok = false;
-                    }
-                },
-            }
-        }
-        let address = cell(sheet, r, cols[9]).to_string();
-        if building_id.is_none() && address.is_empty() && ok {
-            rejected.push(row_error(
-                line,
-                &address_header,
-                "没有楼栋编号时须填写地址 / give a building_id or an address",
-            ));
-            ok = false;
-        }
-        if let Some((v, _)) = &valid {
-            let key = v.citizen_id.expose().to_string();
-            if let Some(first) = seen.get(&key) {
-                rejected.push(row_error(
-                    line,
-                    &header(1),
-                    format!("与第 {first} 行身份证号重复 / same ID number as row {first}"),
-                ));
-                ok = false;
-            } else {
-                seen.insert(key, line);
-            }
-        }
-        if let (true, Some((valid, id_hash))) = (ok, valid) {
-            lines.push(ResidentLine {
-                line,
-                valid,
-                grid,
-                building_id,
-                unit: cell(sheet, r, cols[7]).to_string(),
-                room: cell(sheet, r, cols[8]).to_string(),
-                address,
-                household_no: cell(sheet, r, cols[4]).to_string(),
-                head: matches!(cell(sheet, r, cols[5]), "户主" | "head" | "本人"),
-                id_hash,
-            });
-        }
-    }
-    drop(seen);
-    let hashes: Vec<&str> = lines.iter().map(|l| l.id_hash.as_str()).collect();
-    let existing: HashSet<String> = people::existing_id_hashes(&mut tx, &hashes)
-        .await?
-        .into_iter()
-        .collect();
-    let id_header = header(1);
-    let mut kept: Vec<ResidentLine> = Vec::with_capacity(lines.len());
-    for l in lines {
+    let mut rejected = Vec::new();
+    // The database looks for already registered IDs while this thread checks the places.
+    let (existing, lines) = tokio::join!(
+        people::existing_id_hashes(&mut tx, &valid_hashes),
+        ledger.lines(state, actor, checked, &mut rejected),
+    );
+    let existing: HashSet<String> = existing?.into_iter().collect();
+    let mut kept: Vec<ResidentLine> = Vec::with_capacity(valid_hashes.len());
+    for l in lines? {
         if existing.contains(&l.id_hash) {
             rejected.push(row_error(
                 l.line,
-                &id_header,
+                &ledger.header(1),
                 "该身份证号已登记 / this ID number is already registered",
             ));
         } else {
@@ -347,7 +236,8 @@ pub async fn import_residents(
         }
     }
     // Inserting in keyed-hash order turns the unique-index inserts from random into appends.
-    kept.sort_unstable_by(|a, b| a.id_hash.cmp(&b.id_hash));
+    // (Sorting by a cached key moves each line once, not at every comparison.)
+    kept.sort_by_cached_key(|l| l.id_hash.clone());
     rejected.sort_by_key(|e| e.index);
     let mut report = summarise(&read, kept.len(), opts.dry_run, rejected);
     verdict(&report, opts.partial)?;
@@ -365,6 +255,155 @@ pub async fn import_residents(
         .request(request_id)).await?;
     commit(tx).await?;
     Ok(report)
+}
+
+type CheckedNumbers = Result<(ValidResident, String), Vec<(&'static str, String)>>;
+
+/// A residents ledger read from a sheet, with its columns located.
+struct ResidentSheet<'a> {
+    sheet: &'a Sheet,
+    cols: &'a [Option<usize>],
+}
+
+impl ResidentSheet<'_> {
+    fn cell(&self, row: usize, col: usize) -> &str {
+        cell(self.sheet, row, self.cols[col])
+    }
+
+    fn header(&self, col: usize) -> String {
+        self.sheet.headers[self.cols[col].unwrap_or(0)].clone()
+    }
+
+    /// Each row's name, ID and phone checked and its ID keyed-hashed: pure computation, on
+    /// all cores.
+    fn check_numbers(&self, p: &super::protect::Protector, today: u32) -> Vec<CheckedNumbers> {
+        in_parallel(self.sheet.rows.len(), |r| {
+            validate_resident(
+                self.cell(r, 0),
+                self.cell(r, 1),
+                Some(self.cell(r, 3)),
+                self.cell(r, 10),
+                today,
+            )
+            .map(|v| {
+                let hash = p.id_hash(&v.citizen_id);
+                (v, hash)
+            })
+        })
+    }
+
+    /// The rows that pass every check of their own (numbers, grid, building, address, no
+    /// repeated ID); each failure goes to `rejected` with its line and column.
+    async fn lines(
+        &self,
+        state: &AppState,
+        actor: &Actor,
+        checked: Vec<CheckedNumbers>,
+        rejected: &mut Vec<FieldError>,
+    ) -> ApiResult<Vec<ResidentLine>> {
+        let mut places = PlaceCache {
+            state,
+            actor,
+            grids: HashMap::new(),
+            buildings: HashMap::new(),
+        };
+        let mut lines: Vec<ResidentLine> = Vec::with_capacity(checked.len());
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(checked.len());
+        for ((r, row), checked) in self.sheet.rows.iter().enumerate().zip(checked) {
+            let line = row.line;
+            let before = rejected.len();
+            let valid = match checked {
+                Ok(v) => Some(v),
+                Err(errors) => {
+                    for (field, reason) in errors {
+                        let col = match field {
+                            "name" => 0,
+                            "citizen_id" => 1,
+                            "phone" => 3,
+                            _ => 10,
+                        };
+                        rejected.push(row_error(line, &self.header(col), reason));
+                    }
+                    None
+                }
+            };
+            let grid = self.cell(r, 2).to_string();
+            if let Err(reason) = places.grid(&grid).await? {
+                rejected.push(row_error(line, &self.header(2), reason));
+            }
+            let building_id = self.building(&mut places, r, &grid, rejected).await?;
+            let address = self.cell(r, 9).to_string();
+            if building_id.is_none() && address.is_empty() && rejected.len() == before {
+                rejected.push(row_error(
+                    line,
+                    &self.header_or(9, "地址"),
+                    "没有楼栋编号时须填写地址 / give a building_id or an address",
+                ));
+            }
+            if let Some((v, _)) = &valid {
+                match seen.entry(v.citizen_id.expose().to_string()) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        let first = *first.get();
+                        rejected.push(row_error(
+                            line,
+                            &self.header(1),
+                            format!("与第 {first} 行身份证号重复 / same ID number as row {first}"),
+                        ));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(line);
+                    }
+                }
+            }
+            if let (true, Some((valid, id_hash))) = (rejected.len() == before, valid) {
+                lines.push(ResidentLine {
+                    line,
+                    valid,
+                    grid,
+                    building_id,
+                    unit: self.cell(r, 7).to_string(),
+                    room: self.cell(r, 8).to_string(),
+                    address,
+                    household_no: self.cell(r, 4).to_string(),
+                    head: matches!(self.cell(r, 5), "户主" | "head" | "本人"),
+                    id_hash,
+                });
+            }
+        }
+        Ok(lines)
+    }
+
+    fn header_or(&self, col: usize, default: &str) -> String {
+        self.cols[col].map_or_else(|| default.into(), |c| self.sheet.headers[c].clone())
+    }
+
+    /// The row's building, if it names one that exists in the row's grid.
+    async fn building(
+        &self,
+        places: &mut PlaceCache<'_>,
+        r: usize,
+        grid: &str,
+        rejected: &mut Vec<FieldError>,
+    ) -> ApiResult<Option<i64>> {
+        let text = self.cell(r, 6);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let line = self.sheet.rows[r].line;
+        let reason = match text.parse::<i64>() {
+            Err(_) => "楼栋编号须为整数 / building_id must be an integer".to_string(),
+            Ok(id) => match places.building(id).await? {
+                Some(b) if b.grid_code == grid => return Ok(Some(id)),
+                Some(b) => format!(
+                    "楼栋 {id} 在网格 {} 而不在 {grid} / building {id} lies in another grid",
+                    b.grid_code
+                ),
+                None => format!("楼栋 {id} 不存在 / building does not exist"),
+            },
+        };
+        rejected.push(row_error(line, &self.header(6), reason));
+        Ok(None)
+    }
 }
 
 async fn write_residents(
