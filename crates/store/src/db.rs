@@ -43,7 +43,10 @@ impl Tx {
     ) -> Result<Tx, StoreError> {
         if bulk {
             // A no-op inside a transaction, so it is switched before BEGIN.
-            conn.execute("PRAGMA foreign_keys = OFF").await?;
+            if let Err(e) = conn.execute("PRAGMA foreign_keys = OFF").await {
+                conn.close_on_drop();
+                return Err(e.into());
+            }
         }
         let mut tx = Tx {
             conn,
@@ -109,17 +112,9 @@ pub enum StoreError {
 impl StoreError {
     /// A unique or foreign-key violation, which callers turn into a 409 with the field named.
     pub fn is_constraint_violation(&self) -> bool {
-        match self {
-            StoreError::Db(sqlx::Error::Database(e)) => {
-                matches!(
-                    e.kind(),
-                    sqlx::error::ErrorKind::UniqueViolation
-                        | sqlx::error::ErrorKind::ForeignKeyViolation
-                ) || e.message().contains("UNIQUE")
-                    || e.message().contains("duplicate key")
-            }
-            _ => false,
-        }
+        self.is_unique_violation()
+            || matches!(self, StoreError::Db(sqlx::Error::Database(e))
+                if e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
     }
 
     /// A unique violation only (a duplicate, as opposed to a missing parent row).
@@ -270,7 +265,7 @@ impl Store {
     /// (ledger imports, the demo city). On SQLite it does not enforce foreign keys: with them
     /// on, every multi-row `INSERT` must keep a statement journal (a copy of each page it
     /// touches, so that it alone can be undone) and look up each row's parents. Bulk inserts
-    /// in it use `INSERT OR FAIL` for the same reason (`bulk_insert_owned`). On PostgreSQL it
+    /// in it use `INSERT OR FAIL` for the same reason (`bulk_load`). On PostgreSQL it
     /// is an ordinary transaction.
     pub async fn begin_bulk(&self) -> Result<Tx, StoreError> {
         let writer = self.writer_lock().await;
