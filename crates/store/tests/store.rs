@@ -68,6 +68,16 @@ async fn seed_tree(store: &Store) {
     tx.commit().await.unwrap();
 }
 
+/// The tree of `seed_tree` and one grid in it.
+async fn seed_grid(store: &Store, code: &str) {
+    seed_tree(store).await;
+    let mut tx = store.begin().await.unwrap();
+    territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 async fn new_user(store: &Store, username: &str) -> i64 {
     let mut tx = store.begin().await.unwrap();
     let id = accounts::insert_user(&mut tx, username, "测试用户", "hash", now_millis())
@@ -1081,12 +1091,9 @@ async fn sealed_numbers_are_read_in_batches_and_replaced_with_their_hashes() {
     for db in testing::all().await {
         let label = db.label;
         let store = &db.store;
-        seed_tree(store).await;
         let code = "450103001001001";
+        seed_grid(store, code).await;
         let mut tx = store.begin().await.unwrap();
-        territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
-            .await
-            .unwrap();
         insert_residents(
             &mut tx,
             (1..=5).map(|id| resident(id, "张三", code, "resident")),
@@ -1176,13 +1183,8 @@ async fn a_bulk_load_is_all_or_nothing_and_leaves_foreign_keys_enforced() {
     for db in testing::all().await {
         let label = db.label;
         let store = &db.store;
-        seed_tree(store).await;
         let code = "450103001001001";
-        let mut tx = store.begin().await.unwrap();
-        territory::upsert_grid(&mut tx, &grid(code, "网格", 1_000))
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
+        seed_grid(store, code).await;
 
         // A duplicate in the last chunk fails the load; nothing of it stays.
         let mut tx = store.begin_bulk().await.unwrap();
