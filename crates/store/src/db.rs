@@ -492,6 +492,14 @@ impl Placeholders {
             format!("${}", self.n)
         }
     }
+
+    /// The next `n` placeholders, comma-separated (an `IN (…)` list).
+    pub fn list(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| self.next_one())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// Gives this connection a page cache of `mib` MiB for a bulk load (SQLite; no-op on

@@ -2,7 +2,7 @@
 //! Personal numbers arrive here already sealed, hashed and masked: this layer never sees them
 //! in plain text.
 
-use crate::db::{Conn, Page, Store, StoreError, Tx, Val, bulk_insert, page};
+use crate::db::{Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_insert, page};
 use crate::territory::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -584,10 +584,9 @@ async fn search_by_name(
 
 /// Residents by id, in id order.
 async fn residents_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<ResidentRow>, StoreError> {
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {RESIDENT_COLS} FROM residents WHERE id IN ({}) ORDER BY id",
-        marks.join(", ")
+        Placeholders::for_store(store).list(ids.len())
     );
     let mut query = sqlx::query_as(AssertSqlSafe(sql));
     for id in ids {
@@ -609,10 +608,9 @@ pub async fn get_households(store: &Store, ids: &[i64]) -> Result<Vec<HouseholdR
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT {HOUSEHOLD_COLS} FROM households WHERE id IN ({})",
-        placeholders.join(", ")
+        Placeholders::for_store(store).list(ids.len())
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql));
     for id in ids {

@@ -575,8 +575,7 @@ pub async fn open311_requests(
     let mut ints: Vec<i64> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
     if !ids.is_empty() {
-        let marks: Vec<String> = ids.iter().map(|_| placeholder.next_one()).collect();
-        sql.push_str(&format!("id IN ({})", marks.join(", ")));
+        sql.push_str(&format!("id IN ({})", placeholder.list(ids.len())));
         ints.extend(ids);
     } else {
         sql.push_str(&format!(
@@ -593,8 +592,7 @@ pub async fn open311_requests(
             texts.push(c.to_string());
         }
         if !statuses.is_empty() {
-            let marks: Vec<String> = statuses.iter().map(|_| placeholder.next_one()).collect();
-            text_clauses.push(format!("status IN ({})", marks.join(", ")));
+            text_clauses.push(format!("status IN ({})", placeholder.list(statuses.len())));
             texts.extend(statuses.iter().map(|s| s.to_string()));
         }
     }
@@ -651,11 +649,9 @@ pub async fn timelines(store: &Store, ids: &[i64]) -> Result<Vec<EventRow>, Stor
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut placeholder = crate::db::Placeholders::for_store(store);
-    let marks: Vec<String> = ids.iter().map(|_| placeholder.next_one()).collect();
     let sql = format!(
         "SELECT {EVENT_COLS} FROM case_events WHERE case_id IN ({}) ORDER BY case_id, id",
-        marks.join(", ")
+        crate::db::Placeholders::for_store(store).list(ids.len())
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql));
     for id in ids {
