@@ -298,8 +298,8 @@ async fn rotate_keys(settings: &Settings) -> Result<(), String> {
     let new = Protector::new(DataKeys::from_master(&master));
     let done = tongxin_server::people::keys::rotate(&store, &old, &new).await?;
     println!(
-        "re-sealed {} residents and {} organisations under the new key",
-        done.residents, done.organisations
+        "re-sealed {} residents, {} organisations and {} free-text originals under the new key",
+        done.residents, done.organisations, done.texts
     );
     let current = settings.key_file();
     if settings.data_key.is_some() || !current.exists() {

@@ -119,7 +119,7 @@
       }).then(function (x) {
         if (x.r.ok) {
           localStorage.removeItem(DRAFT);
-          location.href = '/cases/' + x.j.id + '?done=' + encodeURIComponent(t('已上报 ✔', 'Reported ✔'));
+          location.href = '/cases/' + x.j.id + '?done=' + encodeURIComponent(t('已上报 ✔', 'Reported ✔') + (x.j.notice ? ' ' + x.j.notice : ''));
           return;
         }
         sending = false; submit.disabled = false;

@@ -26,11 +26,12 @@ pub use state::{AppState, ServerConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
+use util::TextLimits;
 use utoipa_swagger_ui::SwaggerUi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "同心 Tongxin API", version = "1", description = "Grassroots governance platform. Errors are RFC 9457 problem+json; lists paginate with `next_cursor`; POSTs accept `Idempotency-Key`; cookie-authenticated writes need `X-CSRF-Token`."),
+    info(title = "同心 Tongxin API", version = "1", description = "Grassroots governance platform. Errors are RFC 9457 problem+json; lists paginate with `next_cursor`; POSTs accept `Idempotency-Key`; cookie-authenticated writes need `X-CSRF-Token`. Every string in a request body has a `maxLength` (in characters); a longer one is refused with 422 naming the field. Phone and citizen ID numbers typed into free text (case descriptions, addresses, notes) are masked for every reader; entitled staff see the original through the audited `…/reveal`."),
     paths(
         access::login, access::logout, access::me, access::post_user, access::list_users,
         access::disable_user, access::enable_user, access::post_token, access::revoke_token,
@@ -46,13 +47,13 @@ use utoipa_swagger_ui::SwaggerUi;
         people::post_party_org, people::list_party_orgs, people::post_party_member, people::list_party_members,
         people::import_ledger, people::ledger_template, people::export_ledger,
         cases::list_categories, cases::post_case, cases::get_case, cases::post_action, cases::list_cases,
-        cases::nearby_cases, cases::support_case, cases::list_notifications, cases::read_notification,
+        cases::nearby_cases, cases::support_case, cases::reveal_case, cases::list_notifications, cases::read_notification,
         cases::indicators::get_indicators, cases::indicators::get_breakdown, cases::enterprise::assign, cases::enterprise::list_assignments,
         cases::enterprise::summary, cases::media::upload, cases::media::get_media, cases::media::get_thumbnail, cases::patrols::start_patrol, cases::patrols::add_points,
         deliberation::sessions::get_schedule, deliberation::sessions::put_schedule,
         deliberation::sessions::plan, deliberation::sessions::list_sessions, deliberation::sessions::get_session,
         deliberation::sessions::record_session, deliberation::sessions::post_item, deliberation::sessions::list_items,
-        deliberation::sessions::get_item, deliberation::sessions::post_item_action, deliberation::sessions::overdue_items,
+        deliberation::sessions::get_item, deliberation::sessions::reveal_item, deliberation::sessions::post_item_action, deliberation::sessions::overdue_items,
         deliberation::matters::post_matter, deliberation::matters::list_matters, deliberation::matters::get_matter,
         deliberation::matters::post_stage,
         deliberation::decisions::post_decision, deliberation::decisions::list_decisions,
@@ -75,7 +76,7 @@ use utoipa_swagger_ui::SwaggerUi;
         deliberation::ballots::post_motion_vote, deliberation::ballots::post_hands, deliberation::ballots::close_motion,
     ),
     components(schemas(error::Problem, error::FieldError)),
-    modifiers(&SecurityAddon),
+    modifiers(&SecurityAddon, &TextLimits),
     tags((name = "access", description = "Sign-in, users, roles, tokens"),
          (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
          (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
@@ -106,6 +107,90 @@ impl utoipa::Modify for SecurityAddon {
                 access::session::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Problems, in this one place rather than at each route: every response documented with an
+/// [`error::Problem`] body is served as `application/problem+json` (RFC 9457), and the answers
+/// every route of a kind may give are documented where a route does not say them itself: 404
+/// for a path naming what does not exist or is out of the caller's reach, 400 for a body or
+/// query string that does not parse, 422 for a JSON body a field of which is refused.
+struct ProblemJson;
+
+impl utoipa::Modify for ProblemJson {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let name = <error::Problem as utoipa::ToSchema>::name();
+        let problem_ref = format!("#/components/schemas/{name}");
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name(name.clone())))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let params = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = params
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
+                let responses = &mut operation.responses.responses;
+                if in_path {
+                    responses.entry("404".into()).or_insert_with(|| {
+                        problem("no such resource, or outside the caller's reach")
+                    });
+                }
+                if in_query || operation.request_body.is_some() {
+                    responses.entry("400".into()).or_insert_with(|| {
+                        problem("the query string or the body does not parse")
+                    });
+                }
+                if json_body {
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| problem("a field is refused (named in `errors`)"));
+                }
+                for response in responses.values_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let is_problem = response
+                        .content
+                        .get("application/json")
+                        .and_then(|c| c.schema.as_ref())
+                        .is_some_and(|s| matches!(s, RefOr::Ref(r) if r.ref_location == problem_ref));
+                    if is_problem
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response
+                            .content
+                            .insert("application/problem+json".into(), content);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -175,6 +260,7 @@ fn api_routes() -> Router<AppState> {
         .route("/cases/nearby", get(cases::nearby_cases))
         .route("/cases/{id}", get(cases::get_case))
         .route("/cases/{id}/support", post(cases::support_case))
+        .route("/cases/{id}/reveal", post(cases::reveal_case))
         .route("/indicators", get(cases::indicators::get_indicators))
         .route(
             "/indicators/breakdown",
@@ -214,6 +300,10 @@ fn api_routes() -> Router<AppState> {
             get(deliberation::sessions::overdue_items),
         )
         .route("/session-items/{id}", get(deliberation::sessions::get_item))
+        .route(
+            "/session-items/{id}/reveal",
+            post(deliberation::sessions::reveal_item),
+        )
         .route(
             "/session-items/{id}/actions",
             post(deliberation::sessions::post_item_action),
@@ -367,6 +457,7 @@ pub fn app(state: AppState) -> Router {
         .route("/territory/{code}", get(pages::territory::node_page))
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
+        .route("/cases/{id}/reveal", post(pages::cases::reveal_submit))
         .route("/councils", get(pages::councils::list_page))
         .route("/councils/{id}", get(pages::councils::council_page))
         .route(

@@ -31,6 +31,11 @@ impl<T: ToSchema> PageOut<T> {
     }
 }
 
+/// A file's bytes (an XLSX workbook, an uploaded ledger), for the OpenAPI document only.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct FileBytes(pub Vec<u8>);
+
 pub struct Cursor;
 
 impl Cursor {
@@ -91,7 +96,56 @@ pub fn reach_within(actor: &Actor, action: Action, within: Option<&str>) -> ApiR
     Ok(narrowed)
 }
 
-/// JSON body extractor whose rejections are problem+json naming what was wrong.
+/// The longest text a request field of this name may hold, in characters. One table for
+/// every JSON body: the extractor enforces it and the OpenAPI document states it as each
+/// string property's `maxLength` (fields with a tighter rule of their own say so there).
+pub fn max_chars(field: &str) -> usize {
+    match field {
+        "body" | "minutes" | "charter" | "text" | "content" => 20_000,
+        "description" | "proposal" | "summary" | "answer" | "feedback" => 4_000,
+        "url" | "media_url" | "note" | "reason" | "comment" | "commitment" | "outcome" => 2_000,
+        "address" | "name" | "title" | "display_name" | "label" | "place" | "unit" | "username"
+        | "department" | "position" | "employer" | "skills" => 200,
+        _ => 1_000,
+    }
+}
+
+/// The first string in `value` longer than its field allows: (path, field's maximum).
+fn too_long(value: &serde_json::Value, path: &str, field: &str) -> Option<(String, usize)> {
+    match value {
+        serde_json::Value::String(s) => {
+            let max = max_chars(field);
+            (s.chars().count() > max).then(|| (path.to_string(), max))
+        }
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| too_long(v, &format!("{path}[{i}]"), field)),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            too_long(v, &child, k)
+        }),
+        _ => None,
+    }
+}
+
+/// Refuses a body with a string longer than its field's maximum, naming the field.
+pub fn check_text_lengths(value: &serde_json::Value) -> ApiResult<()> {
+    match too_long(value, "", "") {
+        Some((path, max)) => Err(ApiError::field(
+            &path,
+            format!("最多 {max} 字 / at most {max} characters"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// JSON body extractor whose rejections are problem+json naming what was wrong; every string
+/// in the body is held to [`max_chars`] before the body is read into `T`.
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
@@ -102,13 +156,19 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(ApiError::bad_request(format!(
-                "请求体不是有效的 JSON 或字段不符 / body is not valid JSON for this endpoint: {}",
-                rejection.body_text()
-            ))),
-        }
+        let invalid = |detail: String| {
+            ApiError::bad_request(format!(
+                "请求体不是有效的 JSON 或字段不符 / body is not valid JSON for this endpoint: {detail}"
+            ))
+        };
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(invalid(rejection.body_text())),
+        };
+        check_text_lengths(&value)?;
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| invalid(e.to_string()))
     }
 }
 
@@ -133,5 +193,97 @@ where
                 rejection.body_text()
             ))),
         }
+    }
+}
+
+/// States [`max_chars`] in the OpenAPI document as the `maxLength` of every string a request
+/// body holds (request schemas and the schemas they refer to), where no tighter maximum is
+/// given, so the document says exactly what the extractor refuses.
+pub struct TextLimits;
+
+impl utoipa::Modify for TextLimits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut pending = Vec::new();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let Some(body) = operation.request_body.as_mut() else {
+                    continue;
+                };
+                for content in body.content.values_mut() {
+                    if let Some(schema) = content.schema.as_mut() {
+                        limit_strings(schema, "", &mut pending);
+                    }
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let mut done = std::collections::BTreeSet::new();
+        while let Some(name) = pending.pop() {
+            if !done.insert(name.clone()) {
+                continue;
+            }
+            if let Some(schema) = components.schemas.get_mut(&name) {
+                limit_strings(schema, "", &mut pending);
+            }
+        }
+    }
+}
+
+fn limit_strings(
+    schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    field: &str,
+    refs: &mut Vec<String>,
+) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+    match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                refs.push(name.to_string());
+            }
+        }
+        RefOr::T(Schema::Object(object)) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string && !field.is_empty() {
+                object.max_length.get_or_insert(max_chars(field));
+            }
+            for (name, property) in object.properties.iter_mut() {
+                limit_strings(property, name, refs);
+            }
+        }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                limit_strings(items, field, refs);
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => {
+            for item in one.items.iter_mut() {
+                limit_strings(item, field, refs);
+            }
+        }
+        RefOr::T(Schema::AllOf(all)) => {
+            for item in all.items.iter_mut() {
+                limit_strings(item, field, refs);
+            }
+        }
+        RefOr::T(Schema::AnyOf(any)) => {
+            for item in any.items.iter_mut() {
+                limit_strings(item, field, refs);
+            }
+        }
+        RefOr::T(_) => {}
     }
 }

@@ -726,6 +726,21 @@ async fn photos_are_sniffed_limited_deduplicated_and_thumbnailed() {
     .await
     .problem(422);
     assert_eq!(missing["errors"][0]["field"], "photos");
+    // Another's upload, not yet on any case the handler may read, cannot be attached.
+    let borrowed = act(
+        &handler,
+        json!({"action": "handle", "feedback": "已处理", "photos": [first["hash"]]}),
+    )
+    .await
+    .problem(422);
+    assert_eq!(borrowed["errors"][0]["field"], "photos");
+    let own = send(
+        app.req(&handler.auth(), reqwest::Method::POST, "/api/v1/media")
+            .body(png(640, 480)),
+    )
+    .await
+    .expect(200);
+    assert_eq!(own["hash"], first["hash"]);
     act(
         &handler,
         json!({"action": "handle", "feedback": "已处理", "photos": [first["hash"]]}),

@@ -921,3 +921,60 @@ pub async fn reseal(
     query.bind(id).execute(&mut *conn).await?;
     Ok(())
 }
+
+/// The original of a free-text field that held personal numbers, sealed with the data key
+/// (the record itself keeps the masked text).
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SealedText {
+    pub holder: String,
+    pub holder_id: i64,
+    pub field: String,
+    pub sealed: String,
+}
+
+pub async fn put_sealed_texts(conn: &mut Conn, texts: &[SealedText]) -> Result<(), StoreError> {
+    for t in texts {
+        sqlx::query(
+            "INSERT INTO sealed_texts (holder, holder_id, field, sealed) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (holder, holder_id, field) DO UPDATE SET sealed = excluded.sealed",
+        )
+        .bind(&t.holder)
+        .bind(t.holder_id)
+        .bind(&t.field)
+        .bind(&t.sealed)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The sealed originals held by `holder` records `ids`.
+pub async fn sealed_texts(
+    store: &Store,
+    holder: &str,
+    ids: &[i64],
+) -> Result<Vec<SealedText>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut marks = Placeholders::for_store(store);
+    let first = marks.next_one();
+    let list = marks.list(ids.len());
+    let sql = format!(
+        "SELECT holder, holder_id, field, sealed FROM sealed_texts WHERE holder = {first} AND holder_id IN ({list}) ORDER BY holder_id, field"
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(holder);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
+}
+
+/// Every sealed original, for re-sealing under a new key.
+pub async fn all_sealed_texts(conn: &mut Conn) -> Result<Vec<SealedText>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT holder, holder_id, field, sealed FROM sealed_texts ORDER BY holder, holder_id, field",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}

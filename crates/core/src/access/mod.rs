@@ -102,6 +102,8 @@ impl Role {
             Action::WorkCase => {
                 self.is_admin() || matches!(self, Role::GridWorker | Role::DepartmentHandler)
             }
+            // Everyone bound where a case lies may read it (a resident the cases of their grid).
+            Action::ViewCase => true,
             // Residents' deliberation is the residents' own: they see it, take part and vote;
             // the community and those above it run it.
             Action::ViewDeliberation => self != Role::DepartmentHandler,
@@ -216,6 +218,7 @@ pub enum Action {
     ManagePeople,
     RevealPersonalData,
     ReportCase,
+    ViewCase,
     WorkCase,
     ManageCatalogue,
     ViewDeliberation,
@@ -245,13 +248,42 @@ impl Action {
     fn seen_from_below(self) -> bool {
         self.reaches_up() || self == Action::ManageDeliberation
     }
+
+    /// The action that shows a record this action is aimed at. A refusal may say "forbidden"
+    /// (and so that the record exists) only to someone who could read the record anyway;
+    /// `None`: the record is seen only by those who may take the action itself.
+    fn seeing(self) -> Option<Action> {
+        match self {
+            Action::ViewSelf | Action::Locate => Some(self),
+            Action::ViewTerritory | Action::ManageTerritory => Some(Action::ViewTerritory),
+            Action::ManageUsers
+            | Action::ManageIntegrations
+            | Action::ReadAudit
+            | Action::ManageCatalogue => None,
+            Action::ViewPeople | Action::ManagePeople | Action::RevealPersonalData => {
+                Some(Action::ViewPeople)
+            }
+            Action::ReportCase | Action::ViewCase | Action::WorkCase => Some(Action::ViewCase),
+            Action::ViewDeliberation
+            | Action::JoinDeliberation
+            | Action::ManageDeliberation
+            | Action::Vote => Some(Action::ViewDeliberation),
+            Action::ManageDisclosure | Action::ApproveDisclosure | Action::VerifyDisclosure => {
+                Some(Action::ApproveDisclosure)
+            }
+        }
+    }
 }
 
 /// What an action is aimed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target<'a> {
-    /// A thing located at a territory node (division or grid code).
+    /// A territory node itself (division or grid code), e.g. the node a list is narrowed to.
     Node(&'a str),
+    /// A record found by its id, located at this node (or code prefix). Whether it exists is
+    /// told only to those who may read it: anyone else is answered "not found", exactly as
+    /// for an id that does not exist.
+    Record(&'a str),
     /// Something with no place in the territory (the platform itself).
     Platform,
 }
@@ -281,6 +313,14 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<()
             };
         }
         Target::Node(code) => code,
+        Target::Record(code) => {
+            return match authorize(actor, action, Target::Node(code)) {
+                Err(Denial::Forbidden) if !may_see_record(actor, action, code) => {
+                    Err(Denial::Hidden)
+                }
+                other => other,
+            };
+        }
     };
     let reaching: Vec<&Binding> = actor
         .bindings
@@ -299,6 +339,13 @@ pub fn authorize(actor: &Actor, action: Action, target: Target<'_>) -> Result<()
         Ok(())
     } else {
         Err(Denial::Forbidden)
+    }
+}
+
+fn may_see_record(actor: &Actor, action: Action, code: &str) -> bool {
+    match action.seeing() {
+        Some(view) if view != action => authorize(actor, view, Target::Node(code)).is_ok(),
+        _ => false,
     }
 }
 
@@ -518,6 +565,60 @@ mod tests {
         assert_eq!(
             authorize(&admin, Action::Vote, community),
             Err(Denial::Forbidden)
+        );
+    }
+
+    #[test]
+    fn a_record_exists_only_for_those_who_may_read_it() {
+        let grid = "450103001002001";
+        let resident = actor(&[(Role::Resident, grid)]);
+        // Residents see the deliberation of their grid, so refusing an action there may say so.
+        assert_eq!(
+            authorize(&resident, Action::ManageDeliberation, Target::Record(grid)),
+            Err(Denial::Forbidden)
+        );
+        // They may not read the registry or the webhooks: those records do not exist for them.
+        for action in [
+            Action::ViewPeople,
+            Action::ManagePeople,
+            Action::ManageIntegrations,
+        ] {
+            assert_eq!(
+                authorize(&resident, action, Target::Record(grid)),
+                Err(Denial::Hidden),
+                "{action:?}"
+            );
+            assert_eq!(
+                authorize(&resident, action, Target::Node(grid)),
+                Err(Denial::Forbidden),
+                "{action:?} on the node itself"
+            );
+        }
+        let district = actor(&[(Role::DistrictAdmin, "450103")]);
+        assert_eq!(
+            authorize(&district, Action::ManagePeople, Target::Record(grid)),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&district, Action::RevealPersonalData, Target::Record(grid)),
+            Err(Denial::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &district,
+                Action::ViewCase,
+                Target::Record("450105001002001")
+            ),
+            Err(Denial::Hidden)
+        );
+        // A webhook of the whole city (its scope prefix) is outside a district's reach.
+        assert_eq!(
+            authorize(
+                &district,
+                Action::ManageIntegrations,
+                Target::Record("4501")
+            ),
+            Err(Denial::Hidden)
         );
     }
 

@@ -2,10 +2,12 @@
 //! for personal data (validation, masking, protection at rest).
 
 mod citizen_id;
+mod free_text;
 mod phone;
 pub mod protect;
 
 pub use citizen_id::{CitizenId, IdError, Sex, age_on, check_char, days_in_month};
+pub use free_text::{Masked, has_personal_numbers, mask_personal_numbers};
 pub use phone::{Phone, PhoneError};
 use serde::{Deserialize, Serialize};
 

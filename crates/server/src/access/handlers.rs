@@ -427,6 +427,7 @@ fn to_view(user: accounts::UserRow, bindings: Vec<accounts::BindingRow>) -> User
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// Only users bound somewhere under this node.
     pub within: Option<String>,
@@ -452,7 +453,7 @@ pub async fn list_users(
 
 /// The user, if `actor` may manage every one of the user's bindings: managing an account
 /// (disabling it, minting its tokens) wields all its roles, so reaching one is not enough.
-/// Hidden when the actor reaches none of them.
+/// Hidden when the actor manages users where none of them lie.
 async fn managed_user(state: &AppState, actor: &Actor, id: i64) -> ApiResult<accounts::UserRow> {
     let user = accounts::get_user(&state.store, id)
         .await?
@@ -466,8 +467,11 @@ async fn managed_user(state: &AppState, actor: &Actor, id: i64) -> ApiResult<acc
             .map(|(role, node)| Binding { role, node });
         match binding.map(|b| may_grant(actor, &b)) {
             Some(Ok(())) => reached_any = true,
+            // Refused here: the account exists for the actor only if they manage users where
+            // it is bound (a resident or grid worker of that grid does not).
             Some(Err(access::Denial::Forbidden)) => {
-                reached_any = true;
+                reached_any |=
+                    authorize(actor, Action::ManageUsers, Target::Record(&b.node_code)).is_ok();
                 all_granted = false;
             }
             _ => all_granted = false,

@@ -12,6 +12,7 @@ use tongxin_store::audit::{self, AuditFilter, AuditRow};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub actor_id: Option<i64>,
     /// e.g. grid, division, user, api_token.

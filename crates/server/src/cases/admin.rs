@@ -44,7 +44,7 @@ async fn stored_tables(store: &Store) -> Result<Vec<String>, StoreError> {
 }
 
 #[utoipa::path(get, path = "/api/v1/case-categories/{code}", tag = "cases", params(("code" = String, Path)),
-    responses((status = 200, description = "the whole category (limits per step, department, attributes, version)"), (status = 404, body = crate::error::Problem)))]
+    responses((status = 200, body = Object, description = "the whole category (limits per step, department, attributes, version)"), (status = 404, body = crate::error::Problem)))]
 pub async fn get_category(
     State(state): State<AppState>,
     Authenticated(_actor): Authenticated,

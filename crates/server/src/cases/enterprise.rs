@@ -116,6 +116,7 @@ pub async fn assign(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
     pub commissioner_id: Option<i64>,
     pub organisation_id: Option<i64>,
@@ -195,6 +196,7 @@ pub async fn check_confirmation(state: &AppState, actor: &Actor, case_id: i64) -
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SummaryQuery {
     pub within: Option<String>,
 }

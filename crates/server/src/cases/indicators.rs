@@ -17,6 +17,7 @@ use tongxin_store::{cases, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct IndicatorQuery {
     /// A division or grid code; omitted = everything the caller reaches.
     pub within: Option<String>,
@@ -179,7 +180,9 @@ fn period(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)>
 }
 
 #[utoipa::path(get, path = "/api/v1/indicators", tag = "cases", params(IndicatorQuery),
-    responses((status = 200, body = IndicatorView)))]
+    responses((status = 200, description = "JSON, or the table as a CSV or XLSX download (`format`)",
+        content((IndicatorView = "application/json"), (String = "text/csv"), (crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, body = crate::error::Problem)))]
 pub async fn get_indicators(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -234,6 +237,7 @@ fn download(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
     pub within: Option<String>,
     pub from: Option<i64>,
@@ -262,7 +266,9 @@ pub struct BreakdownView {
 }
 
 #[utoipa::path(get, path = "/api/v1/indicators/breakdown", tag = "cases", params(BreakdownQuery),
-    responses((status = 200, body = Vec<BreakdownView>)))]
+    responses((status = 200, description = "JSON, or the table as a CSV or XLSX download (`format`)",
+        content((Vec<BreakdownView> = "application/json"), (String = "text/csv"), (crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 422, body = crate::error::Problem)))]
 pub async fn get_breakdown(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -4,6 +4,8 @@
 //! record in the same transaction; if a batch fails, its reports are retried one by one so a
 //! bad report cannot sink the others.
 
+use crate::people::free_text::keep_originals;
+use crate::people::protect::GuardedText;
 use tokio::sync::{mpsc, oneshot};
 use tongxin_core::audit::AuditEntry;
 use tongxin_store::cases::{self, CaseRow, EventRow};
@@ -19,6 +21,10 @@ pub struct Report {
     /// Patrol finding and enterprise link, written with the case.
     pub patrol_id: Option<i64>,
     pub organisation_id: Option<i64>,
+    /// Photo hashes the case holds: readable from now on by whoever may read the case.
+    pub photos: Vec<String>,
+    /// The case's free-text fields, masked, with their originals if they held personal numbers.
+    pub originals: Vec<(&'static str, GuardedText)>,
 }
 
 type Job = (Report, oneshot::Sender<Result<i64, String>>);
@@ -90,6 +96,17 @@ async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreErro
             cases::set_patrol(&mut tx, id, pid).await?;
             tongxin_store::patrols::count_finding(&mut tx, pid).await?;
         }
+        cases::link_media(
+            &mut tx,
+            &r.photos,
+            "case",
+            id,
+            &r.case.grid_code,
+            r.case.reporter_id,
+        )
+        .await?;
+        let fields: Vec<(&str, &GuardedText)> = r.originals.iter().map(|(f, t)| (*f, t)).collect();
+        keep_originals(&mut tx, "case", id, &fields).await?;
         let mut entry = r.audit.clone();
         entry.entity_id = id.to_string();
         audit::record(&mut tx, &entry).await?;

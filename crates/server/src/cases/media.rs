@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use tongxin_store::cases::{self, MediaRow};
-use tongxin_store::now_millis;
+use tongxin_core::access::{Action, Actor, Target, authorize};
+use tongxin_store::cases::{self, MediaHolder, MediaRow};
+use tongxin_store::{commit, now_millis};
 use utoipa::ToSchema;
 
 pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
@@ -29,6 +30,22 @@ pub fn sniff(bytes: &[u8]) -> Option<(&'static str, &'static str, image::ImageFo
         Some(("image/webp", "webp", image::ImageFormat::WebP))
     } else {
         None
+    }
+}
+
+/// Whether a JPEG's last scan is followed by its end-of-image marker. The decoder fills a
+/// cut-off scan with grey instead of failing, so a photo cut in half in transit would
+/// otherwise be kept as evidence. An EXIF thumbnail has its own scan and end marker earlier
+/// in the file; only the last scan counts.
+pub fn jpeg_complete(bytes: &[u8]) -> bool {
+    let last = |marker: u8| {
+        bytes
+            .windows(2)
+            .rposition(|w| w[0] == 0xFF && w[1] == marker)
+    };
+    match (last(0xDA), last(0xD9)) {
+        (Some(scan), Some(end)) => end > scan,
+        _ => false,
     }
 }
 
@@ -87,8 +104,17 @@ pub async fn upload(
             "只接受 JPEG、PNG 或 WebP 照片 / only JPEG, PNG or WebP photos are accepted",
         )
     })?;
+    if format == image::ImageFormat::Jpeg && !jpeg_complete(&body) {
+        return Err(problem(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "photo-incomplete",
+            "照片不完整（传输中断？），请重新上传 / the photo is incomplete (cut off in transit?); upload it again",
+        ));
+    }
     let hash = hex::encode(Sha256::digest(&body));
     if let Some(existing) = cases::get_media(&state.store, &hash).await? {
+        // They hold the bytes, so they may read them back, and nothing more.
+        link_upload(&state, &actor, &hash).await?;
         return Ok((StatusCode::OK, Json(media_view(existing))));
     }
     let bytes = body.to_vec();
@@ -134,16 +160,61 @@ pub async fn upload(
         created_at: now_millis(),
     };
     cases::insert_media(&state.store, &row).await?;
+    link_upload(&state, &actor, &row.hash).await?;
     Ok((StatusCode::CREATED, Json(media_view(row))))
 }
 
-async fn serve(state: &AppState, hash: &str, thumbnail: bool) -> ApiResult<Response> {
+async fn link_upload(state: &AppState, actor: &Actor, hash: &str) -> ApiResult<()> {
+    let mut tx = state.store.begin().await?;
+    cases::link_media(
+        &mut tx,
+        &[hash.to_string()],
+        "upload",
+        actor.user_id,
+        "",
+        actor.user_id,
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+/// What reading a holder of each kind takes.
+fn reading(holder: &str) -> Option<Action> {
+    match holder {
+        "case" => Some(Action::ViewCase),
+        _ => None,
+    }
+}
+
+fn may_read(actor: &Actor, h: &MediaHolder) -> bool {
+    h.owner_id == actor.user_id
+        || reading(&h.holder)
+            .is_some_and(|action| authorize(actor, action, Target::Record(&h.node_code)).is_ok())
+}
+
+/// The photo, if the actor may read a record that holds it (or uploaded it); "not found"
+/// otherwise, exactly as for a hash nobody uploaded.
+pub async fn readable(state: &AppState, actor: &Actor, hash: &str) -> ApiResult<MediaRow> {
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::not_found());
     }
-    let m = cases::get_media(&state.store, hash)
+    let holders = cases::media_holders(&state.store, hash).await?;
+    if !holders.iter().any(|h| may_read(actor, h)) {
+        return Err(ApiError::not_found());
+    }
+    cases::get_media(&state.store, hash)
         .await?
-        .ok_or_else(ApiError::not_found)?;
+        .ok_or_else(ApiError::not_found)
+}
+
+async fn serve(
+    state: &AppState,
+    actor: &Actor,
+    hash: &str,
+    thumbnail: bool,
+) -> ApiResult<Response> {
+    let m = readable(state, actor, hash).await?;
     let (file, thumb) = paths(state, hash);
     let bytes = tokio::fs::read(if thumbnail { thumb } else { file })
         .await
@@ -157,28 +228,33 @@ async fn serve(state: &AppState, hash: &str, thumbnail: bool) -> ApiResult<Respo
     if let Ok(v) = HeaderValue::from_str(&mime) {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    // Content-addressed: the bytes behind a hash never change.
+    // Personal data: only this user's browser may keep it, and asks again after an hour so a
+    // photo whose case moved out of reach stops being shown. The bytes never change.
     resp.headers_mut().insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=31536000, immutable"),
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    resp.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Cookie, Authorization"),
     );
     Ok(resp)
 }
 
-#[utoipa::path(get, path = "/api/v1/media/{hash}", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "the photo")))]
+#[utoipa::path(get, path = "/api/v1/media/{hash}", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "the photo", content_type = "image/*"), (status = 404, body = crate::error::Problem, description = "no such photo, or none the caller may read")))]
 pub async fn get_media(
     State(state): State<AppState>,
-    Authenticated(_a): Authenticated,
+    Authenticated(actor): Authenticated,
     Path(hash): Path<String>,
 ) -> ApiResult<Response> {
-    serve(&state, &hash, false).await
+    serve(&state, &actor, &hash, false).await
 }
 
-#[utoipa::path(get, path = "/api/v1/media/{hash}/thumbnail", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "a 320-pixel JPEG thumbnail")))]
+#[utoipa::path(get, path = "/api/v1/media/{hash}/thumbnail", tag = "cases", params(("hash" = String, Path)), responses((status = 200, description = "a 320-pixel JPEG thumbnail", content_type = "image/jpeg"), (status = 404, body = crate::error::Problem, description = "no such photo, or none the caller may read")))]
 pub async fn get_thumbnail(
     State(state): State<AppState>,
-    Authenticated(_a): Authenticated,
+    Authenticated(actor): Authenticated,
     Path(hash): Path<String>,
 ) -> ApiResult<Response> {
-    serve(&state, &hash, true).await
+    serve(&state, &actor, &hash, true).await
 }

@@ -14,6 +14,8 @@ pub mod warnings;
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
+use crate::people::free_text::{RevealOf, keep_originals, reveal};
+use crate::people::protect::mask_json_strings;
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
 use crate::util::{ApiJson, ApiQuery, Cursor, PageOut, clamp_limit, reach_within};
@@ -27,6 +29,7 @@ use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
 use tongxin_core::cases::machine::{
     self, CaseState, Command, CommandKind, Refusal, Rules, Satisfaction, Status, Tier,
 };
+use tongxin_core::people::has_personal_numbers;
 use tongxin_core::territory::GridCode;
 use tongxin_store::cases::{self, CaseRow, EventRow};
 use tongxin_store::{audit, commit, now_millis, territory};
@@ -127,6 +130,9 @@ pub struct CaseView {
     pub supports: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Vec<EventView>>,
+    /// Said to the reporter when personal numbers typed into the report were masked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 fn parse_status(s: &str) -> Status {
@@ -197,6 +203,7 @@ pub fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> C
             .map(|k| k.as_str().to_string())
             .collect(),
         supports: None,
+        notice: None,
         timeline: timeline.map(|events| {
             events
                 .into_iter()
@@ -288,8 +295,18 @@ pub async fn post_case(
     headers: HeaderMap,
     ApiJson(req): ApiJson<NewCaseRequest>,
 ) -> ApiResult<(StatusCode, Json<CaseView>)> {
+    let masked = masking_notice(&req);
     let row = report(&state, &actor, &headers, req).await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &row, None))))
+    let mut v = view(&state, &row, None);
+    v.notice = masked.map(str::to_string);
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+/// What the reporter is told when the description or address held phone or ID numbers.
+pub fn masking_notice(req: &NewCaseRequest) -> Option<&'static str> {
+    (has_personal_numbers(&req.description) || has_personal_numbers(&req.address)).then_some(
+        "描述或地址中的手机号、身份证号已隐去，仅有权限的工作人员可经审计查看原文 / phone and ID numbers in the description or address were masked; only entitled staff can see the original, and that is audited",
+    )
 }
 
 /// Reports a case through the one engine (the JSON API and the report page both call this).
@@ -307,6 +324,22 @@ pub async fn report(
         return Err(ApiError::field(
             "description",
             "须为 1–4000 字 / must have 1–4,000 characters",
+        ));
+    }
+    let address_max = crate::util::max_chars("address");
+    if req.address.trim().chars().count() > address_max {
+        return Err(ApiError::field(
+            "address",
+            format!("最多 {address_max} 字 / at most {address_max} characters"),
+        ));
+    }
+    if let Some(url) = req.media_url.as_deref().filter(|u| !u.is_empty())
+        && (!(url.starts_with("http://") || url.starts_with("https://"))
+            || url.chars().count() > crate::util::max_chars("media_url"))
+    {
+        return Err(ApiError::field(
+            "media_url",
+            "须为 http(s) 地址，最多 2000 字 / must be an http(s) URL of at most 2,000 characters",
         ));
     }
     let channel = req
@@ -371,6 +404,11 @@ pub async fn report(
         }
     }
     let now = now_millis();
+    let protector = &state.config.protector;
+    let description = protector.guard_text(description);
+    let address = protector.guard_text(req.address.trim());
+    let mut data = serde_json::json!({ "photos": req.photos, "attributes": req.attributes, "media_url": req.media_url });
+    mask_json_strings(&mut data);
     let mut row = CaseRow {
         id: 0,
         category_code: req.category.clone(),
@@ -383,8 +421,8 @@ pub async fn report(
         grid_code: grid,
         lon: position.map(|p| p.0),
         lat: position.map(|p| p.1),
-        address: req.address.trim().into(),
-        description: description.into(),
+        address: address.shown.clone(),
+        description: description.shown.clone(),
         reporter_id: actor.user_id,
         rework_count: 0,
         reopen_count: 0,
@@ -400,7 +438,7 @@ pub async fn report(
         updated_at: now,
         version: 1,
     };
-    check_photos(&state, &req.photos).await?;
+    check_photos(&state, &actor, &req.photos).await?;
     let report = intake::Report {
         event: EventRow {
             id: 0,
@@ -412,7 +450,7 @@ pub async fn report(
             from_status: None,
             to_status: row.status.clone(),
             note: row.description.clone(),
-            data: serde_json::json!({ "photos": req.photos, "attributes": req.attributes, "media_url": req.media_url }).to_string(),
+            data: data.to_string(),
             step_due_at: None,
         },
         audit: audit_entry(&actor, "case.report", "case", "")
@@ -421,6 +459,8 @@ pub async fn report(
             .request(request_id(headers)),
         patrol_id: req.patrol_id,
         organisation_id: req.organisation_id,
+        photos: req.photos.clone(),
+        originals: vec![("description", description), ("address", address)],
         case: row.clone(),
     };
     row.id = state
@@ -435,12 +475,8 @@ pub async fn reachable_case(state: &AppState, actor: &Actor, id: i64) -> ApiResu
     let c = cases::get_case(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let own = c.reporter_id == actor.user_id;
-    if !own {
-        authorize(actor, Action::ViewTerritory, Target::Node(&c.grid_code))?;
-        if !actor.bindings.iter().any(|b| b.node.reaches(&c.grid_code)) {
-            return Err(ApiError::not_found());
-        }
+    if c.reporter_id != actor.user_id {
+        authorize(actor, Action::ViewCase, Target::Record(&c.grid_code))?;
     }
     Ok(c)
 }
@@ -459,7 +495,90 @@ pub async fn get_case(
     Ok(Json(v))
 }
 
+/// A case's free text as typed, where personal numbers were masked for everyone else.
+#[derive(Serialize, ToSchema)]
+pub struct RevealedCaseText {
+    pub description: String,
+    pub address: String,
+    /// Timeline notes that held personal numbers, as typed.
+    pub notes: Vec<RevealedNote>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevealedNote {
+    pub event_id: i64,
+    pub note: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reveal", tag = "cases", params(("id" = i64, Path)),
+    request_body = crate::people::RevealRequest,
+    responses((status = 200, body = RevealedCaseText), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn reveal_case(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<crate::people::RevealRequest>,
+) -> ApiResult<Json<RevealedCaseText>> {
+    let reason = crate::people::reveal_reason(&req)?;
+    let revealed = reveal_texts(&state, &actor, request_id(&headers), id, reason).await?;
+    Ok(Json(revealed))
+}
+
+/// The case's free text as typed, for one who may read the case and reveal personal data
+/// there; the reveal and its reason are audited.
+pub async fn reveal_texts(
+    state: &AppState,
+    actor: &Actor,
+    request_id: Option<String>,
+    id: i64,
+    reason: &str,
+) -> ApiResult<RevealedCaseText> {
+    let c = reachable_case(state, actor, id).await?;
+    let events = cases::timeline(&state.store, id).await?;
+    let holders = [
+        ("case", vec![id]),
+        ("case_event", events.iter().map(|e| e.id).collect()),
+    ];
+    let of = RevealOf {
+        entity: "case",
+        entity_id: id,
+        node: &c.grid_code,
+        holders: &holders,
+    };
+    let mut revealed = RevealedCaseText {
+        description: c.description.clone(),
+        address: c.address.clone(),
+        notes: Vec::new(),
+    };
+    for o in reveal(state, actor, request_id, of, reason).await? {
+        match (o.holder.as_str(), o.field.as_str()) {
+            ("case", "description") => revealed.description = o.text,
+            ("case", "address") => revealed.address = o.text,
+            _ => revealed.notes.push(RevealedNote {
+                event_id: o.holder_id,
+                note: o.text,
+            }),
+        }
+    }
+    Ok(revealed)
+}
+
+/// Whether any of the case's free text was masked (so there is an original to reveal).
+pub async fn has_originals(state: &AppState, id: i64, events: &[EventRow]) -> ApiResult<bool> {
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    Ok(
+        !tongxin_store::people::sealed_texts(&state.store, "case", &[id])
+            .await?
+            .is_empty()
+            || !tongxin_store::people::sealed_texts(&state.store, "case_event", &ids)
+                .await?
+                .is_empty(),
+    )
+}
+
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NearbyQuery {
     pub category: String,
     pub lon: Option<String>,
@@ -552,7 +671,7 @@ pub async fn support_case(
     let c = cases::get_case(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ReportCase, Target::Node(&c.grid_code))?;
+    authorize(&actor, Action::ReportCase, Target::Record(&c.grid_code))?;
     if !parse_status(&c.status).is_open() {
         return Err(ApiError::conflict(
             "案件已结束，不能再附议 / the case is no longer open",
@@ -585,6 +704,7 @@ pub async fn support_case(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
     /// Only unread ones.
     pub unread: Option<bool>,
@@ -725,7 +845,7 @@ pub async fn act(
         check_merge_target(&state, &actor, &before, *into).await?;
     }
     if let Command::Handle { photos, .. } = &command {
-        check_photos(&state, photos).await?;
+        check_photos(&state, &actor, photos).await?;
     }
     let now = now_millis();
     let t = machine::apply(&machine_state(&before), &command, now, &Rules::default())
@@ -763,7 +883,9 @@ pub async fn act(
     after.handle_due_at = clocks.handle_due_at;
     after.updated_at = now;
     after.version = before.version + 1;
-    let data = serde_json::to_string(&command).unwrap_or_else(|_| "{}".into());
+    let mut data = serde_json::to_value(&command).unwrap_or_default();
+    mask_json_strings(&mut data);
+    let note = state.config.protector.guard_text(&t.note);
     let event = EventRow {
         id: 0,
         case_id: id,
@@ -773,15 +895,27 @@ pub async fn act(
         command: t.command.as_str().into(),
         from_status: Some(t.from.as_str().into()),
         to_status: t.to.as_str().into(),
-        note: t.note.clone(),
-        data,
+        note: note.shown.clone(),
+        data: data.to_string(),
         step_due_at: before.step_due_at,
     };
     let mut tx = state.store.begin().await?;
-    if !cases::record_transition(&mut tx, &before, &after, &event).await? {
+    let Some(event_id) = cases::record_transition(&mut tx, &before, &after, &event).await? else {
         return Err(ApiError::conflict(
             "案件刚被他人处理，请刷新后重试 / the case changed meanwhile; reload and retry",
         ));
+    };
+    keep_originals(&mut tx, "case_event", event_id, &[("note", &note)]).await?;
+    if let Command::Handle { photos, .. } = &command {
+        cases::link_media(
+            &mut tx,
+            photos,
+            "case",
+            id,
+            &after.grid_code,
+            after.reporter_id,
+        )
+        .await?;
     }
     if let Command::Merge { into, .. } = &command {
         // The duplicate's reporter follows the original from now on.
@@ -800,8 +934,9 @@ pub async fn act(
     Ok((after, events))
 }
 
-/// Every photo must have been uploaded (by its hash) before a case refers to it.
-async fn check_photos(state: &AppState, photos: &[String]) -> ApiResult<()> {
+/// Every photo must have been uploaded (by its hash) before a case refers to it, and be one
+/// the actor may read: knowing a hash does not let anyone attach (and so read) a photo.
+async fn check_photos(state: &AppState, actor: &Actor, photos: &[String]) -> ApiResult<()> {
     if photos.len() > 9 {
         return Err(ApiError::field(
             "photos",
@@ -809,10 +944,7 @@ async fn check_photos(state: &AppState, photos: &[String]) -> ApiResult<()> {
         ));
     }
     for (i, hash) in photos.iter().enumerate() {
-        if tongxin_store::cases::get_media(&state.store, hash)
-            .await?
-            .is_none()
-        {
+        if media::readable(state, actor, hash).await.is_err() {
             return Err(ApiError::field(
                 "photos",
                 format!(
@@ -854,6 +986,7 @@ async fn check_merge_target(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseListQuery {
     pub within: Option<String>,
     pub status: Option<String>,

@@ -214,6 +214,7 @@ pub async fn end_patrol(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CoverageQuery {
     pub within: Option<String>,
     /// The day (China time), YYYY-MM-DD; default today.

@@ -97,7 +97,10 @@ pub async fn escalate_overdue(
             step_due_at: case.step_due_at,
         };
         let mut tx = store.begin().await?;
-        if !cases::record_transition(&mut tx, &case, &after, &event).await? {
+        if cases::record_transition(&mut tx, &case, &after, &event)
+            .await?
+            .is_none()
+        {
             continue;
         }
         tongxin_store::audit::record(

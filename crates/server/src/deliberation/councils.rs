@@ -51,6 +51,7 @@ pub struct CharterView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CouncilMemberView)]
 pub struct MemberView {
     pub id: i64,
     pub resident_id: i64,
@@ -304,6 +305,7 @@ pub async fn post_council(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CouncilListQuery {
     /// A territory node to narrow to (default: all the caller reaches).
     pub within: Option<String>,
@@ -494,6 +496,7 @@ pub async fn list_charters(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = NewCouncilMemberRequest)]
 pub struct NewMemberRequest {
     pub resident_id: i64,
     /// chair, vice_chair or member (default).
@@ -554,7 +557,7 @@ fn parse_role(role: Option<&str>) -> ApiResult<MemberRole> {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/councils/{id}/members", tag = "deliberation", params(("id" = i64, Path)), request_body = NewMemberRequest,
+#[utoipa::path(post, path = "/api/v1/councils/{id}/members", tag = "deliberation", operation_id = "post_council_member", params(("id" = i64, Path)), request_body = NewMemberRequest,
     responses((status = 201, body = MemberView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn post_member(
     State(state): State<AppState>,
@@ -684,6 +687,7 @@ pub struct LinkResidentRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = UserResidentLink)]
 pub struct LinkView {
     pub user_id: i64,
     pub resident_id: i64,
@@ -707,11 +711,20 @@ pub async fn put_user_resident(
     authorize(
         &actor,
         Action::ManagePeople,
-        Target::Node(&person.grid_code),
+        Target::Record(&person.grid_code),
     )?;
     tongxin_store::accounts::get_user(&state.store, user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    // …and only an account bound where they register people: another territory's accounts
+    // are not theirs to hand a vote, nor to learn of.
+    let bindings = tongxin_store::accounts::bindings(&state.store, user_id).await?;
+    if !bindings
+        .iter()
+        .any(|b| authorize(&actor, Action::ManagePeople, Target::Record(&b.node_code)).is_ok())
+    {
+        return Err(ApiError::not_found());
+    }
     let mut tx = state.store.begin().await?;
     store::link_user(
         &mut tx,

@@ -221,6 +221,7 @@ pub async fn post_decision(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DecisionListQuery {
     pub community: String,
 }
@@ -247,6 +248,7 @@ pub struct ProgressView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DecisionLinkView)]
 pub struct LinkView {
     /// case, project, item, matter or url.
     pub kind: String,

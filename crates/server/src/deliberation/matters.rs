@@ -258,6 +258,7 @@ pub async fn get_matter(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MatterListQuery {
     pub community: String,
 }

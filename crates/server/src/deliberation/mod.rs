@@ -32,7 +32,7 @@ pub async fn council_for(
     authorize(
         actor,
         Action::ViewDeliberation,
-        Target::Node(&council.community_code),
+        Target::Record(&council.community_code),
     )?;
     // Whoever sees the council is told plainly that they may not change it.
     authorize(actor, action, Target::Node(&council.community_code))
@@ -101,7 +101,7 @@ pub fn in_reach<T>(
     community: impl Fn(&T) -> &str,
 ) -> ApiResult<T> {
     let row = row.ok_or_else(ApiError::not_found)?;
-    allow(actor, action, community(&row))?;
+    authorize(actor, action, Target::Record(community(&row)))?;
     Ok(row)
 }
 

@@ -6,6 +6,7 @@ use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::cases::NewCaseRequest;
 use crate::error::{ApiError, ApiResult};
+use crate::people::free_text::{RevealOf, keep_originals, reveal};
 use crate::state::AppState;
 use crate::util::{ApiJson, ApiQuery, reach_within};
 use axum::Json;
@@ -151,6 +152,7 @@ pub async fn put_schedule(
 }
 
 #[derive(Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 pub struct Period {
     /// First day, YYYY-MM-DD (Beijing); default today.
     pub from: Option<String>,
@@ -284,7 +286,7 @@ pub async fn plan(
 }
 
 #[utoipa::path(get, path = "/api/v1/communities/{code}/sessions", tag = "deliberation",
-    params(Period), responses((status = 200, body = Vec<SessionView>)))]
+    params(Period), responses((status = 200, body = Vec<SessionView>), (status = 422, body = crate::error::Problem)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
@@ -497,6 +499,7 @@ pub async fn record_session(
 }
 
 #[derive(Serialize, ToSchema, Clone)]
+#[schema(as = SessionItemView)]
 pub struct ItemView {
     pub id: i64,
     pub community_code: String,
@@ -592,8 +595,9 @@ pub async fn raise(
 ) -> ApiResult<ItemRow> {
     let community = community_code("community_code", &req.community_code)?;
     allow(actor, Action::JoinDeliberation, &community)?;
-    let title = required_text("title", &req.title, 100)?;
-    let description = required_text("description", &req.description, 4_000)?;
+    let protector = &state.config.protector;
+    let title = protector.guard_text(&required_text("title", &req.title, 100)?);
+    let description = protector.guard_text(&required_text("description", &req.description, 4_000)?);
     if !is_topic_area(&req.topic_area) {
         return Err(ApiError::field(
             "topic_area",
@@ -634,8 +638,8 @@ pub async fn raise(
         id: 0,
         community_code: community.clone(),
         session_id,
-        title,
-        description,
+        title: title.shown.clone(),
+        description: description.shown.clone(),
         topic_area: req.topic_area.clone(),
         source: source_of(actor, req.case_id.is_some()).into(),
         raised_by: actor.user_id,
@@ -655,6 +659,13 @@ pub async fn raise(
     };
     let mut tx = state.store.begin().await?;
     item.id = store_sessions::raise_item(&mut tx, &item).await?;
+    keep_originals(
+        &mut tx,
+        "session_item",
+        item.id,
+        &[("title", &title), ("description", &description)],
+    )
+    .await?;
     store_sessions::insert_item_events(
         &mut tx,
         &[event(
@@ -718,6 +729,7 @@ pub async fn post_item(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ItemListQuery {
     pub community: String,
     pub status: Option<String>,
@@ -821,6 +833,45 @@ pub async fn get_item(
 ) -> ApiResult<Json<ItemDetail>> {
     let item = item_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
     Ok(Json(item_detail(&state, &actor, item).await?))
+}
+
+/// An item's title and description as typed, where personal numbers were masked.
+#[derive(Serialize, ToSchema)]
+pub struct RevealedItemText {
+    pub title: String,
+    pub description: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/session-items/{id}/reveal", tag = "deliberation", params(("id" = i64, Path)),
+    request_body = crate::people::RevealRequest,
+    responses((status = 200, body = RevealedItemText), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn reveal_item(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<crate::people::RevealRequest>,
+) -> ApiResult<Json<RevealedItemText>> {
+    let item = item_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
+    let reason = crate::people::reveal_reason(&req)?;
+    let holders = [("session_item", vec![id])];
+    let of = RevealOf {
+        entity: "session_item",
+        entity_id: id,
+        node: &item.community_code,
+        holders: &holders,
+    };
+    let mut revealed = RevealedItemText {
+        title: item.title.clone(),
+        description: item.description.clone(),
+    };
+    for o in reveal(&state, &actor, request_id(&headers), of, reason).await? {
+        match o.field.as_str() {
+            "title" => revealed.title = o.text,
+            _ => revealed.description = o.text,
+        }
+    }
+    Ok(Json(revealed))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -1123,6 +1174,7 @@ pub async fn case_closed(conn: &mut Conn, case_id: i64, actor: &Actor, now: i64)
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OverdueQuery {
     /// A territory code to narrow to.
     pub within: Option<String>,

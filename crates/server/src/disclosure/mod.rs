@@ -46,6 +46,7 @@ impl PortalCache {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DisclosureItemView)]
 pub struct ItemView {
     pub id: i64,
     pub community_code: String,
@@ -80,9 +81,15 @@ pub struct LineView {
     pub kind: String,
     pub label: String,
     pub amount_fen: i64,
-    /// For reading only: the amount in yuan, e.g. "1,234.50".
-    #[serde(default, skip_deserializing)]
+    /// For reading only: the amount in yuan, e.g. "1,234.50" (ignored in a request).
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
     pub amount_yuan: String,
+}
+
+/// Reads and drops a value: a computed member is never taken from a request.
+fn ignored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| String::new())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -208,7 +215,7 @@ pub struct NewItemRequest {
     pub grace_days: Option<u32>,
 }
 
-#[utoipa::path(get, path = "/api/v1/disclosure/communities/{code}/items", tag = "disclosure", params(("code" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/disclosure/communities/{code}/items", tag = "disclosure", operation_id = "list_disclosure_items", params(("code" = String, Path)),
     responses((status = 200, body = Vec<ItemView>)))]
 pub async fn list_items(
     State(state): State<AppState>,
@@ -219,7 +226,7 @@ pub async fn list_items(
     Ok(Json(items.iter().map(item_view).collect()))
 }
 
-#[utoipa::path(post, path = "/api/v1/disclosure/communities/{code}/items", tag = "disclosure", params(("code" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/disclosure/communities/{code}/items", tag = "disclosure", operation_id = "post_disclosure_item", params(("code" = String, Path)),
     request_body = NewItemRequest,
     responses((status = 201, body = ItemView), (status = 422, body = crate::error::Problem)))]
 pub async fn post_item(
@@ -247,6 +254,7 @@ pub async fn post_item(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = CommitteeMemberView)]
 pub struct MemberView {
     pub user_id: i64,
     pub username: String,
@@ -278,11 +286,12 @@ pub async fn list_committee(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(as = NewCommitteeMemberRequest)]
 pub struct NewMemberRequest {
     pub user_id: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/disclosure/communities/{code}/committee", tag = "disclosure", params(("code" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/disclosure/communities/{code}/committee", tag = "disclosure", operation_id = "post_committee_member", params(("code" = String, Path)),
     request_body = NewMemberRequest,
     responses((status = 204), (status = 409, body = crate::error::Problem)))]
 pub async fn post_member(
@@ -493,6 +502,7 @@ pub async fn overdue_views(state: &AppState, code: &str) -> ApiResult<Vec<Overdu
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VerifyQuery {
     /// A territory code to check under (default: everything the caller reaches).
     pub within: Option<String>,

@@ -315,7 +315,7 @@ pub async fn correct(
     authorize(
         actor,
         Action::ManageDisclosure,
-        Target::Node(&old.community_code),
+        Target::Record(&old.community_code),
     )?;
     if old.status != "published" {
         return Err(ApiError::conflict(
@@ -396,7 +396,7 @@ pub async fn approve(
     authorize(
         actor,
         Action::ApproveDisclosure,
-        Target::Node(&found.community_code),
+        Target::Record(&found.community_code),
     )?;
     let mut tx = state.store.begin().await?;
     let p = draft_in(&mut tx, id).await?;
@@ -450,7 +450,7 @@ pub async fn publish(
     authorize(
         actor,
         Action::ManageDisclosure,
-        Target::Node(&found.community_code),
+        Target::Record(&found.community_code),
     )?;
     let item = store::get_item(&state.store, found.item_id)
         .await?

@@ -57,6 +57,7 @@ fn scope(actor: &Actor, within: Option<&str>) -> ApiResult<String> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GeometryQuery {
     /// district, street, community or grid.
     pub level: String,
@@ -130,6 +131,7 @@ pub async fn geometry(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MeasureQuery {
     pub level: String,
     pub within: Option<String>,
@@ -374,6 +376,7 @@ fn brief(state: &AppState, m: &map::Marker, now: i64) -> CaseBrief {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MarkerQuery {
     /// A community or grid code.
     pub within: String,

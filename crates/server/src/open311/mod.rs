@@ -179,6 +179,35 @@ fn error(format: Format, e: Open311Error) -> Response {
     )
 }
 
+/// The longest value each GeoReport field may carry, in characters.
+pub fn max_chars(field: &str) -> usize {
+    match field {
+        "description" => 4_000,
+        "media_url" => 2_000,
+        f if f.starts_with("attribute[") => 1_000,
+        _ => 200,
+    }
+}
+
+/// Every field within its maximum, and a `media_url` that is a web address.
+fn check_lengths(form: &[(String, String)]) -> Result<(), Open311Error> {
+    for (field, value) in form {
+        let max = max_chars(field);
+        if value.chars().count() > max {
+            return Err(Open311Error::new(
+                400,
+                format!("{field} is longer than {max} characters"),
+            ));
+        }
+    }
+    if let Some(url) = param(form, "media_url").filter(|u| !u.trim().is_empty())
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(Open311Error::new(400, "media_url must be an http(s) URL"));
+    }
+    Ok(())
+}
+
 fn from_api(e: ApiError) -> Open311Error {
     let code = match e.status.as_u16() {
         401 | 403 => 403,
@@ -581,6 +610,7 @@ async fn create(
     form: &[(String, String)],
 ) -> Result<i64, Open311Error> {
     check_jurisdiction(form)?;
+    check_lengths(form)?;
     let actor = key_actor(state, param(form, "api_key")).await?;
     let code = param(form, "service_code")
         .ok_or_else(|| Open311Error::new(400, "service_code is required"))?;

@@ -4,6 +4,7 @@
 
 use super::{Viewer, layout, urlencode};
 use crate::access::Caller;
+use crate::access::session::request_id;
 use crate::cases as api;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -18,7 +19,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tongxin_core::access::Action;
+use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::cases::indicators::china_day;
 use tongxin_core::cases::machine::{ALL_COMMANDS, Command, CommandKind, Satisfaction, Status};
 use tongxin_core::cases::warnings::WarningRules;
@@ -338,7 +339,7 @@ pub async fn detail_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    render_detail(&state, &v, id, q.done.as_deref(), None, None).await
+    render_detail(&state, &v, id, q.done.as_deref(), None, None, None).await
 }
 
 async fn render_detail(
@@ -348,12 +349,23 @@ async fn render_detail(
     done: Option<&str>,
     error: Option<&ApiError>,
     typed: Option<&ActForm>,
+    revealed: Option<&api::RevealedCaseText>,
 ) -> Response {
     let case = match api::reachable_case(state, &v.actor, id).await {
         Ok(c) => c,
         Err(e) => return super::error_page(v, v.t("案件", "Case"), "/cases", &e),
     };
     let timeline = cases::timeline(&state.store, id).await.unwrap_or_default();
+    let may_reveal = revealed.is_none()
+        && authorize(
+            &v.actor,
+            Action::RevealPersonalData,
+            Target::Node(&case.grid_code),
+        )
+        .is_ok()
+        && api::has_originals(state, id, &timeline)
+            .await
+            .unwrap_or(false);
     let view = api::view(state, &case, Some(timeline));
     let now = now_millis();
     let open = Status::parse(&case.status).is_some_and(|s| s.is_open());
@@ -378,6 +390,8 @@ async fn render_detail(
                     p { (case.description) }
                     p.muted { (path.iter().map(|n| n.name.clone()).collect::<Vec<_>>().join(" › ")) }
                     @if !case.address.is_empty() { p.muted { (case.address) } }
+                    @if let Some(r) = revealed { (revealed_box(v, r)) }
+                    @if may_reveal { (reveal_form(v, case.id)) }
                     table {
                         tr { th { (v.t("渠道", "Channel")) } td { (channel_name(v, &case.channel)) } }
                         tr { th { (v.t("层级", "Tier")) } td { (tier_name(v, &case.tier)) } }
@@ -428,6 +442,73 @@ async fn render_detail(
         }
     };
     layout(v, &format!("#{}", case.id), "/cases", body)
+}
+
+/// The originals of masked text, shown once after an audited reveal.
+fn revealed_box(v: &Viewer, r: &api::RevealedCaseText) -> Markup {
+    html! {
+        div.ok {
+            p { strong { (v.t("原文（已记入审计）", "As typed (recorded in the audit trail)")) } }
+            p { (r.description) }
+            @if !r.address.is_empty() { p.muted { (r.address) } }
+            @for n in &r.notes { p.muted { "#" (n.event_id) " " (n.note) } }
+        }
+    }
+}
+
+fn reveal_form(v: &Viewer, id: i64) -> Markup {
+    html! {
+        details {
+            summary { (v.t("查看原文（手机号、身份证号已隐去）", "Show the original (phone and ID numbers are masked)")) }
+            form method="post" action={ "/cases/" (id) "/reveal" } {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                label { (v.t("用途（记入审计）", "Purpose (recorded in the audit trail)")) input name="reason" required minlength="2" maxlength="200"; }
+                button type="submit" { (v.t("查看原文", "Show original")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RevealForm {
+    pub csrf_token: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The audited reveal from the case page.
+pub async fn reveal_submit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<RevealForm>,
+) -> Response {
+    let here = format!("/cases/{id}");
+    let v = match Viewer::require(caller, &headers, &here) {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let request = crate::people::RevealRequest {
+        reason: form.reason.clone(),
+    };
+    let result = if v.csrf_ok(&form.csrf_token) {
+        match crate::people::reveal_reason(&request) {
+            Ok(reason) => {
+                api::reveal_texts(&state, &v.actor, request_id(&headers), id, reason).await
+            }
+            Err(e) => Err(e),
+        }
+    } else {
+        Err(ApiError::field(
+            "csrf_token",
+            "表单已过期，请重试 / the form expired, retry",
+        ))
+    };
+    match result {
+        Ok(r) => render_detail(&state, &v, id, None, None, None, Some(&r)).await,
+        Err(e) => render_detail(&state, &v, id, None, Some(&e), None, None).await,
+    }
 }
 
 fn action_name(v: &Viewer, k: CommandKind) -> &'static str {
@@ -581,7 +662,7 @@ pub async fn act_submit(
     };
     if !v.csrf_ok(&form.csrf_token) {
         let e = ApiError::field("csrf_token", "表单已过期，请重试 / the form expired, retry");
-        return render_detail(&state, &v, id, None, Some(&e), Some(&form)).await;
+        return render_detail(&state, &v, id, None, Some(&e), Some(&form), None).await;
     }
     let result = match form.command() {
         Ok(command) => api::act(&state, &v.actor, &headers, id, command).await,
@@ -598,7 +679,7 @@ pub async fn act_submit(
             let sep = if back.contains('?') { '&' } else { '?' };
             Redirect::to(&format!("{back}{sep}done={}", urlencode(&message))).into_response()
         }
-        Err(e) => render_detail(&state, &v, id, None, Some(&e), Some(&form)).await,
+        Err(e) => render_detail(&state, &v, id, None, Some(&e), Some(&form), None).await,
     }
 }
 

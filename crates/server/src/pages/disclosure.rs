@@ -685,7 +685,7 @@ pub async fn correction_page(
         authorize(
             &v.actor,
             Action::ManageDisclosure,
-            Target::Node(&p.community_code),
+            Target::Record(&p.community_code),
         )?;
         let lines = store::lines(&state.store, id).await?;
         Ok::<_, ApiError>((p, lines))

@@ -185,6 +185,7 @@ pub async fn report_submit(
             ..NewCaseRequest::default()
         })
     })();
+    let notice = request.as_ref().ok().and_then(api::masking_notice);
     let result = match request {
         Ok(r) => api::report(&state, &v.actor, &headers, r).await,
         Err(e) => Err(e),
@@ -194,7 +195,11 @@ pub async fn report_submit(
             let target = format!(
                 "/cases/{}?done={}",
                 row.id,
-                urlencode(v.t("已上报 ✔", "Reported ✔"))
+                urlencode(&format!(
+                    "{}{}",
+                    v.t("已上报 ✔", "Reported ✔"),
+                    notice.map(|n| format!(" {n}")).unwrap_or_default()
+                ))
             );
             let _ =
                 accounts::complete_idempotent(&state.store, v.actor.user_id, &key, 303, &target)

@@ -18,6 +18,7 @@ use tongxin_store::{audit, commit};
 use utoipa::IntoParams;
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Original file name (helps tell CSV from XLSX; the content is sniffed anyway).
     pub filename: Option<String>,
@@ -37,7 +38,7 @@ fn options(q: ImportQuery) -> ImportOptions {
 
 #[utoipa::path(post, path = "/api/v1/ledgers/{kind}/import", tag = "people",
     params(("kind" = String, Path, description = "residents, buildings or organisations"), ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "An XLSX or CSV file (UTF-8 or GBK); see the template"),
+    request_body(content = crate::util::FileBytes, content_type = "application/octet-stream", description = "An XLSX or CSV file (UTF-8 or GBK); see the template"),
     responses((status = 200, body = LedgerReport), (status = 422, body = crate::error::Problem, description = "each bad row in `errors`: index = row number, field = column")))]
 pub async fn import_ledger(
     State(state): State<AppState>,
@@ -59,6 +60,7 @@ pub async fn import_ledger(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
     /// xlsx (default) or csv.
     pub format: Option<String>,
@@ -90,7 +92,9 @@ fn file_response(d: Download) -> Response {
 
 #[utoipa::path(get, path = "/api/v1/ledgers/{kind}/template", tag = "people",
     params(("kind" = String, Path, description = "residents, buildings or organisations"), FormatQuery),
-    responses((status = 200, description = "the template file")))]
+    responses((status = 200, description = "the template file",
+        content((crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+        (status = 422, body = crate::error::Problem)))]
 pub async fn ledger_template(
     Authenticated(_actor): Authenticated,
     Path(kind): Path<String>,
@@ -103,6 +107,7 @@ pub async fn ledger_template(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     pub within: Option<String>,
     pub format: Option<String>,
@@ -112,7 +117,9 @@ pub struct ExportQuery {
 
 #[utoipa::path(get, path = "/api/v1/ledgers/{kind}/export", tag = "people",
     params(("kind" = String, Path, description = "residents, buildings or organisations"), ExportQuery),
-    responses((status = 200, description = "the ledger file, masked unless unmasked=true and permitted"), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, description = "the ledger file, masked unless unmasked=true and permitted",
+        content((crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+        (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn export_ledger(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -4,7 +4,9 @@
 
 use super::protect::Protector;
 use tongxin_core::people::protect::Field;
-use tongxin_store::people::{SealedTable, reseal, sealed_batch};
+use tongxin_store::people::{
+    SealedTable, SealedText, all_sealed_texts, put_sealed_texts, reseal, sealed_batch,
+};
 use tongxin_store::{Store, commit, set_setting};
 
 /// The setting holding the current key's fingerprint.
@@ -37,6 +39,8 @@ pub async fn check_key(store: &Store, protector: &Protector) -> Result<(), Strin
 pub struct Rotation {
     pub residents: usize,
     pub organisations: usize,
+    /// Originals of free text that held personal numbers.
+    pub texts: usize,
 }
 
 /// Re-seals every personal number from `old` to `new` and records the new key's fingerprint,
@@ -71,6 +75,22 @@ pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<R
             }
             after = last;
         }
+    }
+    for text in all_sealed_texts(&mut tx).await.map_err(|e| e.to_string())? {
+        let plain = old.open(&text.sealed).map_err(|e| {
+            format!(
+                "{} #{} {}: {e}; nothing was changed",
+                text.holder, text.holder_id, text.field
+            )
+        })?;
+        let resealed = SealedText {
+            sealed: new.seal(&plain),
+            ..text
+        };
+        put_sealed_texts(&mut tx, &[resealed])
+            .await
+            .map_err(|e| e.to_string())?;
+        done.texts += 1;
     }
     set_setting(&mut tx, KEY_CHECK_SETTING, &new.key_check())
         .await

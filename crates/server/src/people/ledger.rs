@@ -67,7 +67,54 @@ fn read_sheet(
             vec![],
         )
     })?;
+    let specs: Vec<&str> = required.iter().chain(optional).copied().collect();
+    check_cell_lengths(&report.sheet, &specs, &columns)?;
     Ok((report, columns))
+}
+
+/// The longest a cell may be: the same table as the JSON API, by the English name of the
+/// column it was read as ("地址|address" → address).
+fn cell_max_chars(spec: &str) -> usize {
+    crate::util::max_chars(spec.rsplit('|').next().unwrap_or(spec))
+}
+
+/// Refuses the whole sheet when any cell is longer than its column allows, naming each
+/// (up to 100). `columns[i]` is where `specs[i]` was found in the sheet.
+fn check_cell_lengths(sheet: &Sheet, specs: &[&str], columns: &[Option<usize>]) -> ApiResult<()> {
+    let mut limits = vec![crate::util::max_chars(""); sheet.headers.len()];
+    for (spec, column) in specs.iter().zip(columns) {
+        if let Some(c) = column.filter(|c| *c < limits.len()) {
+            limits[c] = cell_max_chars(spec);
+        }
+    }
+    let too_long: Vec<FieldError> = sheet
+        .rows
+        .iter()
+        .flat_map(|row| {
+            row.cells
+                .iter()
+                .enumerate()
+                .filter(|(c, cell)| cell.chars().count() > limits[*c])
+                .map(|(c, _)| {
+                    row_error(
+                        row.line,
+                        &sheet.headers[c],
+                        format!("最多 {} 字 / at most {} characters", limits[c], limits[c]),
+                    )
+                })
+        })
+        .take(100)
+        .collect();
+    if too_long.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        format!(
+            "有 {} 个单元格过长，未导入任何行 / cells too long; nothing was imported",
+            too_long.len()
+        ),
+        too_long,
+    ))
 }
 
 fn cell(sheet: &Sheet, row: usize, col: Option<usize>) -> &str {

@@ -3,6 +3,7 @@
 
 pub mod demo;
 mod handlers_ledger;
+pub mod free_text;
 pub mod keys;
 pub mod ledger;
 mod organisations;

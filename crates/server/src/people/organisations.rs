@@ -208,6 +208,7 @@ pub async fn post_organisation(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OrganisationListQuery {
     pub within: Option<String>,
     pub kind: Option<String>,
@@ -258,7 +259,7 @@ pub async fn get_organisation(
     let row = people::get_organisation(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewTerritory, Target::Node(&row.grid_code))?;
+    authorize(&actor, Action::ViewTerritory, Target::Record(&row.grid_code))?;
     Ok(Json(organisation_view(&row)))
 }
 
@@ -429,6 +430,7 @@ pub async fn post_party_org(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PartyOrgListQuery {
     /// A community or grid code (the tree of one community is the usual view).
     pub within: Option<String>,
@@ -538,6 +540,7 @@ pub async fn post_party_member(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MemberListQuery {
     pub cursor: Option<String>,
     pub limit: Option<usize>,
@@ -554,7 +557,7 @@ pub async fn list_party_members(
     let org = people::get_party_org(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewPeople, Target::Node(&org.node_code))?;
+    authorize(&actor, Action::ViewPeople, Target::Record(&org.node_code))?;
     let page = people::list_party_members(
         &state.store,
         id,

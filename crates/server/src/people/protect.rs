@@ -3,7 +3,7 @@
 
 use rand::RngCore;
 use tongxin_core::people::protect::{DataKeys, Field, KeyError};
-use tongxin_core::people::{CitizenId, Phone};
+use tongxin_core::people::{CitizenId, Phone, mask_personal_numbers};
 
 /// A personal number as stored: sealed, keyed-hashed and masked.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,6 +11,14 @@ pub struct Protected {
     pub sealed: String,
     pub hash: String,
     pub masked: String,
+}
+
+/// Free text as it may be shown (personal numbers masked) and, when it held any, the
+/// original sealed for the audited reveal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardedText {
+    pub shown: String,
+    pub sealed: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -38,6 +46,15 @@ impl Protector {
 
     pub fn open(&self, sealed: &str) -> Result<String, KeyError> {
         self.keys.open(sealed)
+    }
+
+    /// Masks the mobile and ID numbers typed into `text`, sealing the original if it had any.
+    pub fn guard_text(&self, text: &str) -> GuardedText {
+        let masked = mask_personal_numbers(text);
+        GuardedText {
+            sealed: (masked.found > 0).then(|| self.seal(text)),
+            shown: masked.text,
+        }
     }
 
     pub fn citizen_id(&self, id: &CitizenId) -> Protected {
@@ -79,5 +96,20 @@ impl Protector {
 
     pub fn phone_hash(&self, phone: &Phone) -> String {
         self.keys.lookup_hash(Field::Phone, phone.expose())
+    }
+}
+
+/// Masks personal numbers in every string of a JSON value (a timeline event's data).
+pub fn mask_json_strings(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => {
+            let masked = mask_personal_numbers(s);
+            if masked.found > 0 {
+                *s = masked.text;
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(mask_json_strings),
+        serde_json::Value::Object(map) => map.values_mut().for_each(mask_json_strings),
+        _ => {}
     }
 }

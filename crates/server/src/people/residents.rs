@@ -314,7 +314,7 @@ async fn reachable_resident(
     let row = people::get_resident(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(actor, action, Target::Node(&row.grid_code))?;
+    authorize(actor, action, Target::Record(&row.grid_code))?;
     Ok(row)
 }
 
@@ -342,6 +342,18 @@ pub struct RevealedView {
     pub phone: Option<String>,
 }
 
+/// The stated purpose of a reveal, which the audit trail keeps.
+pub fn reveal_reason(req: &RevealRequest) -> ApiResult<&str> {
+    let reason = req.reason.trim();
+    if reason.chars().count() < 2 || reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "须说明用途（2–200 字）/ state the purpose (2–200 characters)",
+        ));
+    }
+    Ok(reason)
+}
+
 #[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", tag = "people", params(("id" = i64, Path)), request_body = RevealRequest,
     responses((status = 200, body = RevealedView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
 pub async fn reveal_resident(
@@ -357,13 +369,7 @@ pub async fn reveal_resident(
         Action::RevealPersonalData,
         Target::Node(&row.grid_code),
     )?;
-    let reason = req.reason.trim();
-    if reason.chars().count() < 2 || reason.chars().count() > 200 {
-        return Err(ApiError::field(
-            "reason",
-            "须说明用途（2–200 字）/ state the purpose (2–200 characters)",
-        ));
-    }
+    let reason = reveal_reason(&req)?;
     let p = &state.config.protector;
     let citizen_id = p.open(&row.id_sealed).map_err(ApiError::internal)?;
     let phone = row
@@ -802,7 +808,7 @@ pub async fn get_household(
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewPeople, Target::Node(&h.grid_code))?;
+    authorize(&actor, Action::ViewPeople, Target::Record(&h.grid_code))?;
     Ok(Json(with_members(&state, h).await?))
 }
 
@@ -823,7 +829,7 @@ pub async fn set_household_head(
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ManagePeople, Target::Node(&h.grid_code))?;
+    authorize(&actor, Action::ManagePeople, Target::Record(&h.grid_code))?;
     let member = people::get_resident(&state.store, req.resident_id).await?;
     if member.is_none_or(|m| m.household_id != Some(id) || m.status != "resident") {
         return Err(ApiError::field(

@@ -90,6 +90,7 @@ fn division_view(state: &AppState, row: DivisionRow, with_geometry: bool) -> Div
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DivisionListQuery {
     /// Parent code; omitted = the top of the tree.
     pub parent: Option<String>,
@@ -126,6 +127,7 @@ pub async fn list_divisions(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GeometryQuery {
     /// Include the boundary as GeoJSON geometry.
     pub geometry: Option<bool>,
@@ -323,6 +325,7 @@ fn grid_view(state: &AppState, row: GridRow, with_geometry: bool) -> GridView {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WithinQuery {
     /// A division or grid code; omitted = everything the caller reaches.
     pub within: Option<String>,
@@ -375,13 +378,14 @@ pub async fn get_grid(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Check everything and report, write nothing.
     pub dry_run: Option<bool>,
 }
 
 #[utoipa::path(post, path = "/api/v1/grids/import", tag = "territory", params(ImportQuery),
-    request_body(content = String, content_type = "application/geo+json", description = "RFC 7946 FeatureCollection of Polygon grids; properties.code required"),
+    request_body(content = Object, content_type = "application/geo+json", description = "RFC 7946 FeatureCollection of Polygon grids, as the export gives it; properties.code required, the other properties optional"),
     responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem, description = "every offending feature in `errors` (index, code, reason); nothing imported")))]
 pub async fn post_grid_import(
     State(state): State<AppState>,
@@ -402,8 +406,44 @@ pub async fn post_grid_import(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     pub within: Option<String>,
+}
+
+/// What the export answers: an RFC 7946 FeatureCollection of the grids' polygons.
+#[derive(Serialize, ToSchema)]
+pub struct GridCollection {
+    /// "FeatureCollection".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub features: Vec<GridFeature>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct GridFeature {
+    /// "Feature".
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub properties: GridProperties,
+    /// A GeoJSON Polygon (WGS 84; exterior ring counter-clockwise).
+    #[schema(value_type = Object)]
+    pub geometry: serde_json::Value,
+}
+
+/// A grid's attributes, as the import reads them back.
+#[derive(Serialize, ToSchema)]
+pub struct GridProperties {
+    pub code: String,
+    pub name: String,
+    /// base or dedicated.
+    pub kind: String,
+    pub community_code: String,
+    pub households: i64,
+    pub population: i64,
+    /// branch or group.
+    pub party_unit_kind: String,
+    pub party_unit_name: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/export", tag = "territory", params(ExportQuery),
@@ -424,6 +464,7 @@ pub async fn get_grid_export(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocateQuery {
     pub lon: Option<String>,
     pub lat: Option<String>,

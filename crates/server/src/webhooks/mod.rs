@@ -188,10 +188,11 @@ async fn reachable(
     let s = webhooks::get_subscription(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let reach = reach_within(actor, Action::ManageIntegrations, None)?;
-    if !reach.iter().any(|p| s.territory.starts_with(p.as_str())) {
-        return Err(ApiError::not_found());
-    }
+    authorize(
+        actor,
+        Action::ManageIntegrations,
+        Target::Record(&s.territory),
+    )?;
     Ok(s)
 }
 

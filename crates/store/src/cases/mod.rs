@@ -99,17 +99,18 @@ async fn insert_case(conn: &mut Conn, c: &CaseRow) -> Result<i64, StoreError> {
 
 /// Writes a transition: the case's new state (if the row is still at `before`'s version), its
 /// timeline event and the change to the indicator rollups, all on `conn` (the caller's
-/// transaction). `false` when another transition got there first; nothing is written then.
+/// transaction); the new event's id. `None` when another transition got there first; nothing
+/// is written then.
 pub async fn record_transition(
     conn: &mut Conn,
     before: &CaseRow,
     after: &CaseRow,
     event: &EventRow,
-) -> Result<bool, StoreError> {
+) -> Result<Option<i64>, StoreError> {
     if !update_case(conn, after, before.version).await? {
-        return Ok(false);
+        return Ok(None);
     }
-    append_event(conn, event).await?;
+    let event_id = append_event(conn, event).await?;
     let tally = Tally::transition(&before.facts(), &after.facts(), &event.facts());
     indicators::apply(conn, &tally).await?;
     let change = crate::webhooks::Change {
@@ -119,7 +120,7 @@ pub async fn record_transition(
         case: after,
     };
     crate::webhooks::enqueue(conn, &[change]).await?;
-    Ok(true)
+    Ok(Some(event_id))
 }
 
 /// Writes new cases with their first events and their rollup contributions.
@@ -187,10 +188,10 @@ async fn update_case(
     Ok(r.rows_affected() == 1)
 }
 
-async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreError> {
-    sqlx::query(
+async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<i64, StoreError> {
+    let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO case_events (case_id, at, actor_id, actor, command, from_status, to_status, note, data, step_due_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(e.case_id)
     .bind(e.at)
@@ -202,9 +203,9 @@ async fn append_event(conn: &mut Conn, e: &EventRow) -> Result<(), StoreError> {
     .bind(&e.note)
     .bind(&e.data)
     .bind(e.step_due_at)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    Ok(())
+    Ok(id)
 }
 
 /// Links a case to the patrol it was found on.
@@ -493,6 +494,52 @@ pub async fn get_media(store: &Store, hash: &str) -> Result<Option<MediaRow>, St
         .bind(hash)
         .fetch_optional(store.pool())
         .await?)
+}
+
+/// A record (or an upload) that holds a photo; the photo may be read by whoever may read one
+/// of its holders.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct MediaHolder {
+    /// `upload`, `case`, …
+    pub holder: String,
+    pub holder_id: i64,
+    /// Where the holder lies ('' for an upload, which only its owner reads).
+    pub node_code: String,
+    /// The person the holder belongs to (the uploader, the case's reporter).
+    pub owner_id: i64,
+}
+
+/// Records that `holder` #`holder_id` at `node_code` holds each of `hashes`.
+pub async fn link_media(
+    conn: &mut Conn,
+    hashes: &[String],
+    holder: &str,
+    holder_id: i64,
+    node_code: &str,
+    owner_id: i64,
+) -> Result<(), StoreError> {
+    for hash in hashes {
+        sqlx::query(
+            "INSERT INTO media_links (hash, holder, holder_id, node_code, owner_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+        )
+        .bind(hash)
+        .bind(holder)
+        .bind(holder_id)
+        .bind(node_code)
+        .bind(owner_id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn media_holders(store: &Store, hash: &str) -> Result<Vec<MediaHolder>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT holder, holder_id, node_code, owner_id FROM media_links WHERE hash = $1 ORDER BY holder, holder_id",
+    )
+    .bind(hash)
+    .fetch_all(store.pool())
+    .await?)
 }
 
 /// Grids where at least `min` cases of one category were reported since `since`: (grid,
