@@ -550,6 +550,15 @@ async fn personal_numbers_in_items_residents_raise_are_masked() {
         assert_eq!(list.status, 200, "{label}: {}", list.text);
         assert!(list.text.contains("138****5678"), "{label}");
         assert!(!holds_plain(&list.text), "{label}");
+        let answered = app
+            .post(
+                &staff.auth(),
+                &format!("/api/v1/session-items/{id}/actions"),
+                &json!({"action": "answer", "answer": format!("已联系居民 {OTHER_PHONE}"), "unit": "物业公司"}),
+            )
+            .await
+            .expect(200);
+        assert!(!holds_plain(&answered.to_string()), "{label}: {answered}");
         let original = app
             .post(
                 &staff.auth(),
@@ -564,6 +573,10 @@ async fn personal_numbers_in_items_residents_raise_are_masked() {
                 .as_str()
                 .unwrap()
                 .contains(CITIZEN_ID)
+        );
+        assert!(
+            original["answer"].as_str().unwrap().contains(OTHER_PHONE),
+            "{original}"
         );
         app.post(
             &r.auth(),

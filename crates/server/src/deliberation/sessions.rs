@@ -7,6 +7,7 @@ use crate::access::{Authenticated, audit_entry};
 use crate::cases::NewCaseRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::people::free_text::{RevealOf, keep_originals, reveal};
+use crate::people::protect::GuardedText;
 use crate::state::AppState;
 use crate::util::{ApiJson, ApiQuery, reach_within};
 use axum::Json;
@@ -840,6 +841,9 @@ pub async fn get_item(
 pub struct RevealedItemText {
     pub title: String,
     pub description: String,
+    pub answer: Option<String>,
+    pub commitment: Option<String>,
+    pub result: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/session-items/{id}/reveal", tag = "deliberation", params(("id" = i64, Path)),
@@ -864,11 +868,17 @@ pub async fn reveal_item(
     let mut revealed = RevealedItemText {
         title: item.title.clone(),
         description: item.description.clone(),
+        answer: item.answer.clone(),
+        commitment: item.commitment.clone(),
+        result: item.result.clone(),
     };
     for o in reveal(&state, &actor, request_id(&headers), of, reason).await? {
         match o.field.as_str() {
             "title" => revealed.title = o.text,
-            _ => revealed.description = o.text,
+            "description" => revealed.description = o.text,
+            "answer" => revealed.answer = Some(o.text),
+            "commitment" => revealed.commitment = Some(o.text),
+            _ => revealed.result = Some(o.text),
         }
     }
     Ok(Json(revealed))
@@ -942,6 +952,20 @@ pub async fn act_on_item(
     after.status = to.as_str().into();
     after.updated_at = now;
     let note = fill_action(state, &mut after, action, &req, now)?;
+    let protector = &state.config.protector;
+    let note = protector.guard_text(&note).shown;
+    let mut originals = Vec::new();
+    for (field, value) in [
+        ("answer", &mut after.answer),
+        ("commitment", &mut after.commitment),
+        ("result", &mut after.result),
+    ] {
+        if let Some(text) = value.as_mut() {
+            let guarded = protector.guard_text(text);
+            text.clone_from(&guarded.shown);
+            originals.push((field, guarded));
+        }
+    }
     let mut referred_case = None;
     if action == ItemAction::Refer
         && let Some(category) = &req.case_category
@@ -980,6 +1004,8 @@ pub async fn act_on_item(
         }
     }
     store_sessions::update_item(&mut tx, &after).await?;
+    let fields: Vec<(&str, &GuardedText)> = originals.iter().map(|(f, t)| (*f, t)).collect();
+    keep_originals(&mut tx, "session_item", id, &fields).await?;
     store_sessions::insert_item_events(&mut tx, &events).await?;
     audit::record(
         &mut tx,
