@@ -101,9 +101,12 @@ pub fn reach_within(actor: &Actor, action: Action, within: Option<&str>) -> ApiR
 /// string property's `maxLength` (fields with a tighter rule of their own say so there).
 pub fn max_chars(field: &str) -> usize {
     match field {
-        "body" | "minutes" | "charter" | "text" | "content" => 20_000,
-        "description" | "proposal" | "summary" | "answer" | "feedback" => 4_000,
-        "url" | "media_url" | "note" | "reason" | "comment" | "commitment" | "outcome" => 2_000,
+        // A council's written charter is the longest text the platform keeps.
+        "body" | "charter" => 100_000,
+        "minutes" | "text" | "content" => 20_000,
+        "description" | "proposal" | "summary" | "answer" | "result" => 4_000,
+        "url" | "media_url" | "note" | "reason" | "comment" | "commitment" | "outcome"
+        | "feedback" => 2_000,
         "address" | "name" | "title" | "display_name" | "label" | "place" | "unit" | "username"
         | "department" | "position" | "employer" | "skills" => 200,
         _ => 1_000,

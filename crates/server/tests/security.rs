@@ -638,6 +638,41 @@ async fn every_text_field_has_a_maximum() {
             4000
         );
 
+        // Every string of every request body has a maximum, none above what the extractor
+        // lets through.
+        let mut checked = 0;
+        for item in doc["paths"].as_object().unwrap().values() {
+            for op in item.as_object().unwrap().values() {
+                let Some(reference) =
+                    op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+                else {
+                    continue;
+                };
+                let name = reference.rsplit('/').next().unwrap();
+                let props = schemas[name]["properties"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default();
+                for (field, p) in props {
+                    let is_string = p["type"] == "string"
+                        || p["type"]
+                            .as_array()
+                            .is_some_and(|t| t.contains(&json!("string")));
+                    if !is_string || p.get("enum").is_some() {
+                        continue;
+                    }
+                    let max = p["maxLength"].as_u64();
+                    assert!(max.is_some(), "{label}: {name}.{field} has no maxLength");
+                    assert!(
+                        max.unwrap() as usize <= tongxin_server::util::max_chars(&field),
+                        "{label}: {name}.{field} documents more than the extractor allows"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "{label}: only {checked} string fields seen");
+
         // Open311 fields.
         let key = open311_key(&app, &grid[..9]).await;
         let [lon, lat] = interior_point(&app.grid_ring(&grid));

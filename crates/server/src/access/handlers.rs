@@ -237,6 +237,7 @@ pub struct RoleRequest {
 #[derive(Deserialize, ToSchema)]
 pub struct NewUserRequest {
     pub username: String,
+    #[schema(max_length = 64)]
     pub display_name: String,
     pub password: String,
     pub roles: Vec<RoleRequest>,
@@ -557,6 +558,7 @@ pub async fn enable_user(
 pub struct NewTokenRequest {
     /// The integration's service account; its roles decide what the token may do.
     pub user_id: i64,
+    #[schema(max_length = 64)]
     pub name: String,
     pub expires_in_days: Option<i64>,
     /// "open311": the token works only as an Open311 `api_key`; absent: the whole API.

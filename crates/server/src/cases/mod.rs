@@ -648,6 +648,7 @@ pub async fn nearby_cases(
 #[derive(Deserialize, ToSchema)]
 pub struct SupportRequest {
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
 }
 

@@ -33,6 +33,7 @@ pub struct NewCouncilRequest {
     /// friends_council (老友议事会), residents_council (居民议事会) or representatives_meeting (居民代表会议).
     pub kind: String,
     /// Default: the community's (or compound's) name and the kind.
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     /// Missing fields take the statutory defaults.
     #[schema(value_type = Option<Object>)]
@@ -438,6 +439,7 @@ pub struct NewCharterRequest {
     pub body: String,
     /// What changed and why (e.g. the meeting that adopted it).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: String,
 }
 

@@ -126,6 +126,7 @@ fn stage_view(s: StageRow) -> StageView {
 #[derive(Deserialize, ToSchema)]
 pub struct NewMatter {
     pub community_code: String,
+    #[schema(max_length = 100)]
     pub title: String,
     pub description: String,
     /// The party organisation's proposal (the first stage), recorded with the matter.

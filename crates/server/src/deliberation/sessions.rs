@@ -559,6 +559,7 @@ impl From<ItemRow> for ItemView {
 #[derive(Deserialize, ToSchema)]
 pub struct RaiseItem {
     pub community_code: String,
+    #[schema(max_length = 100)]
     pub title: String,
     pub description: String,
     #[serde(default = "default_topic")]
@@ -891,8 +892,10 @@ pub struct ItemActionRequest {
     /// answer: the reply given on the spot.
     pub answer: Option<String>,
     /// answer: the unit that answered; refer: the unit responsible.
+    #[schema(max_length = 100)]
     pub unit: Option<String>,
     /// refer: what the unit promised.
+    #[schema(max_length = 1000)]
     pub commitment: Option<String>,
     /// refer: the deadline (UTC ms).
     pub due_at: Option<i64>,
@@ -905,6 +908,7 @@ pub struct ItemActionRequest {
     /// rate, recorded by staff for a session's show of hands.
     pub satisfied: Option<i64>,
     pub unsatisfied: Option<i64>,
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 

@@ -347,6 +347,7 @@ pub struct NewPostingRequest {
     /// 2026-03 (monthly), 2026-Q1 (quarterly), 2026 (yearly), 2026-03-15 (immediate: the matter's date).
     pub period: String,
     pub title: String,
+    #[schema(max_length = 20000)]
     pub body: String,
     /// Finance items only: income and expense lines in fen.
     #[serde(default)]
@@ -425,6 +426,7 @@ pub async fn publish(
 #[derive(Deserialize, ToSchema)]
 pub struct CorrectionRequest {
     pub title: String,
+    #[schema(max_length = 20000)]
     pub body: String,
     #[serde(default)]
     pub lines: Vec<LineView>,

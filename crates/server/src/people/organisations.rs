@@ -56,6 +56,7 @@ pub fn organisation_view(o: &OrganisationRow) -> OrganisationView {
 
 #[derive(Deserialize, ToSchema, Clone)]
 pub struct NewOrganisationRequest {
+    #[schema(max_length = 100)]
     pub name: String,
     /// government_unit, enterprise, property_company, owners_committee, social_organisation,
     /// school, hospital, other (or the Chinese names).
@@ -296,6 +297,7 @@ fn party_org_view(p: &PartyOrgRow) -> PartyOrgView {
 pub struct NewPartyOrgRequest {
     pub parent_id: Option<i64>,
     pub kind: String,
+    #[schema(max_length = 100)]
     pub name: String,
     pub community_code: String,
     /// Required for grid branches.

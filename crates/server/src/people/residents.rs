@@ -332,6 +332,7 @@ pub async fn get_resident(
 #[derive(Deserialize, ToSchema)]
 pub struct RevealRequest {
     /// Why the plain values are needed (kept in the audit trail).
+    #[schema(max_length = 200)]
     pub reason: String,
 }
 
@@ -582,6 +583,7 @@ pub struct ResidentSearch {
     /// Division or grid code; omitted = everywhere the caller reaches.
     pub within: Option<String>,
     /// Part of the name (Chinese or other), e.g. "芳".
+    #[schema(max_length = 40)]
     pub name: Option<String>,
     /// Tag code or Chinese name, e.g. elderly_alone or 独居老人.
     pub tag: Option<String>,
