@@ -9,7 +9,17 @@
   var status = $('report-status'), submit = $('submit'), csrf = form.csrf_token.value;
   var DRAFT = 'tongxin.report.draft';
   var MAX = 10 * 1024 * 1024;
-  function say(text, bad) { status.textContent = text; status.className = bad ? 'err' : 'muted'; }
+  // Said beside the submit button, where the user is looking, and brought into view.
+  function say(text, bad) {
+    status.textContent = text; status.className = bad ? 'err' : 'muted';
+    if (bad && status.scrollIntoView) status.scrollIntoView({ block: 'center' });
+  }
+  // The key protects one identical retry: a refused or changed request gets a fresh one.
+  function freshKey() {
+    var a = new Uint8Array(16); (window.crypto || window.msCrypto).getRandomValues(a);
+    form.idempotency_key.value = Array.prototype.map.call(a, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+  var lastSent = null;
 
   // Draft: nothing typed is lost if the session expires or the page reloads.
   var fields = ['category', 'description', 'lon', 'lat', 'crs', 'address', 'photos', 'idempotency_key'];
@@ -43,7 +53,7 @@
       say(t('正在定位…', 'Locating…'));
       navigator.geolocation.getCurrentPosition(function (p) {
         form.lon.value = p.coords.longitude.toFixed(6); form.lat.value = p.coords.latitude.toFixed(6);
-        form.crs.value = 'wgs84'; save(); say(t('已定位', 'Position set')); duplicates();
+        form.crs.value = 'wgs84'; save(); say(t('已定位', 'Position set')); duplicates(); whereIs();
       }, function (e) { say(t('无法定位：', 'Cannot locate: ') + e.message, true); }, { enableHighAccuracy: true, timeout: 15000 });
     });
   }
@@ -94,6 +104,24 @@
   }
   ['change'].forEach(function (ev) { select.addEventListener(ev, duplicates); form.lon.addEventListener(ev, duplicates); form.lat.addEventListener(ev, duplicates); });
 
+  // The grid a position falls in, as soon as the position is known.
+  var hint = $('grid-hint');
+  function whereIs() {
+    if (!form.lon.value || !form.lat.value) { hint.textContent = ''; return; }
+    var q = '/api/v1/locate?lon=' + encodeURIComponent(form.lon.value) + '&lat=' + encodeURIComponent(form.lat.value) + '&crs=' + encodeURIComponent(form.crs.value);
+    fetch(q, { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (j) {
+      if (j.found) {
+        hint.className = 'muted';
+        hint.textContent = t('位置所在：', 'This position is in: ') + j.path.slice(1).map(function (n) { return n.name; }).join(' › ') + ' (' + j.grid.code + ')';
+      } else {
+        hint.className = 'err';
+        hint.textContent = j.message || j.detail || t('该位置不在任何网格内', 'The position is outside every grid');
+      }
+    }).catch(function () {});
+  }
+  [form.lon, form.lat, form.crs].forEach(function (el) { el.addEventListener('change', whereIs); });
+  if (form.lon.value && form.lat.value) whereIs();
+
   // Submission: one idempotency key for every retry, so nothing is lost and nothing doubled.
   var sending = false;
   form.addEventListener('submit', function (e) {
@@ -106,6 +134,9 @@
     };
     if (form.lon.value) body.lon = parseFloat(form.lon.value);
     if (form.lat.value) body.lat = parseFloat(form.lat.value);
+    var sent = JSON.stringify(body);
+    if (lastSent !== null && sent !== lastSent) { freshKey(); save(); }
+    lastSent = sent;
     var tries = 0;
     function attempt() {
       tries++;
@@ -123,13 +154,15 @@
           return;
         }
         sending = false; submit.disabled = false;
+        if (x.r.status >= 400 && x.r.status < 500 && x.r.status !== 401) { freshKey(); save(); lastSent = null; }
         if (x.r.status === 401 || x.r.status === 403 && /csrf/i.test(x.j.detail || '')) {
           say(t('登录已过期，内容已保存。请重新登录后再提交：', 'Your session expired; your report is saved. Sign in again, then submit: '), true);
           var a = document.createElement('a'); a.href = '/login?next=/report'; a.textContent = t('重新登录', 'Sign in'); status.appendChild(a);
           return;
         }
-        var msg = x.j.detail || x.j.title || x.r.status;
-        if (x.j.errors) msg += ' — ' + x.j.errors.map(function (f) { return (f.field || '') + ': ' + f.reason; }).join('; ');
+        var msg = x.j.errors && x.j.errors.length
+          ? x.j.errors.map(function (f) { return f.reason; }).join('；')
+          : (x.j.detail || x.j.title || x.r.status);
         say(t('未能提交：', 'Not submitted: ') + msg, true);
       }).catch(function () {
         if (tries < 8) setTimeout(attempt, Math.min(30000, 1000 * Math.pow(2, tries - 1)));

@@ -70,7 +70,9 @@ async fn run_once(
         .await;
     let (rparts, rbody) = resp.into_parts();
     let rbytes = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
-    let outcome = if rparts.status.is_server_error() {
+    // A refusal changed nothing: the key is free again, so the corrected request (a phone
+    // that moved its position) may go out under it; only a success is replayed.
+    let outcome = if rparts.status.is_server_error() || rparts.status.is_client_error() {
         accounts::release_idempotent(store, user_id, key).await
     } else {
         let text = String::from_utf8_lossy(&rbytes);

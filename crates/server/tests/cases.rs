@@ -910,3 +910,51 @@ async fn a_level_that_runs_out_of_time_hands_the_case_up() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_refused_report_names_where_it_landed_and_frees_its_key() {
+    for app in apps().await {
+        let label = app.label;
+        let mine = app.city.grids[0].code.clone();
+        let other = app
+            .city
+            .grids
+            .iter()
+            .find(|g| g.code[..12] != mine[..12])
+            .unwrap()
+            .clone();
+        let worker = app.login(&format!("g{mine}-1")).await;
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        let post = |body: serde_json::Value| {
+            send(
+                app.req(&worker.auth(), reqwest::Method::POST, "/api/v1/cases")
+                    .header("idempotency-key", "phone-draft-1")
+                    .json(&body),
+            )
+        };
+        let [x, y] = interior_point(&app.grid_ring(&other.code));
+        let refused =
+            post(json!({"category": category, "description": "井盖缺失", "lon": x, "lat": y}))
+                .await
+                .problem(422);
+        assert_eq!(refused["errors"][0]["field"], "lon/lat", "{label}");
+        let reason = refused["errors"][0]["reason"].as_str().unwrap();
+        assert!(
+            reason.contains(&other.name) && reason.contains(&other.code),
+            "{label}: the refusal names the grid: {reason}"
+        );
+        // Corrected and sent again under the same key: a new request, accepted.
+        let [x, y] = interior_point(&app.grid_ring(&mine));
+        let ok = post(json!({"category": category, "description": "井盖缺失", "lon": x, "lat": y}))
+            .await;
+        assert_eq!(ok.status, 201, "{label}: {}", ok.text);
+        // And its identical retry is the same case.
+        let again =
+            post(json!({"category": category, "description": "井盖缺失", "lon": x, "lat": y}))
+                .await;
+        assert_eq!(again.status, 201, "{label}");
+        assert_eq!(again.json()["id"], ok.json()["id"], "{label}");
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        app.cleanup().await;
+    }
+}

@@ -23,7 +23,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use tongxin_core::access::{Action, Actor, Role, Target, authorize};
+use tongxin_core::access::{Action, Actor, Denial, Role, Target, authorize};
 use tongxin_core::cases::catalogue::StepLimits;
 use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
 use tongxin_core::cases::machine::{
@@ -392,7 +392,7 @@ pub async fn report(
         }
     };
     if enterprise_grid.is_none() {
-        authorize(&actor, Action::ReportCase, Target::Node(&grid))?;
+        check_report_reach(&state, &actor, &grid, position.is_some())?;
     }
     if let Some(pid) = req.patrol_id {
         let patrol = tongxin_store::patrols::get(&state.store, pid).await?;
@@ -469,6 +469,40 @@ pub async fn report(
         .await
         .map_err(ApiError::internal)?;
     Ok(row)
+}
+
+/// The reporter may report in `grid`; if not, the refusal names the grid, so someone who
+/// typed a position from the wrong map app sees where it landed.
+fn check_report_reach(
+    state: &AppState,
+    actor: &Actor,
+    grid: &str,
+    from_position: bool,
+) -> ApiResult<()> {
+    match authorize(actor, Action::ReportCase, Target::Node(grid)) {
+        Err(Denial::Hidden) => {
+            let place = state
+                .locator()
+                .path(grid)
+                .iter()
+                .skip(1)
+                .map(|n| n.name.clone())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (field, what_zh, what_en) = if from_position {
+                ("lon/lat", "该位置", "this position")
+            } else {
+                ("grid_code", "该网格", "this grid")
+            };
+            Err(ApiError::field(
+                field,
+                format!(
+                    "{what_zh}在 {place}（{grid}），不在您可上报的范围内；请核对坐标系（手机定位为 WGS-84，高德、腾讯为 GCJ-02，百度为 BD-09）/ {what_en} is in {place} ({grid}), outside where you may report; check the coordinate system"
+                ),
+            ))
+        }
+        other => Ok(other?),
+    }
 }
 
 pub async fn reachable_case(state: &AppState, actor: &Actor, id: i64) -> ApiResult<CaseRow> {

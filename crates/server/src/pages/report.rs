@@ -66,8 +66,6 @@ fn render(state: &AppState, v: &Viewer, typed: &ReportForm, error: Option<&ApiEr
     };
     let body: Markup = html! {
         h1 { (v.t("上报问题", "Report a problem")) }
-        @if let Some(e) = error { p.err { (v.t("未能提交：", "Not submitted: ")) (e.to_string()) } }
-        p #report-status.muted role="status" {}
         form #report-form method="post" action="/report" data-lang=(v.lang.code()) {
             input type="hidden" name="csrf_token" value=(v.csrf);
             input type="hidden" name="idempotency_key" value=(key);
@@ -100,16 +98,29 @@ fn render(state: &AppState, v: &Viewer, typed: &ReportForm, error: Option<&ApiEr
                         option value="bd09" selected[crs == "bd09"] { (v.t("BD-09（百度地图）", "BD-09 (Baidu maps)")) }
                     }
                 }
-                label { (v.t("地址（可选）", "Address (optional)")) input name="address" value=(typed.address); }
+                label { (v.t("地址（可选）", "Address (optional)")) input name="address" maxlength="200" value=(typed.address); }
+                p #grid-hint.muted aria-live="polite" {}
             }
             div #duplicates {}
             label #photo-label hidden { (v.t("照片（可选，≤ 10 MB）", "Photo (optional, ≤ 10 MB)")) input #photo type="file" accept="image/jpeg,image/png,image/webp" capture="environment"; }
             div #photo-preview {}
+            @if let Some(e) = error { p.err role="alert" { (v.t("未能提交：", "Not submitted: ")) (refusal_text(e)) } }
+            p #report-status.muted role="status" {}
             button type="submit" #submit { (v.t("提交", "Submit")) }
         }
         script src="/assets/report.js" {}
     };
     layout(v, v.t("上报", "Report"), "/report", body)
+}
+
+/// What was wrong, in the words of the field errors when there are any.
+fn refusal_text(e: &ApiError) -> String {
+    let reasons: Vec<&str> = e.errors.iter().map(|f| f.reason.as_str()).collect();
+    if reasons.is_empty() {
+        e.to_string()
+    } else {
+        reasons.join("；")
+    }
 }
 
 fn parse_coordinate(field: &'static str, text: &str) -> Result<Option<f64>, ApiError> {
