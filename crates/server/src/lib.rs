@@ -25,8 +25,8 @@ pub use axum::{Router, serve};
 pub use state::{AppState, ServerConfig};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use util::TextLimits;
+use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 #[derive(OpenApi)]
@@ -76,7 +76,7 @@ use utoipa_swagger_ui::SwaggerUi;
         deliberation::ballots::post_motion_vote, deliberation::ballots::post_hands, deliberation::ballots::close_motion,
     ),
     components(schemas(error::Problem, error::FieldError)),
-    modifiers(&SecurityAddon, &TextLimits),
+    modifiers(&SecurityAddon, &TextLimits, &ProblemJson),
     tags((name = "access", description = "Sign-in, users, roles, tokens"),
          (name = "territory", description = "Divisions, grids, compounds, buildings, point → grid"),
          (name = "people", description = "Residents, households, organisations, party organisations (ID and phone numbers encrypted at rest, masked unless revealed)"),
@@ -163,9 +163,9 @@ impl utoipa::Modify for ProblemJson {
                     });
                 }
                 if in_query || operation.request_body.is_some() {
-                    responses.entry("400".into()).or_insert_with(|| {
-                        problem("the query string or the body does not parse")
-                    });
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| problem("the query string or the body does not parse"));
                 }
                 if json_body {
                     responses
@@ -180,7 +180,9 @@ impl utoipa::Modify for ProblemJson {
                         .content
                         .get("application/json")
                         .and_then(|c| c.schema.as_ref())
-                        .is_some_and(|s| matches!(s, RefOr::Ref(r) if r.ref_location == problem_ref));
+                        .is_some_and(
+                            |s| matches!(s, RefOr::Ref(r) if r.ref_location == problem_ref),
+                        );
                     if is_problem
                         && let Some(content) = response.content.shift_remove("application/json")
                     {

@@ -83,7 +83,7 @@ fn media_view(m: MediaRow) -> MediaView {
 }
 
 #[utoipa::path(post, path = "/api/v1/media", tag = "cases",
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "a JPEG, PNG or WebP photo, at most 10 MiB"),
+    request_body(content = crate::util::FileBytes, content_type = "application/octet-stream", description = "a JPEG, PNG or WebP photo, at most 10 MiB"),
     responses((status = 201, body = MediaView), (status = 413, body = crate::error::Problem), (status = 415, body = crate::error::Problem)))]
 pub async fn upload(
     State(state): State<AppState>,

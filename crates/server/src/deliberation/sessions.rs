@@ -447,7 +447,7 @@ pub struct RecordSession {
 
 #[utoipa::path(post, path = "/api/v1/sessions/{id}/record", tag = "deliberation",
     request_body = RecordSession,
-    responses((status = 200, body = SessionDetail), (status = 422, body = crate::error::Problem)))]
+    responses((status = 200, body = SessionDetail), (status = 409, body = crate::error::Problem, description = "the session has not started yet"), (status = 422, body = crate::error::Problem)))]
 pub async fn record_session(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

@@ -447,7 +447,7 @@ pub struct GridProperties {
 }
 
 #[utoipa::path(get, path = "/api/v1/grids/export", tag = "territory", params(ExportQuery),
-    responses((status = 200, content_type = "application/geo+json", body = String)))]
+    responses((status = 200, content_type = "application/geo+json", body = GridCollection)))]
 pub async fn get_grid_export(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
