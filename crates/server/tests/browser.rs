@@ -987,3 +987,125 @@ async fn report_form_is_light_and_works_without_javascript() {
     drop(driver);
     app.cleanup().await;
 }
+
+/// Types `text` into the field `selector` after clearing it, then leaves the field (so its
+/// change event fires).
+async fn retype(c: &Client, selector: &str, text: &str) {
+    let field = c.find(css(selector)).await.unwrap();
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+    c.execute(
+        "document.querySelector(arguments[0]).dispatchEvent(new Event('change'));",
+        vec![json!(selector)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_report_says_where_it_landed_and_goes_through_once_corrected() {
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let elsewhere = app
+        .city
+        .grids
+        .iter()
+        .find(|g| g.code[..12] != grid[..12])
+        .unwrap()
+        .clone();
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let [x_out, y_out] = interior_point(&app.grid_ring(&elsewhere.code));
+    let [x_in, y_in] = interior_point(&app.grid_ring(&grid));
+    let c = driver.browser(true).await;
+    sign_in(&c, &app, &format!("g{grid}-1")).await;
+    for size in [PHONE, DESK] {
+        window(&c, size).await;
+        c.goto(&app.url("/report")).await.unwrap();
+        wait_js(
+            &c,
+            "document.getElementById('photo-label').hidden === false",
+            "report.js to set up the form",
+        )
+        .await;
+        c.find(css("select#category"))
+            .await
+            .unwrap()
+            .select_by_value(&category)
+            .await
+            .unwrap();
+        retype(&c, "textarea[name=description]", "路灯不亮").await;
+        retype(&c, "#lon", &format!("{x_out:.7}")).await;
+        retype(&c, "#lat", &format!("{y_out:.7}")).await;
+        // The grid is named as soon as the position is known.
+        let hint = wait_js(
+            &c,
+            &format!(
+                "document.getElementById('grid-hint').textContent.includes({:?}) && document.getElementById('grid-hint').textContent",
+                elsewhere.name
+            ),
+            "the grid of the typed position",
+        )
+        .await;
+        println!("{size:?}: hint {hint}");
+        let first_key = c
+            .execute(
+                "return document.querySelector('input[name=idempotency_key]').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        c.find(css("button#submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The refusal names the grid, beside the button, in view.
+        let refusal = wait_js(
+            &c,
+            &format!(
+                "(() => {{ const s = document.getElementById('report-status'); const r = s.getBoundingClientRect(); \
+                   return s.className === 'err' && s.textContent.includes({:?}) && r.top >= 0 && r.bottom <= window.innerHeight && s.textContent; }})()",
+                elsewhere.name
+            ),
+            "the refusal, naming the grid, in view",
+        )
+        .await;
+        println!("{size:?}: refusal {refusal}");
+        let second_key = c
+            .execute(
+                "return document.querySelector('input[name=idempotency_key]').value;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_ne!(
+            first_key, second_key,
+            "a refused submission gets a fresh key"
+        );
+        retype(&c, "#lon", &format!("{x_in:.7}")).await;
+        retype(&c, "#lat", &format!("{y_in:.7}")).await;
+        c.find(css("button#submit"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let landed = wait_url(&c, "the corrected report's case page", |u| {
+            u.path.starts_with("/cases/")
+        })
+        .await;
+        println!("{size:?}: corrected report landed at {landed}");
+        let unexpected: Vec<String> = console_errors(&driver, &c)
+            .await
+            .into_iter()
+            .filter(|e| !e.contains("/api/v1/cases - Failed to load resource: the server responded with a status of 422"))
+            .collect();
+        assert!(unexpected.is_empty(), "console errors: {unexpected:#?}");
+    }
+    app.cleanup().await;
+}
