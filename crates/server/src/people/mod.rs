@@ -2,8 +2,8 @@
 //! personal data), organisations, party organisations and members.
 
 pub mod demo;
-mod handlers_ledger;
 pub mod free_text;
+mod handlers_ledger;
 pub mod keys;
 pub mod ledger;
 mod organisations;

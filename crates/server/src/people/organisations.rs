@@ -260,7 +260,11 @@ pub async fn get_organisation(
     let row = people::get_organisation(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewTerritory, Target::Record(&row.grid_code))?;
+    authorize(
+        &actor,
+        Action::ViewTerritory,
+        Target::Record(&row.grid_code),
+    )?;
     Ok(Json(organisation_view(&row)))
 }
 
