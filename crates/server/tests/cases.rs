@@ -49,10 +49,21 @@ async fn a_case_goes_round_the_loop_with_one_rework() {
                     .await
             }
         };
+        // Each step is for its role: the worker does not file their own report, the
+        // community does not take a department's work, the department does not supervise.
+        act(&worker, json!({"action": "file", "note": "属实"}))
+            .await
+            .problem(403);
+        act(&handler, json!({"action": "supervise", "note": "快办"}))
+            .await
+            .problem(403);
         act(&admin, json!({"action": "file", "note": "属实"}))
             .await
             .expect(200);
-        let refused = act(&admin, json!({"action": "accept", "note": ""}))
+        act(&admin, json!({"action": "accept", "note": ""}))
+            .await
+            .problem(403);
+        let refused = act(&handler, json!({"action": "accept", "note": ""}))
             .await
             .problem(409);
         assert!(
@@ -957,4 +968,84 @@ async fn a_refused_report_names_where_it_landed_and_frees_its_key() {
         assert_eq!(again.header("idempotent-replayed"), Some("true"));
         app.cleanup().await;
     }
+}
+
+/// The actions a case page offers this user: the values of its action forms.
+fn offered(page: &str) -> Vec<String> {
+    page.split("name=\"action\" value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_case_page_offers_each_role_only_its_own_steps() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let community = app.login(&format!("c{}", &grid[..12])).await;
+    let street = app.login(&format!("s{}", &grid[..9])).await;
+    let handler = app.login(&format!("h{}", &grid[..6])).await;
+    let city = app.login("admin").await;
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let case = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "占道经营", "grid_code": grid}),
+        )
+        .await
+        .expect(201);
+    let id = case["id"].as_i64().unwrap();
+    let page = |who: Session| {
+        let app = &app;
+        async move { offered(&app.get(&who.auth(), &format!("/cases/{id}")).await.text) }
+    };
+    // Reported: the community files, cancels or merges; the street may also supervise.
+    let mine = page(worker.clone()).await;
+    for step in ["file", "cancel", "merge", "supervise"] {
+        assert!(
+            !mine.contains(&step.to_string()),
+            "worker offered {step}: {mine:?}"
+        );
+    }
+    let c = page(community.clone()).await;
+    assert!(c.contains(&"file".to_string()), "{c:?}");
+    assert!(!c.contains(&"supervise".to_string()), "{c:?}");
+    assert!(
+        page(street.clone())
+            .await
+            .contains(&"supervise".to_string())
+    );
+    assert!(page(handler.clone()).await.is_empty());
+
+    let department = Catalogue::seed().departments[0].code.clone();
+    for body in [
+        json!({"action": "file", "note": ""}),
+        json!({"action": "dispatch", "department": department, "note": ""}),
+    ] {
+        app.post(
+            &community.auth(),
+            &format!("/api/v1/cases/{id}/actions"),
+            &body,
+        )
+        .await
+        .expect(200);
+    }
+    // Dispatched: the department takes it or sends it back; the admins do not.
+    let h = page(handler.clone()).await;
+    assert!(
+        h.contains(&"accept".to_string()) && h.contains(&"return".to_string()),
+        "{h:?}"
+    );
+    assert!(!h.contains(&"supervise".to_string()), "{h:?}");
+    for admin in [community, city] {
+        let a = page(admin).await;
+        assert!(
+            !a.contains(&"accept".to_string()) && !a.contains(&"return".to_string()),
+            "{a:?}"
+        );
+    }
+    app.cleanup().await;
 }

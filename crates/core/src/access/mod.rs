@@ -104,6 +104,18 @@ impl Role {
             }
             // Everyone bound where a case lies may read it (a resident the cases of their grid).
             Action::ViewCase => true,
+            // The steps of the loop, each for the role whose work it is: the community and the
+            // levels above file, dispatch and merge; the department takes and handles; the
+            // grid worker (or the dispatcher) checks on site; leaders above the community
+            // supervise; a case goes up from those who hold it.
+            Action::DispatchCase => self.is_admin(),
+            Action::HandleCase => self == Role::DepartmentHandler,
+            Action::VerifyCase => self.is_admin() || self == Role::GridWorker,
+            Action::EscalateCase => self.is_admin() || self == Role::DepartmentHandler,
+            Action::SuperviseCase => matches!(
+                self,
+                Role::StreetAdmin | Role::DistrictAdmin | Role::CityAdmin
+            ),
             // Residents' deliberation is the residents' own: they see it, take part and vote;
             // the community and those above it run it.
             Action::ViewDeliberation => self != Role::DepartmentHandler,
@@ -220,6 +232,11 @@ pub enum Action {
     ReportCase,
     ViewCase,
     WorkCase,
+    DispatchCase,
+    HandleCase,
+    VerifyCase,
+    EscalateCase,
+    SuperviseCase,
     ManageCatalogue,
     ViewDeliberation,
     JoinDeliberation,
@@ -263,7 +280,14 @@ impl Action {
             Action::ViewPeople | Action::ManagePeople | Action::RevealPersonalData => {
                 Some(Action::ViewPeople)
             }
-            Action::ReportCase | Action::ViewCase | Action::WorkCase => Some(Action::ViewCase),
+            Action::ReportCase
+            | Action::ViewCase
+            | Action::WorkCase
+            | Action::DispatchCase
+            | Action::HandleCase
+            | Action::VerifyCase
+            | Action::EscalateCase
+            | Action::SuperviseCase => Some(Action::ViewCase),
             Action::ViewDeliberation
             | Action::JoinDeliberation
             | Action::ManageDeliberation
@@ -620,6 +644,28 @@ mod tests {
             ),
             Err(Denial::Hidden)
         );
+    }
+
+    #[test]
+    fn each_step_of_the_loop_belongs_to_one_kind_of_worker() {
+        let grid = Target::Node("450103001002001");
+        let worker = actor(&[(Role::GridWorker, "450103001002001")]);
+        let community = actor(&[(Role::CommunityAdmin, "450103001002")]);
+        let street = actor(&[(Role::StreetAdmin, "450103001")]);
+        let handler = actor(&[(Role::DepartmentHandler, "450103")]);
+        let allowed = |a: &Actor, action| authorize(a, action, grid).is_ok();
+        assert!(!allowed(&worker, Action::DispatchCase));
+        assert!(!allowed(&worker, Action::SuperviseCase));
+        assert!(allowed(&worker, Action::VerifyCase));
+        assert!(allowed(&community, Action::DispatchCase));
+        assert!(!allowed(&community, Action::HandleCase));
+        assert!(!allowed(&community, Action::SuperviseCase));
+        assert!(allowed(&street, Action::SuperviseCase));
+        assert!(allowed(&handler, Action::HandleCase));
+        assert!(allowed(&handler, Action::EscalateCase));
+        assert!(!allowed(&handler, Action::SuperviseCase));
+        assert!(!allowed(&handler, Action::DispatchCase));
+        assert!(!allowed(&handler, Action::VerifyCase));
     }
 
     #[test]

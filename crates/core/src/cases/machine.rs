@@ -270,6 +270,23 @@ impl CommandKind {
     }
 
     /// The states a command may be issued in.
+    /// The access a command takes (besides the reporter's own rating, reopening and check).
+    pub fn action(self) -> crate::access::Action {
+        use crate::access::Action;
+        match self {
+            CommandKind::File
+            | CommandKind::Cancel
+            | CommandKind::Dispatch
+            | CommandKind::Merge
+            | CommandKind::Reopen
+            | CommandKind::Rate => Action::DispatchCase,
+            CommandKind::Accept | CommandKind::Return | CommandKind::Handle => Action::HandleCase,
+            CommandKind::Verify => Action::VerifyCase,
+            CommandKind::Escalate => Action::EscalateCase,
+            CommandKind::Supervise => Action::SuperviseCase,
+        }
+    }
+
     fn allowed_in(self, s: &CaseState) -> bool {
         use Status::*;
         match self {

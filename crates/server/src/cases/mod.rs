@@ -821,13 +821,14 @@ fn authorize_command(actor: &Actor, c: &CaseRow, command: &Command) -> ApiResult
     authorize_kind(actor, c, command.kind())
 }
 
-/// The reporter rates, reopens and may verify their own case; everything else needs the
-/// right to work cases at the case's grid.
+/// The reporter rates, reopens and may verify their own case; only the reporter rates it;
+/// every other step needs the access its kind of work takes at the case's grid.
 pub fn authorize_kind(actor: &Actor, c: &CaseRow, kind: CommandKind) -> ApiResult<()> {
     let own = c.reporter_id == actor.user_id;
     match kind {
         CommandKind::Rate | CommandKind::Reopen | CommandKind::Verify if own => Ok(()),
-        _ => authorize(actor, Action::WorkCase, Target::Node(&c.grid_code)).map_err(Into::into),
+        CommandKind::Rate => Err(ApiError::forbidden()),
+        _ => authorize(actor, kind.action(), Target::Record(&c.grid_code)).map_err(Into::into),
     }
 }
 
