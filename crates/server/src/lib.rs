@@ -460,6 +460,18 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
         .route("/cases/{id}/reveal", post(pages::cases::reveal_submit))
+        .route(
+            "/notifications",
+            get(pages::notifications::notifications_page),
+        )
+        .route(
+            "/notifications/read-all",
+            post(pages::notifications::read_all),
+        )
+        .route(
+            "/notifications/{id}/open",
+            post(pages::notifications::open_notification),
+        )
         .route("/councils", get(pages::councils::list_page))
         .route("/councils/{id}", get(pages::councils::council_page))
         .route(

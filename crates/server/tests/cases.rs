@@ -1049,3 +1049,142 @@ async fn a_case_page_offers_each_role_only_its_own_steps() {
     }
     app.cleanup().await;
 }
+
+async fn inbox(app: &App, who: &Session, case: i64) -> Vec<serde_json::Value> {
+    app.get(&who.auth(), "/api/v1/notifications?unread=true")
+        .await
+        .expect(200)["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["case_id"] == case)
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn every_hand_over_notifies_its_next_actor() {
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[0].code.clone();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let other_worker = app.login(&format!("g{grid}-2")).await;
+        let community = app.login(&format!("c{}", &grid[..12])).await;
+        let handler = app.login(&format!("h{}", &grid[..6])).await;
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        let case = app
+            .post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": category, "description": "垃圾满溢", "grid_code": grid}),
+            )
+            .await
+            .expect(201);
+        let id = case["id"].as_i64().unwrap();
+        let act = |who: &Session, body: serde_json::Value| {
+            let (app, who) = (&app, who.clone());
+            async move {
+                app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+                    .await
+                    .expect(200)
+            }
+        };
+        let waiting = inbox(&app, &community, id).await;
+        assert_eq!(
+            waiting.len(),
+            1,
+            "{label}: the dispatcher hears of the report"
+        );
+        assert!(
+            waiting[0]["message"].as_str().unwrap().contains("立案"),
+            "{waiting:?}"
+        );
+        assert!(
+            inbox(&app, &worker, id).await.is_empty(),
+            "{label}: not the reporter"
+        );
+
+        let department = Catalogue::seed().departments[0].code.clone();
+        act(&community, json!({"action": "file", "note": ""})).await;
+        assert!(inbox(&app, &handler, id).await.is_empty(), "{label}");
+        act(
+            &community,
+            json!({"action": "dispatch", "department": department, "note": ""}),
+        )
+        .await;
+        assert_eq!(
+            inbox(&app, &handler, id).await.len(),
+            1,
+            "{label}: the department"
+        );
+        act(&handler, json!({"action": "accept", "note": ""})).await;
+        act(
+            &handler,
+            json!({"action": "handle", "feedback": "已清运", "photos": []}),
+        )
+        .await;
+        for w in [&worker, &other_worker] {
+            let n = inbox(&app, w, id).await;
+            assert_eq!(
+                n.len(),
+                1,
+                "{label}: {} is asked to verify: {n:?}",
+                w.username
+            );
+        }
+        act(
+            &other_worker,
+            json!({"action": "verify", "passed": false, "note": "仍有垃圾"}),
+        )
+        .await;
+        assert_eq!(
+            inbox(&app, &handler, id).await.len(),
+            2,
+            "{label}: rework goes back to the department"
+        );
+        act(
+            &handler,
+            json!({"action": "handle", "feedback": "再次清运", "photos": []}),
+        )
+        .await;
+        act(
+            &other_worker,
+            json!({"action": "verify", "passed": true, "note": ""}),
+        )
+        .await;
+        let reporter = inbox(&app, &worker, id).await;
+        assert!(
+            reporter
+                .iter()
+                .any(|n| n["message"].as_str().unwrap().contains("评价")),
+            "{label}: the reporter is asked to rate: {reporter:?}"
+        );
+
+        // The page lists them; opening one goes to the case and marks it read.
+        let page = app.get(&handler.auth(), "/notifications").await;
+        assert_eq!(page.status, 200, "{label}");
+        assert!(page.text.contains(&format!("#{id}")), "{label}");
+        let nid = inbox(&app, &handler, id).await[0]["id"].as_i64().unwrap();
+        let opened = send(
+            app.req(
+                &handler.auth(),
+                reqwest::Method::POST,
+                &format!("/notifications/{nid}/open"),
+            )
+            .form(&[("csrf_token", handler.csrf.as_str())]),
+        )
+        .await;
+        assert_eq!(opened.status, 303, "{label}");
+        assert_eq!(
+            opened.header("location"),
+            Some(format!("/cases/{id}").as_str())
+        );
+        assert!(
+            inbox(&app, &handler, id)
+                .await
+                .iter()
+                .all(|n| n["id"] != nid)
+        );
+        app.cleanup().await;
+    }
+}

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod catalogue;
 pub mod deadlines;
+pub mod handover;
 pub mod indicators;
 pub mod machine;
 pub mod warnings;

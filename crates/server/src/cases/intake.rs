@@ -4,10 +4,12 @@
 //! record in the same transaction; if a batch fails, its reports are retried one by one so a
 //! bad report cannot sink the others.
 
+use super::handover::{HandOver, announce};
 use crate::people::free_text::keep_originals;
 use crate::people::protect::GuardedText;
 use tokio::sync::{mpsc, oneshot};
 use tongxin_core::audit::AuditEntry;
+use tongxin_core::cases::machine::{Status, Tier};
 use tongxin_store::cases::{self, CaseRow, EventRow};
 use tongxin_store::{Store, StoreError, audit};
 
@@ -25,6 +27,8 @@ pub struct Report {
     pub photos: Vec<String>,
     /// The case's free-text fields, masked, with their originals if they held personal numbers.
     pub originals: Vec<(&'static str, GuardedText)>,
+    /// For the dispatchers' notification.
+    pub category_name: String,
 }
 
 type Job = (Report, oneshot::Sender<Result<i64, String>>);
@@ -107,6 +111,18 @@ async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreErro
         .await?;
         let fields: Vec<(&str, &GuardedText)> = r.originals.iter().map(|(f, t)| (*f, t)).collect();
         keep_originals(&mut tx, "case", id, &fields).await?;
+        let mut case = r.case.clone();
+        case.id = id;
+        let hand_over = HandOver {
+            case: &case,
+            command: None,
+            to: Status::Reported,
+            tier: Tier::Grid,
+            actor_id: r.case.reporter_id,
+            event: "report".into(),
+            category_name: &r.category_name,
+        };
+        announce(&mut tx, &hand_over).await?;
         let mut entry = r.audit.clone();
         entry.entity_id = id.to_string();
         audit::record(&mut tx, &entry).await?;

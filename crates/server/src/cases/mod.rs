@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod demo;
 pub mod enterprise;
+pub mod handover;
 pub mod indicators;
 pub mod intake;
 pub mod media;
@@ -160,15 +161,20 @@ pub(crate) fn machine_state(c: &CaseRow) -> CaseState {
     }
 }
 
-pub fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseView {
-    let s = machine_state(c);
-    let name = state
+/// The category's name, as the catalogue has it now.
+pub fn category_name(state: &AppState, code: &str) -> String {
+    state
         .catalogue
         .read()
         .expect("catalogue lock")
-        .leaf(&c.category_code)
+        .leaf(code)
         .map(|l| l.name.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+pub fn view(state: &AppState, c: &CaseRow, timeline: Option<Vec<EventRow>>) -> CaseView {
+    let s = machine_state(c);
+    let name = category_name(state, &c.category_code);
     let left = c.step_due_at.map(|due| {
         state
             .working_calendar()
@@ -461,6 +467,7 @@ pub async fn report(
         organisation_id: req.organisation_id,
         photos: req.photos.clone(),
         originals: vec![("description", description), ("address", address)],
+        category_name: category_name(&state, &req.category),
         case: row.clone(),
     };
     row.id = state
@@ -942,6 +949,17 @@ pub async fn act(
         ));
     };
     keep_originals(&mut tx, "case_event", event_id, &[("note", &note)]).await?;
+    let category_name = category_name(&state, &after.category_code);
+    let hand_over = handover::HandOver {
+        case: &after,
+        command: Some(t.command),
+        to: t.to,
+        tier: t.state.tier,
+        actor_id: actor.user_id,
+        event: event_id.to_string(),
+        category_name: &category_name,
+    };
+    handover::announce(&mut tx, &hand_over).await?;
     if let Command::Handle { photos, .. } = &command {
         cases::link_media(
             &mut tx,

@@ -97,12 +97,23 @@ pub async fn escalate_overdue(
             step_due_at: case.step_due_at,
         };
         let mut tx = store.begin().await?;
-        if cases::record_transition(&mut tx, &case, &after, &event)
-            .await?
-            .is_none()
-        {
+        let Some(event_id) = cases::record_transition(&mut tx, &case, &after, &event).await? else {
             continue;
-        }
+        };
+        let category_name = catalogue
+            .leaf(&case.category_code)
+            .map(|l| l.name.clone())
+            .unwrap_or_default();
+        let hand_over = super::handover::HandOver {
+            case: &after,
+            command: Some(t.command),
+            to: t.to,
+            tier: t.state.tier,
+            actor_id: 0,
+            event: event_id.to_string(),
+            category_name: &category_name,
+        };
+        super::handover::announce(&mut tx, &hand_over).await?;
         tongxin_store::audit::record(
             &mut tx,
             &AuditEntry {

@@ -8,6 +8,7 @@ pub mod deliberation;
 pub mod disclosure;
 pub mod indicators;
 pub mod map;
+pub mod notifications;
 pub mod report;
 pub mod territory;
 
@@ -121,6 +122,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/deliberation", v.t("议事", "Deliberation")),
         ("/territory", v.t("辖区", "Territory")),
         ("/disclosure/staff", v.t("三务公开", "Disclosure")),
+        ("/notifications", v.t("通知", "Notifications")),
     ];
     let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();
     let other = match v.lang {

@@ -406,6 +406,71 @@ pub async fn notify(
     Ok(r.rows_affected() == 1)
 }
 
+/// Notifies each of `users` once (per `dedupe_key` and user), on the caller's transaction.
+pub async fn notify_in(
+    conn: &mut Conn,
+    users: &[i64],
+    case_id: i64,
+    kind: &str,
+    message: &str,
+    dedupe_key: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    for user in users {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, case_id, kind, message, created_at, read_at, dedupe_key) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(user)
+        .bind(case_id)
+        .bind(kind)
+        .bind(message)
+        .bind(at)
+        .bind(format!("{dedupe_key}:{user}"))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Active users holding `role` bound exactly at `node`, on the caller's transaction.
+pub async fn users_bound_at(
+    conn: &mut Conn,
+    role: &str,
+    node: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT b.user_id FROM role_bindings b JOIN users u ON u.id = b.user_id \
+         WHERE b.role = $1 AND b.node_code = $2 AND u.disabled = 0 ORDER BY b.user_id",
+    )
+    .bind(role)
+    .bind(node)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// How many unread notifications `user_id` has.
+pub async fn unread_count(store: &Store, user_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .fetch_one(store.pool())
+            .await?;
+    Ok(n)
+}
+
+/// Marks all of a user's notifications read.
+pub async fn mark_all_read(store: &Store, user_id: i64, at: i64) -> Result<u64, StoreError> {
+    let r =
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(at)
+            .bind(user_id)
+            .execute(store.pool())
+            .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn notifications(
     store: &Store,
     user_id: i64,
@@ -429,6 +494,21 @@ pub async fn notifications(
         .fetch_all(store.pool())
         .await?;
     Ok(page(items, limit, |n| n.id.to_string()))
+}
+
+/// One of the user's notifications.
+pub async fn notification(
+    store: &Store,
+    user_id: i64,
+    id: i64,
+) -> Result<Option<NotificationRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT id, user_id, case_id, kind, message, created_at, read_at FROM notifications WHERE id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_optional(store.pool())
+    .await?)
 }
 
 /// Marks one of the user's notifications read; `false` if there is no such notification.

@@ -1,0 +1,109 @@
+//! 待办通知: what reached this user's desk (hand-overs, deadline warnings), newest first; a
+//! notification opens its case and is marked read on the way.
+
+use super::{Viewer, layout};
+use crate::access::Caller;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+use tongxin_store::{cases, now_millis};
+
+const SHOWN: usize = 200;
+
+pub async fn notifications_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/notifications") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let found = async {
+        let unread = cases::unread_count(&state.store, v.actor.user_id).await?;
+        let page = cases::notifications(&state.store, v.actor.user_id, false, None, SHOWN).await?;
+        Ok::<_, ApiError>((unread, page.items))
+    }
+    .await;
+    let (unread, items) = match found {
+        Ok(f) => f,
+        Err(e) => return super::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e),
+    };
+    let body = html! {
+        h1 { (v.t("待办通知", "Notifications")) " " span.muted { (unread) " " (v.t("条未读", "unread")) } }
+        @if unread > 0 {
+            form method="post" action="/notifications/read-all" {
+                input type="hidden" name="csrf_token" value=(v.csrf);
+                button.quiet type="submit" { (v.t("全部标为已读", "Mark all read")) }
+            }
+        }
+        @if items.is_empty() { p.muted { (v.t("暂无通知。", "No notifications yet.")) } }
+        ul.notifications {
+            @for n in &items {
+                li class=[n.read_at.is_none().then_some("unread")] {
+                    form method="post" action={ "/notifications/" (n.id) "/open" } {
+                        input type="hidden" name="csrf_token" value=(v.csrf);
+                        button.link type="submit" { (n.message) }
+                    }
+                    " " span.muted { (super::cases::time_text(n.created_at)) }
+                }
+            }
+        }
+    };
+    layout(&v, v.t("通知", "Notifications"), "/notifications", body)
+}
+
+#[derive(Deserialize)]
+pub struct NotificationForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+/// Marks one notification read and goes to its case.
+pub async fn open_notification(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<NotificationForm>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/notifications") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    if !v.csrf_ok(&form.csrf_token) {
+        return Redirect::to("/notifications").into_response();
+    }
+    let case = cases::notification(&state.store, v.actor.user_id, id)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|n| n.case_id);
+    let _ = cases::mark_read(&state.store, v.actor.user_id, id, now_millis()).await;
+    match case {
+        Some(case_id) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
+        None => Redirect::to("/notifications").into_response(),
+    }
+}
+
+pub async fn read_all(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Form(form): Form<NotificationForm>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/notifications") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    if v.csrf_ok(&form.csrf_token) {
+        let _ = cases::mark_all_read(&state.store, v.actor.user_id, now_millis()).await;
+    }
+    Redirect::to("/notifications").into_response()
+}
