@@ -1188,3 +1188,55 @@ async fn every_hand_over_notifies_its_next_actor() {
         app.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn case_pages_speak_one_language_and_the_switch_keeps_the_case() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let community = app.login(&format!("c{}", &grid[..12])).await;
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let id = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "路灯不亮", "grid_code": grid}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    app.post(
+        &community.auth(),
+        &format!("/api/v1/cases/{id}/actions"),
+        &json!({"action": "file", "note": "属实"}),
+    )
+    .await
+    .expect(200);
+    let path = format!("/cases/{id}");
+    let zh = app.get(&community.auth(), &path).await.text;
+    for raw in [
+        "<strong>report</strong>",
+        "<strong>file</strong>",
+        ">filed<",
+    ] {
+        assert!(!zh.contains(raw), "raw code {raw} on the Chinese page");
+    }
+    assert!(zh.contains("<strong>立案</strong>"), "the step is named");
+    assert!(
+        zh.contains(&format!("back=/cases/{id}\"")),
+        "the language switch comes back to this case"
+    );
+    let english = send(
+        app.req(&community.auth(), reqwest::Method::GET, &path)
+            .header("cookie", format!("{}; tongxin_lang=en", community.cookie)),
+    )
+    .await
+    .text;
+    assert!(
+        english.contains("<strong>File</strong>"),
+        "English step names"
+    );
+    assert!(english.contains("Filed"), "English status names");
+    app.cleanup().await;
+}

@@ -55,6 +55,19 @@ impl Status {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Status::Reported => "Reported",
+            Status::Filed => "Filed",
+            Status::Dispatched => "Dispatched",
+            Status::Accepted => "Being handled",
+            Status::Handled => "To verify",
+            Status::Closed => "Closed",
+            Status::Cancelled => "Cancelled",
+            Status::Merged => "Merged",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Status> {
         use Status::*;
         [

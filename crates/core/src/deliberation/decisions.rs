@@ -43,6 +43,15 @@ impl DecisionStatus {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            DecisionStatus::Planned => "Planned",
+            DecisionStatus::InProgress => "In progress",
+            DecisionStatus::Done => "Done",
+            DecisionStatus::Cancelled => "Cancelled",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, DecisionStatus::Done | DecisionStatus::Cancelled)
     }

@@ -55,6 +55,18 @@ impl ItemStatus {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            ItemStatus::Raised => "Raised",
+            ItemStatus::Answered => "Answered on the spot",
+            ItemStatus::Referred => "Taken away",
+            ItemStatus::InProgress => "In progress",
+            ItemStatus::Done => "Done",
+            ItemStatus::Rated => "Rated",
+            ItemStatus::Archived => "Archived",
+        }
+    }
+
     /// Still waiting for someone to act on it (counted for overdue commitments).
     pub fn is_pending(self) -> bool {
         matches!(self, ItemStatus::Referred | ItemStatus::InProgress)

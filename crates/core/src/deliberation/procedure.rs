@@ -56,6 +56,17 @@ impl Stage {
         }
     }
 
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Stage::Proposal => "Party organisation's proposal",
+            Stage::Consultation => "Two committees' consultation",
+            Stage::MembersReview => "Party members' review",
+            Stage::Resolution => "Residents' (representatives') resolution",
+            Stage::ResolutionPublished => "Resolution published",
+            Stage::ResultPublished => "Result published",
+        }
+    }
+
     pub fn index(self) -> usize {
         self as usize
     }

@@ -40,6 +40,24 @@ impl HolidayRule {
         HolidayRule::Keep,
     ];
 
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            HolidayRule::NextWorkingDay => "顺延至下一个工作日",
+            HolidayRule::PreviousWorkingDay => "提前至前一个工作日",
+            HolidayRule::Skip => "当次取消",
+            HolidayRule::Keep => "照常举行",
+        }
+    }
+
+    pub fn name_en(self) -> &'static str {
+        match self {
+            HolidayRule::NextWorkingDay => "moved to the next working day",
+            HolidayRule::PreviousWorkingDay => "moved to the working day before",
+            HolidayRule::Skip => "skipped",
+            HolidayRule::Keep => "held anyway",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             HolidayRule::NextWorkingDay => "next_working_day",

@@ -27,10 +27,21 @@ use tongxin_store::cases::{self, CaseRow};
 use tongxin_store::now_millis;
 
 fn status_name(v: &Viewer, status: &str) -> String {
-    match (v.lang, Status::parse(status)) {
-        (super::Lang::Zh, Some(s)) => s.name_zh().into(),
-        _ => status.into(),
+    Status::parse(status)
+        .map(|s| v.t(s.name_zh(), s.name_en()).to_string())
+        .unwrap_or_else(|| status.into())
+}
+
+/// A timeline step in the reader's language ("report" is the first step, not a command).
+fn event_name(v: &Viewer, command: &str) -> String {
+    if command == "report" {
+        return v.t("上报", "Reported").into();
     }
+    ALL_COMMANDS
+        .iter()
+        .find(|k| k.as_str() == command)
+        .map(|k| action_name(v, *k).to_string())
+        .unwrap_or_else(|| command.into())
 }
 
 /// "2 天 3 小时后到期" / "超期 5 小时"
@@ -409,7 +420,7 @@ async fn render_detail(
                     ol.timeline {
                         @for e in view.timeline.as_deref().unwrap_or_default() {
                             li {
-                                strong { (e.action) } " " (status_name(v, &e.to)) " · " (e.actor) " · " span.muted { (time_text(e.at)) }
+                                strong { (event_name(v, &e.action)) } " → " (status_name(v, &e.to)) " · " (e.actor) " · " span.muted { (time_text(e.at)) }
                                 @if !e.note.is_empty() { br; (e.note) }
                                 @if !e.photos.is_empty() {
                                     div.photos {

@@ -18,6 +18,7 @@ use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tongxin_core::access::Action;
+use tongxin_core::deliberation::decisions::DecisionStatus;
 use tongxin_core::deliberation::items::{ItemStatus, TOPIC_AREAS};
 use tongxin_core::deliberation::procedure::Stage;
 use tongxin_store::deliberation::matters as store_matters;
@@ -174,7 +175,7 @@ async fn render_community(
         section {
             h2 { (v.t("逢四说事", "Fourth-day sessions")) }
             p { (schedule_text) " " (format!("{:02}:{:02}", schedule.start_minute / 60, schedule.start_minute % 60)) " · " (place)
-                " · " (v.t("节假日顺延规则：", "holiday rule: ")) (schedule.holiday_rule.as_str())
+                " · " (v.t("逢节假日：", "on a holiday: ")) (v.t(schedule.holiday_rule.name_zh(), schedule.holiday_rule.name_en()))
                 " · " a href={ "/calendar/" (community) ".ics" } { (v.t("订阅日历 (iCal)", "Subscribe (iCal)")) } }
             @if upcoming_future.is_empty() {
                 p { (v.t("尚未排定下次说事会。", "No session planned yet.")) }
@@ -205,7 +206,7 @@ async fn render_community(
                     tr class=[overdue.then_some("overdue")] {
                         td { (i.id) }
                         td { a href={ "/deliberation/items/" (i.id) } { (i.title) } }
-                        td { (status.map(|s| v.t(s.name_zh(), s.as_str())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
+                        td { (status.map(|s| v.t(s.name_zh(), s.name_en())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
                         td { (i.responsible_unit.clone().or(i.answered_by.clone()).unwrap_or_default()) }
                         td { (i.due_at.map(time_text).unwrap_or_default()) }
                         td { @if i.satisfied + i.unsatisfied > 0 { (i.satisfied) " / " (i.unsatisfied) } }
@@ -245,7 +246,7 @@ fn stage_bar(v: &Viewer, done: Option<Stage>) -> Markup {
     html! {
         span.stages { @for s in Stage::ALL {
             @let reached = done.is_some_and(|d| d >= s);
-            span class=(if reached { "stage on" } else { "stage" }) title=(s.as_str()) { (v.t(s.name_zh(), s.as_str())) }
+            span class=(if reached { "stage on" } else { "stage" }) title=(s.as_str()) { (v.t(s.name_zh(), s.name_en())) }
         } }
     }
 }
@@ -257,7 +258,7 @@ fn decision_list(v: &Viewer, all: &[DecisionView], parent: Option<i64>) -> Marku
             ul { @for d in level {
                 li {
                     a href={ "/deliberation/decisions/" (d.id) } { (d.title) }
-                    " " progress max="100" value=(d.progress) {} " " (format!("{:.0}%", d.progress)) " · " (d.status)
+                    " " progress max="100" value=(d.progress) {} " " (format!("{:.0}%", d.progress)) " · " (decision_status(v, &d.status))
                     @if let Some(s) = d.satisfaction { " · " (v.t("满意率 ", "satisfaction ")) (format!("{:.0}%", s * 100.0)) }
                     (decision_list(v, all, Some(d.id)))
                 }
@@ -353,7 +354,7 @@ async fn render_item(
         @if let Some(e) = err { (error_box(v, e)) }
         @if d.overdue { p.err { (v.t("承诺已逾期未办结", "The commitment is past due")) } }
         dl {
-            dt { (v.t("状态", "Status")) } dd { (ItemStatus::parse(&i.status).map(|s| v.t(s.name_zh(), s.as_str())).unwrap_or(&i.status)) }
+            dt { (v.t("状态", "Status")) } dd { (ItemStatus::parse(&i.status).map(|s| v.t(s.name_zh(), s.name_en())).unwrap_or(&i.status)) }
             dt { (v.t("说明", "Details")) } dd { (i.description) }
             @if let Some(a) = &i.answer { dt { (v.t("答复", "Answer")) } dd { (i.answered_by.clone().unwrap_or_default()) "：" (a) } }
             @if let Some(u) = &i.responsible_unit { dt { (v.t("责任单位与承诺", "Unit and commitment")) } dd { (u) "：" (i.commitment.clone().unwrap_or_default()) " · " (v.t("期限 ", "due ")) (i.due_at.map(time_text).unwrap_or_default()) } }
@@ -592,12 +593,12 @@ async fn render_decision(
         (notice(n))
         @if let Some(e) = err { (error_box(v, e)) }
         p { (x.description) }
-        p { progress max="100" value=(x.progress) {} " " (format!("{:.1}%", x.progress)) " · " (x.status)
+        p { progress max="100" value=(x.progress) {} " " (format!("{:.1}%", x.progress)) " · " (decision_status(v, &x.status))
             @if x.children > 0 { " · " (v.t("由子项汇总（", "rolled up from children (")) (x.rollup) ")" } }
         @if let Some(s) = x.satisfaction { p { (v.t("居民满意率 ", "Residents' satisfaction ")) (format!("{:.0}%", s * 100.0)) " (" (x.satisfied) "/" (x.satisfied + x.unsatisfied) ")" } }
         @if !d.children.is_empty() { h2 { (v.t("子项", "Parts")) } (decision_list(v, &d.children, Some(x.id))) }
         h2 { (v.t("进展", "Timeline")) }
-        ol { @for p in &d.timeline { li { (time_text(p.at)) " · " (p.progress) "% · " (p.status) " · " (p.note) " · " (p.actor) } } }
+        ol { @for p in &d.timeline { li { (time_text(p.at)) " · " (p.progress) "% · " (decision_status(v, &p.status)) " · " (p.note) " · " (p.actor) } } }
         @if !d.links.is_empty() {
             h2 { (v.t("关联", "Links")) }
             ul { @for l in &d.links { li { (l.kind) " · "
@@ -692,4 +693,11 @@ pub async fn rate_submit(
         Ok(()) => go(&here, &v),
         Err(e) => render_decision(&state, &v, id, &Notice::default(), Some(&e)).await,
     }
+}
+
+/// A decision's status in the reader's language (the stored code if it is not one we know).
+fn decision_status(v: &Viewer, code: &str) -> String {
+    DecisionStatus::parse(code)
+        .map(|s| v.t(s.name_zh(), s.name_en()).to_string())
+        .unwrap_or_else(|| code.to_string())
 }

@@ -62,6 +62,8 @@ pub struct Viewer {
     pub actor: Actor,
     pub csrf: String,
     pub lang: Lang,
+    /// The page being shown (where the language switch comes back to).
+    pub here: String,
 }
 
 impl Viewer {
@@ -72,6 +74,7 @@ impl Viewer {
                 actor,
                 csrf: csrf.unwrap_or_default(),
                 lang: Lang::of(headers),
+                here: here.to_string(),
             }),
             _ => Err(Redirect::to(&format!("/login?next={}", urlencode(here)))),
         }
@@ -150,7 +153,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                     }
                     span.me {
                         (v.actor.username) " · "
-                        a href={ "/lang?to=" (other.0) "&back=" (urlencode(here)) } { (other.1) }
+                        a href={ "/lang?to=" (other.0) "&back=" (urlencode(&v.here)) } { (other.1) }
                         " "
                         form method="post" action="/logout" {
                             input type="hidden" name="csrf_token" value=(v.csrf);
