@@ -454,6 +454,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cases", get(pages::cases::list_page))
         .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
         .route("/indicators", get(pages::indicators::indicators_page))
+        .route("/indicators/export", get(pages::indicators::export))
         .route("/territory", get(pages::territory::my_territory))
         .route("/admin", get(pages::admin::admin_page))
         .route("/territory/{code}", get(pages::territory::node_page))

@@ -68,7 +68,8 @@ impl Cursor {
 /// A node outside every binding is answered as not found.
 pub fn reach_within(actor: &Actor, action: Action, within: Option<&str>) -> ApiResult<Vec<String>> {
     let own = actor.scope_prefixes(action);
-    let Some(within) = within else {
+    // An empty `within=` (a form left blank) means everywhere the actor reaches.
+    let Some(within) = within.filter(|w| !w.trim().is_empty()) else {
         return if own.is_empty() {
             Err(Denial::Forbidden.into())
         } else {

@@ -181,3 +181,105 @@ async fn rollups_answer_exactly_as_the_timeline_does() {
         app.cleanup().await;
     }
 }
+
+/// The links of a page whose address starts with `prefix` (as written in the HTML).
+fn links(page: &str, prefix: &str) -> Vec<String> {
+    page.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with(prefix))
+        .map(|href| href.replace("&amp;", "&"))
+        .collect()
+}
+
+#[tokio::test]
+async fn indicator_exports_from_the_page_carry_their_view_and_hold_numbers() {
+    use calamine::{Data, Reader, Xlsx};
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[0].code.clone();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+        let [lon, lat] = interior_point(&app.grid_ring(&grid));
+        app.post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "井盖破损", "lon": lon, "lat": lat}),
+        )
+        .await
+        .expect(201);
+        for who in [
+            format!("d{}", &grid[..6]),
+            "admin".into(),
+            format!("c{}", &grid[..12]),
+        ] {
+            let s = app.login(&who).await;
+            let page = app.get(&s.auth(), "/indicators").await;
+            assert_eq!(page.status, 200, "{label}: {who}");
+            let exports = links(&page.text, "/indicators/export");
+            assert_eq!(exports.len(), 2, "{label}: {who}: {exports:?}");
+            for href in exports {
+                let file = common::send(app.req(&s.auth(), reqwest::Method::GET, &href)).await;
+                assert_eq!(file.status, 200, "{label}: {who} {href}: {}", file.text);
+                let disposition = file.header("content-disposition").unwrap_or_default();
+                assert!(
+                    disposition.contains("-all-") || disposition.contains(&grid[..6]),
+                    "{label}: the file names its territory: {disposition}"
+                );
+                assert!(disposition.contains(".xlsx"), "{disposition}");
+                let bytes = app
+                    .http
+                    .get(app.url(&href))
+                    .header("cookie", s.cookie.as_str())
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+                let mut book: Xlsx<_> =
+                    calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+                let names = book.sheet_names();
+                assert!(names.iter().any(|n| n == "说明"), "{label}: {names:?}");
+                let first = book.worksheet_range_at(0).unwrap().unwrap();
+                let numbers = first
+                    .rows()
+                    .skip(1)
+                    .flat_map(|r| r.iter())
+                    .filter(|c| matches!(c, Data::Float(_) | Data::Int(_)))
+                    .count();
+                let texts_that_are_numbers = first
+                    .rows()
+                    .skip(1)
+                    .flat_map(|r| r.iter())
+                    .filter(|c| {
+                        matches!(c, Data::String(t) if t.trim_end_matches('%').parse::<f64>().is_ok() && t.len() < 12)
+                    })
+                    .count();
+                assert!(numbers > 0, "{label}: {href}: figures are numbers");
+                assert_eq!(
+                    texts_that_are_numbers, 0,
+                    "{label}: {href}: no number stored as text"
+                );
+                let notes = book.worksheet_range("说明").unwrap();
+                let said: String = notes
+                    .rows()
+                    .map(|r| r.iter().map(|c| c.to_string()).collect::<String>())
+                    .collect();
+                assert!(
+                    said.contains("期间") && said.contains("辖区"),
+                    "{label}: {said}"
+                );
+            }
+        }
+        // Out of reach: a page in the layout, not raw JSON.
+        let d = app.login(&format!("d{}", &grid[..6])).await;
+        let refused = app.get(&d.auth(), "/indicators/export?within=450999").await;
+        assert!(
+            refused.content_type().starts_with("text/html"),
+            "{label}: {}",
+            refused.text
+        );
+        app.cleanup().await;
+    }
+}

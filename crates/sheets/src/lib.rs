@@ -37,7 +37,9 @@ mod write;
 use std::fmt;
 
 pub use headers::{HeaderProblem, check_headers};
-pub use write::{NOTES_SHEET, template_csv, template_xlsx, write_csv, write_xlsx};
+pub use write::{
+    NOTES_SHEET, template_csv, template_xlsx, write_csv, write_figures_xlsx, write_xlsx,
+};
 
 /// The container format of a ledger file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -107,6 +107,100 @@ pub fn template_xlsx(
     save(&mut workbook)
 }
 
+/// A table of figures (indicators): a cell that reads as a number is written as a number
+/// (`75.20%` as 0.752 shown as a percentage), anything else as text; a second worksheet
+/// `说明` says what the figures cover (`notes`, one per row: territory, period, definitions).
+pub fn write_figures_xlsx(
+    sheet_name: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    notes: &[String],
+) -> Result<Vec<u8>, SheetError> {
+    if rows.len() > MAX_XLSX_DATA_ROWS || headers.len() > MAX_XLSX_COLUMNS {
+        return Err(SheetError::TooManyRows {
+            limit: MAX_XLSX_DATA_ROWS,
+        });
+    }
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet
+        .set_name(sheet_name)
+        .map_err(|e| xlsx_error("工作表名称 / worksheet name", e))?;
+    let bold = CellFormat::new().set_bold();
+    let percent = CellFormat::new().set_num_format("0.00%");
+    let mut widths = vec![
+        0usize;
+        headers
+            .len()
+            .max(rows.iter().map(Vec::len).max().unwrap_or(0))
+    ];
+    for (c, header) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *header, &bold)
+            .map_err(|e| cell_error(0, c, e))?;
+        widths[c] = text::display_width(header) + 1;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let line = r as u32 + 1;
+        for (c, value) in row.iter().enumerate() {
+            let col = c as u16;
+            let written = match figure(value) {
+                Some(Figure::Number(n)) => sheet.write_number(line, col, n),
+                Some(Figure::Percent(p)) => sheet.write_number_with_format(line, col, p, &percent),
+                None => sheet.write_string(line, col, value),
+            };
+            written.map_err(|e| cell_error(r + 1, c, e))?;
+            widths[c] = widths[c].max(text::display_width(value));
+        }
+    }
+    for (c, width) in widths.iter().enumerate() {
+        sheet
+            .set_column_width(c as u16, (width + 2).clamp(8, 60) as f64)
+            .map_err(|e| xlsx_error("列宽 / column width", e))?;
+    }
+    sheet
+        .set_freeze_panes(1, 0)
+        .map_err(|e| xlsx_error("冻结表头 / freeze header", e))?;
+    let notes_sheet = workbook.add_worksheet();
+    notes_sheet
+        .set_name(NOTES_SHEET)
+        .map_err(|e| xlsx_error("说明页 / notes sheet", e))?;
+    for (i, note) in notes.iter().enumerate() {
+        notes_sheet
+            .write_string(i as u32, 0, note)
+            .map_err(|e| xlsx_error(&format!("说明第 {} 行 / note {}", i + 1, i + 1), e))?;
+    }
+    notes_sheet
+        .set_column_width(0, 100.0)
+        .map_err(|e| xlsx_error("说明页 / notes sheet", e))?;
+    save(&mut workbook)
+}
+
+enum Figure {
+    Number(f64),
+    Percent(f64),
+}
+
+/// A cell's text as a figure, if it is one ("10607", "3.5", "75.20%").
+fn figure(value: &str) -> Option<Figure> {
+    let v = value.trim();
+    if let Some(p) = v.strip_suffix('%') {
+        return p
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .map(|n| Figure::Percent(n / 100.0));
+    }
+    let digits_only = !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
+    // Long digit strings are codes (grid and ID numbers), not quantities.
+    (digits_only && v.len() <= 12)
+        .then(|| v.parse::<f64>().ok().filter(|n| n.is_finite()))
+        .flatten()
+        .map(Figure::Number)
+}
+
 fn write_table(
     sheet: &mut Worksheet,
     sheet_name: &str,

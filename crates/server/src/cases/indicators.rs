@@ -11,6 +11,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::Action;
+use tongxin_core::cases::calendar::LocalDate;
 use tongxin_core::cases::indicators::{DAY_MS, Rates, china_day, day_start, rate};
 use tongxin_store::cases::indicators::Breakdown;
 use tongxin_store::{cases, now_millis};
@@ -200,14 +201,86 @@ pub async fn get_indicators(
     let headers = ["指标 indicator", "数值 value"];
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(Json(v).into_response()),
-        other => download(other, "indicators", &headers, &rows),
+        other => download(
+            other,
+            "indicators",
+            &Coverage::of(&state, q.within.as_deref(), from, to),
+            &headers,
+            &rows,
+        ),
     }
 }
 
-/// A table as a CSV or XLSX download.
+/// What a download covers: the territory (its code, or the caller's whole reach) and the
+/// period; it names the file and fills the workbook's notes.
+struct Coverage {
+    territory: String,
+    territory_name: String,
+    from: i64,
+    to: i64,
+}
+
+impl Coverage {
+    fn of(state: &AppState, within: Option<&str>, from: i64, to: i64) -> Coverage {
+        let (territory, territory_name) = match within.filter(|w| !w.is_empty()) {
+            Some(w) => (
+                w.to_string(),
+                state
+                    .locator()
+                    .path(w)
+                    .iter()
+                    .map(|n| n.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            None => ("all".into(), "我的全部辖区 / all of my territory".into()),
+        };
+        Coverage {
+            territory,
+            territory_name,
+            from,
+            to,
+        }
+    }
+
+    fn file_name(&self, what: &str, format: &str) -> String {
+        // `to` is exclusive: the file names the last day it covers.
+        format!(
+            "{what}-{}-{}-{}.{format}",
+            self.territory,
+            LocalDate::from_day_number(china_day(self.from))
+                .to_string()
+                .replace('-', ""),
+            LocalDate::from_day_number(china_day(self.to - 1))
+                .to_string()
+                .replace('-', "")
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        vec![
+            format!("辖区 territory：{} {}", self.territory, self.territory_name),
+            format!(
+                "期间 period：{} 至 {}（北京时间，含首尾两日 / Beijing time, both days included）",
+                LocalDate::from_day_number(china_day(self.from)),
+                LocalDate::from_day_number(china_day(self.to - 1))
+            ),
+            format!(
+                "导出时间 exported：{}",
+                LocalDate::from_day_number(china_day(now_millis()))
+            ),
+            "按期结案率 = 期内按期结案数 ÷ 期内应结案数（不会超过 100%）/ on-time closure rate = closed on time ÷ due in the period".into(),
+            "结案率 = 期内结案数 ÷ 期内立案数；期前立案、期内结案的案件也计入分子，故可超过 100% / closure rate = closed ÷ filed in the period; cases filed earlier and closed now count, so it can pass 100 %".into(),
+            "处置率 = 期内派遣数 ÷ 期内立案数（同理可超过 100%）/ dispatch rate = dispatched ÷ filed in the period (likewise)".into(),
+        ]
+    }
+}
+
+/// A table as a CSV or XLSX download, named for what it covers.
 fn download(
     format: &str,
-    name: &str,
+    what: &str,
+    covers: &Coverage,
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> ApiResult<Response> {
@@ -217,7 +290,8 @@ fn download(
             "text/csv; charset=utf-8",
         ),
         "xlsx" => (
-            tongxin_sheets::write_xlsx(name, headers, rows).map_err(ApiError::internal)?,
+            tongxin_sheets::write_figures_xlsx(what, headers, rows, &covers.notes())
+                .map_err(ApiError::internal)?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
         other => {
@@ -230,7 +304,8 @@ fn download(
     let mut resp = bytes.into_response();
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{format}\"")) {
+    let name = covers.file_name(what, format);
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
@@ -332,6 +407,7 @@ pub async fn get_breakdown(
         other => download(
             other,
             "breakdown",
+            &Coverage::of(&state, q.within.as_deref(), from, to),
             &BREAKDOWN_HEADERS,
             &breakdown_rows(&out),
         ),

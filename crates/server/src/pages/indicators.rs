@@ -2,9 +2,10 @@
 //! (SVG: the daily trend, 按期结案率 by child node, the category mix), exportable to XLSX.
 
 use super::{Viewer, layout};
-use crate::access::Caller;
+use crate::access::{Authenticated, Caller};
+use crate::cases::indicators::{self as api, BreakdownQuery, IndicatorQuery};
 use crate::state::AppState;
-use crate::util::reach_within;
+use crate::util::{ApiQuery, reach_within};
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -139,10 +140,8 @@ pub async fn indicators_page(
             .unwrap_or_else(|| code.to_string())
     };
     let w = within.clone().unwrap_or_default();
-    let export = format!("/api/v1/indicators?within={w}&from={from}&to={to}&format=xlsx");
-    let export_mix = format!(
-        "/api/v1/indicators/breakdown?within={w}&from={from}&to={to}&by=category&format=xlsx"
-    );
+    let export = format!("/indicators/export?within={w}&from={from}&to={to}");
+    let export_mix = format!("/indicators/export?within={w}&from={from}&to={to}&by=category");
     let body = html! {
         h1 { (v.t("指标", "Indicators")) " · " (if within.is_some() { name_of(&w) } else { v.t("我的辖区", "my territory").to_string() }) }
         form.filters method="get" action="/indicators" {
@@ -157,6 +156,14 @@ pub async fn indicators_page(
         @match figures {
             Some(i) => (summary(&v, &i.counts, i.open_overdue)),
             None => p.err { (v.t("指标暂不可用", "Indicators unavailable")) },
+        }
+        details.definitions {
+            summary { (v.t("指标口径", "How the rates are counted")) }
+            ul {
+                li { (v.t("按期结案率 = 期内按期结案数 ÷ 期内应结案数，不会超过 100%。", "On-time closure rate = cases closed on time ÷ cases due in the period; never above 100 %.")) }
+                li { (v.t("结案率 = 期内结案数 ÷ 期内立案数。期前立案、期内结案的案件也计入，积压清理时可超过 100%。", "Closure rate = cases closed ÷ cases filed in the period. Cases filed earlier and closed now count too, so clearing a backlog takes it above 100 %.")) }
+                li { (v.t("处置率 = 期内派遣数 ÷ 期内立案数，同理可超过 100%。", "Dispatch rate = cases dispatched ÷ cases filed in the period; likewise it can pass 100 %.")) }
+            }
         }
         div.grid2 {
             div.card {
@@ -291,5 +298,55 @@ fn bar_chart(bars: &[(String, f64, String)]) -> Markup {
                 text x=(W - 64.0) y=(y + 14.0) font-size="12" { (value) }
             }
         }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    pub within: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// A breakdown (`category`, `department`, `grid`, `reporter`) instead of the figures.
+    pub by: Option<String>,
+}
+
+/// The page's XLSX downloads: the same tables as the API, and a page in the layout (never
+/// raw JSON) when something is wrong.
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/indicators") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let actor = Authenticated(v.actor.clone());
+    let within = q.within.clone().filter(|w| !w.is_empty());
+    let answer = match q.by.clone() {
+        None => {
+            let query = IndicatorQuery {
+                within,
+                from: q.from,
+                to: q.to,
+                format: Some("xlsx".into()),
+            };
+            api::get_indicators(State(state.clone()), actor, ApiQuery(query)).await
+        }
+        Some(by) => {
+            let query = BreakdownQuery {
+                within,
+                from: q.from,
+                to: q.to,
+                by,
+                format: Some("xlsx".into()),
+            };
+            api::get_breakdown(State(state.clone()), actor, ApiQuery(query)).await
+        }
+    };
+    match answer {
+        Ok(file) => file,
+        Err(e) => super::error_page(&v, v.t("指标导出", "Indicator export"), "/indicators", &e),
     }
 }
