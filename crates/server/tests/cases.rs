@@ -1240,3 +1240,44 @@ async fn case_pages_speak_one_language_and_the_switch_keeps_the_case() {
     assert!(english.contains("Filed"), "English status names");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn the_top_bar_lists_only_the_pages_a_role_can_use() {
+    let app = sqlite_app().await;
+    let resident = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.role == "resident")
+        .unwrap()
+        .username
+        .clone();
+    let district = app.city.grids[0].code[..6].to_string();
+    let bar = |page: &str| page.split("<main").next().unwrap_or_default().to_string();
+    let r = app.login(&resident).await;
+    let top = bar(&app.get(&r.auth(), "/report").await.text);
+    assert!(top.contains("href=\"/report\""), "{top}");
+    assert!(top.contains("href=\"/disclosure\""), "{top}");
+    for hidden in [
+        "href=\"/cases\"",
+        "href=\"/admin\"",
+        "href=\"/disclosure/staff\"",
+    ] {
+        assert!(
+            !top.contains(hidden),
+            "a resident is offered {hidden}: {top}"
+        );
+    }
+    assert!(top.contains("href=\"#main\""), "a skip link");
+    let h = app.login(&format!("h{district}")).await;
+    let top = bar(&app.get(&h.auth(), "/cases").await.text);
+    assert!(top.contains("href=\"/cases\""), "{top}");
+    assert!(!top.contains("href=\"/deliberation\""), "{top}");
+    let auditor = app.login("auditor").await;
+    let top = bar(&app.get(&auditor.auth(), "/indicators").await.text);
+    assert!(
+        !top.contains("href=\"/report\"") && !top.contains("href=\"/cases\""),
+        "{top}"
+    );
+    app.cleanup().await;
+}

@@ -117,16 +117,44 @@ pub fn error_page(v: &Viewer, title: &str, here: &str, e: &crate::error::ApiErro
 /// The frame of every signed-in page: the navigation for the viewer's work, the language
 /// switch and sign-out.
 pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
+    // Only the pages this user can use: each needs the access its page asks for.
     let nav = [
-        ("/map", v.t("一张图", "Map")),
-        ("/cases", v.t("案件", "Cases")),
-        ("/report", v.t("上报", "Report")),
-        ("/indicators", v.t("指标", "Indicators")),
-        ("/deliberation", v.t("议事", "Deliberation")),
-        ("/territory", v.t("辖区", "Territory")),
-        ("/disclosure/staff", v.t("三务公开", "Disclosure")),
-        ("/notifications", v.t("通知", "Notifications")),
+        ("/map", v.t("一张图", "Map"), Action::ViewTerritory),
+        ("/cases", v.t("案件", "Cases"), Action::WorkCase),
+        ("/report", v.t("上报", "Report"), Action::ReportCase),
+        (
+            "/indicators",
+            v.t("指标", "Indicators"),
+            Action::ViewTerritory,
+        ),
+        (
+            "/deliberation",
+            v.t("议事", "Deliberation"),
+            Action::ViewDeliberation,
+        ),
+        (
+            "/territory",
+            v.t("辖区", "Territory"),
+            Action::ViewTerritory,
+        ),
+        (
+            "/notifications",
+            v.t("通知", "Notifications"),
+            Action::ViewSelf,
+        ),
     ];
+    let mut nav: Vec<(&str, &str)> = nav
+        .into_iter()
+        .filter(|(_, _, action)| !v.actor.scope_prefixes(*action).is_empty())
+        .map(|(href, label, _)| (href, label))
+        .collect();
+    // Staff keep the disclosures; everyone else reads the public portal.
+    let disclosure = if v.actor.scope_prefixes(Action::ManageDisclosure).is_empty() {
+        "/disclosure"
+    } else {
+        "/disclosure/staff"
+    };
+    nav.insert(nav.len() - 1, (disclosure, v.t("三务公开", "Disclosure")));
     let admin = !v.actor.scope_prefixes(Action::ManageUsers).is_empty();
     let other = match v.lang {
         Lang::Zh => ("en", "English"),
@@ -143,6 +171,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                 link rel="stylesheet" href="/assets/app.css";
             }
             body {
+                a.skip href="#main" { (v.t("跳到正文", "Skip to content")) }
                 header.top {
                     span.brand { "同心 Tongxin" }
                     @for (href, label) in nav {
@@ -161,7 +190,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                         }
                     }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
             }
         }
     };
