@@ -33,7 +33,7 @@ use utoipa_swagger_ui::SwaggerUi;
 #[openapi(
     info(title = "同心 Tongxin API", version = "1", description = "Grassroots governance platform. Errors are RFC 9457 problem+json; lists paginate with `next_cursor`; POSTs accept `Idempotency-Key`; cookie-authenticated writes need `X-CSRF-Token`. Every string in a request body has a `maxLength` (in characters); a longer one is refused with 422 naming the field. Phone and citizen ID numbers typed into free text (case descriptions, addresses, notes) are masked for every reader; entitled staff see the original through the audited `…/reveal`."),
     paths(
-        access::login, access::logout, access::me, access::post_user, access::list_users,
+        access::login, access::logout, access::me, access::post_password, access::post_user, access::list_users,
         access::disable_user, access::enable_user, access::post_token, access::revoke_token,
         territory::list_divisions, territory::get_division, territory::post_division,
         territory::list_grids, territory::get_grid, territory::post_grid_import, territory::get_grid_export,
@@ -201,6 +201,7 @@ fn api_routes() -> Router<AppState> {
         .route("/auth/login", post(access::login))
         .route("/auth/logout", post(access::logout))
         .route("/auth/me", get(access::me))
+        .route("/auth/password", post(access::post_password))
         .route("/users", get(access::list_users).post(access::post_user))
         .route("/users/{id}/disable", post(access::disable_user))
         .route("/users/{id}/enable", post(access::enable_user))
@@ -461,6 +462,8 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}", get(pages::cases::detail_page))
         .route("/cases/{id}/act", post(pages::cases::act_submit))
         .route("/cases/{id}/reveal", post(pages::cases::reveal_submit))
+        .route("/account", get(pages::account::account_page))
+        .route("/account/password", post(pages::account::password_submit))
         .route(
             "/notifications",
             get(pages::notifications::notifications_page),

@@ -685,3 +685,61 @@ async fn login_throttle_treats_known_and_unknown_users_alike() {
     app.login("auditor").await;
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn people_change_their_own_password_and_other_sessions_end() {
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[0].code.clone();
+        let name = format!("g{grid}-1");
+        let here = app.login(&name).await;
+        let elsewhere = app.login(&name).await;
+        let change = |current: &str, new: &str| {
+            let (app, here) = (&app, here.clone());
+            let body = json!({"current_password": current, "new_password": new});
+            async move { app.post(&here.auth(), "/api/v1/auth/password", &body).await }
+        };
+        let wrong = change("not-my-password", "a-long-new-secret")
+            .await
+            .problem(422);
+        assert_eq!(wrong["errors"][0]["field"], "current_password", "{label}");
+        let weak = change(PASSWORD, "short").await.problem(422);
+        assert_eq!(weak["errors"][0]["field"], "new_password", "{label}");
+        let done = change(PASSWORD, "a-long-new-secret").await;
+        assert_eq!(done.status, 204, "{label}: {}", done.text);
+        app.get(&here.auth(), "/api/v1/auth/me").await.expect(200);
+        app.get(&elsewhere.auth(), "/api/v1/auth/me")
+            .await
+            .problem(401);
+        assert_eq!(
+            app.login_reply(&name, PASSWORD).await.status,
+            401,
+            "{label}"
+        );
+        assert_eq!(
+            app.login_reply(&name, "a-long-new-secret").await.status,
+            200,
+            "{label}"
+        );
+
+        // The same from the account page.
+        let page = app.get(&here.auth(), "/account").await;
+        assert!(page.text.contains("/account/password"), "{label}");
+        let posted = common::send(
+            app.req(&here.auth(), reqwest::Method::POST, "/account/password")
+                .form(&[
+                    ("csrf_token", here.csrf.as_str()),
+                    ("current_password", "a-long-new-secret"),
+                    ("new_password", "another-long-secret"),
+                ]),
+        )
+        .await;
+        assert_eq!(posted.status, 303, "{label}: {}", posted.text);
+        assert_eq!(
+            app.login_reply(&name, "another-long-secret").await.status,
+            200,
+            "{label}"
+        );
+        app.cleanup().await;
+    }
+}

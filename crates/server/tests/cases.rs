@@ -1281,3 +1281,41 @@ async fn the_top_bar_lists_only_the_pages_a_role_can_use() {
     );
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_case_number_typed_into_the_search_opens_the_case() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let id = app
+        .post(
+            &worker.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "树木倒伏", "grid_code": grid}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let community = app.login(&format!("c{}", &grid[..12])).await;
+    for typed in [format!("{id}"), format!("%23{id}")] {
+        let r = app
+            .get(&community.auth(), &format!("/cases?q={typed}"))
+            .await;
+        assert_eq!(r.status, 303, "{typed}");
+        assert_eq!(r.header("location"), Some(format!("/cases/{id}").as_str()));
+    }
+    let other = app
+        .city
+        .grids
+        .iter()
+        .find(|g| g.code[..6] != grid[..6])
+        .unwrap()
+        .code
+        .clone();
+    let outsider = app.login(&format!("d{}", &other[..6])).await;
+    let r = app.get(&outsider.auth(), &format!("/cases?q={id}")).await;
+    assert_eq!(r.status, 200, "an outsider stays on the list");
+    app.cleanup().await;
+}

@@ -861,6 +861,13 @@ async fn walk_access_and_territory(w: &mut Walk<'_>, c: &Cast) {
     let uid = id(&user);
     w.act(&admin, &format!("/api/v1/users/{uid}/disable")).await;
     w.act(&admin, &format!("/api/v1/users/{uid}/enable")).await;
+    let newcomer = w.app.login("openapi-user").await;
+    w.post(
+        &newcomer.auth(),
+        "/api/v1/auth/password",
+        json!({"current_password": PASSWORD, "new_password": "a-new-long-secret"}),
+    )
+    .await;
     let token = w
         .post(
             &admin,

@@ -201,6 +201,20 @@ pub async fn set_password(
     Ok(())
 }
 
+/// Ends every session of the user but the one with `keep_hash` (after a password change).
+pub async fn delete_other_sessions(
+    conn: &mut Conn,
+    user_id: i64,
+    keep_hash: &str,
+) -> Result<u64, StoreError> {
+    let r = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 pub async fn create_session(conn: &mut Conn, s: &SessionRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",

@@ -218,6 +218,78 @@ pub async fn logout(
     Ok(resp)
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordChange {
+    #[schema(max_length = 1000)]
+    pub current_password: String,
+    #[schema(max_length = 1000)]
+    pub new_password: String,
+}
+
+/// Changes the caller's own password: the current one must be right, the new one strong
+/// enough and different; every other session of the user ends, this one stays.
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+    req: &PasswordChange,
+) -> ApiResult<()> {
+    let user = accounts::get_user(&state.store, actor.user_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let (current, new) = (req.current_password.clone(), req.new_password.clone());
+    let phc = user.password_hash.clone();
+    let right = tokio::task::spawn_blocking(move || verify_password(&current, &phc))
+        .await
+        .map_err(ApiError::internal)?;
+    if !right {
+        return Err(ApiError::field(
+            "current_password",
+            "当前密码不对 / the current password is wrong",
+        ));
+    }
+    check_strength(&new).map_err(|e| ApiError::field("new_password", e))?;
+    if new == req.current_password {
+        return Err(ApiError::field(
+            "new_password",
+            "新密码须与当前密码不同 / the new password must differ from the current one",
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_password(&new))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    let keep = session_cookie_value(headers)
+        .map(|sid| secret_hash(&sid))
+        .unwrap_or_default();
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    accounts::set_password(&mut tx, actor.user_id, &hash, now).await?;
+    let ended = accounts::delete_other_sessions(&mut tx, actor.user_id, &keep).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "user.password", "user", actor.user_id.to_string())
+            .node(first_node(actor))
+            .after(Some(serde_json::json!({"other_sessions_ended": ended})))
+            .request(request_id(headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "access", request_body = PasswordChange,
+    responses((status = 204, description = "changed; the caller's other sessions are ended"), (status = 422, body = crate::error::Problem)))]
+pub async fn post_password(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    headers: HeaderMap,
+    Json(req): Json<PasswordChange>,
+) -> ApiResult<StatusCode> {
+    change_password(&state, &actor, &headers, &req).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "access", responses((status = 200, body = MeView), (status = 401, body = crate::error::Problem)))]
 pub async fn me(Authenticated(actor): Authenticated) -> JsonOut<MeView> {
     JsonOut(MeView {

@@ -109,6 +109,15 @@ pub struct ListPageQuery {
     pub done: Option<String>,
 }
 
+/// The case number in a search text: digits, optionally after `#` (and not a grid code).
+fn case_number(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let digits = t.strip_prefix('#').unwrap_or(t).trim();
+    (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
 #[derive(Deserialize, Default, Clone)]
 pub struct ListFilters {
     pub within: Option<String>,
@@ -144,6 +153,12 @@ pub async fn list_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
+    // A case number typed into the search ("1234" or "#1234") opens that case.
+    if let Some(id) = q.api.q.as_deref().and_then(case_number)
+        && api::reachable_case(&state, &v.actor, id).await.is_ok()
+    {
+        return Redirect::to(&format!("/cases/{id}")).into_response();
+    }
     let within = q.api.within.as_deref().filter(|w| !w.is_empty());
     let prefixes = match reach_within(&v.actor, Action::WorkCase, within) {
         Ok(p) => p,
@@ -201,7 +216,7 @@ pub async fn list_page(
                     }
                 }
             }
-            label { (v.t("关键词", "Text")) input name="q" value=[f.q.as_deref()]; }
+            label { (v.t("关键词或案件编号", "Text or case number")) input name="q" value=[f.q.as_deref()]; }
             label { input type="checkbox" name="overdue" value="1" checked[f.overdue.as_deref() == Some("1")] style="width:auto"; " " (v.t("仅超期", "Overdue only")) }
             button type="submit" { (v.t("筛选", "Filter")) }
             button.quiet type="button" #save-view { (v.t("保存视图", "Save view")) }

@@ -1,6 +1,7 @@
 //! The pages people work in, rendered on the server with compile-checked templates (`maud`),
 //! Chinese first with an English switch; every asset is served by the binary itself.
 
+pub mod account;
 pub mod admin;
 pub mod cases;
 pub mod councils;
@@ -181,7 +182,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                         a href="/admin" class=[here.starts_with("/admin").then_some("on")] { (v.t("管理", "Admin")) }
                     }
                     span.me {
-                        (v.actor.username) " · "
+                        a href="/account" title=(v.t("我的账号", "My account")) { (v.actor.username) } " · "
                         a href={ "/lang?to=" (other.0) "&back=" (urlencode(&v.here)) } { (other.1) }
                         " "
                         form method="post" action="/logout" {
