@@ -631,3 +631,80 @@ async fn demo_and_pages(app: &App) {
         .expect(200);
     assert_eq!(view["me"]["voted"], true);
 }
+
+#[tokio::test]
+async fn demo_residents_see_why_and_vote_from_the_pages() {
+    let app = sqlite_app().await;
+    with_people(&app).await;
+    let counts = tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+        .await
+        .unwrap();
+    assert!(counts.linked_accounts > 0, "{counts:?}");
+    // A demo resident linked to a member of their community's council.
+    let (username, community): (String, String) = sqlx::query_as(
+        "SELECT u.username, c.community_code FROM user_residents l \
+         JOIN users u ON u.id = l.user_id \
+         JOIN council_members m ON m.resident_id = l.resident_id \
+         JOIN councils c ON c.id = m.council_id \
+         WHERE u.username LIKE 'r%' ORDER BY u.id LIMIT 1",
+    )
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap();
+    let staff = app.login(&format!("c{community}")).await;
+    let cid = app.get(&staff.auth(), "/api/v1/councils").await.expect(200)[0]["id"]
+        .as_i64()
+        .unwrap();
+    let now = tongxin_store::now_millis();
+    let motion = app
+        .post(
+            &staff.auth(),
+            &format!("/api/v1/councils/{cid}/motions"),
+            &json!({"title": "楼道安装声控灯", "mode": "secret", "closes_at": now + 3_600_000}),
+        )
+        .await
+        .expect(201);
+    let mid = motion["id"].as_i64().unwrap();
+
+    // The resident sees the vote link on the council page and votes from the form.
+    let resident = app.login(&username).await;
+    let page = app.get(&resident.auth(), &format!("/councils/{cid}")).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains(&format!("/ballots/{mid}/vote")),
+        "no vote link"
+    );
+    let form = app
+        .get(&resident.auth(), &format!("/ballots/{mid}/vote"))
+        .await;
+    assert!(form.text.contains("name=\"choice\""));
+    let cast = send(
+        app.req(
+            &resident.auth(),
+            reqwest::Method::POST,
+            &format!("/ballots/{mid}/vote"),
+        )
+        .form(&[("csrf_token", resident.csrf.as_str()), ("choice", "for")]),
+    )
+    .await;
+    assert!(cast.status == 303 || cast.status == 200, "{}", cast.text);
+    let after = app.get(&resident.auth(), &format!("/councils/{cid}")).await;
+    assert!(
+        after.text.contains("您已投票"),
+        "the page says the vote is in"
+    );
+
+    // Someone who may not vote is told why before any form.
+    let worker = app.login(&format!("g{community}001-1")).await;
+    let refused = app
+        .get(&worker.auth(), &format!("/ballots/{mid}/vote"))
+        .await;
+    assert!(
+        refused.text.contains("只有居民和党员可以投票")
+            || refused.text.contains("尚未关联居民档案")
+            || refused.text.contains("不在本次投票的名单内"),
+        "{}",
+        refused.text
+    );
+    app.cleanup().await;
+}

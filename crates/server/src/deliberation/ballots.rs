@@ -437,7 +437,12 @@ pub fn count_election(
     )
 }
 
-async fn my_ballot(state: &AppState, actor: &Actor, b: &BallotRow) -> ApiResult<Option<MyBallot>> {
+/// The caller's standing in a ballot: `None` when their account is linked to no resident.
+pub async fn my_ballot(
+    state: &AppState,
+    actor: &Actor,
+    b: &BallotRow,
+) -> ApiResult<Option<MyBallot>> {
     let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
     else {
         return Ok(None);

@@ -217,14 +217,32 @@ fn council_body(
                                 strong { @if r.passed { (v.t("通过", "Passed")) } @else { (v.t("未通过", "Not passed")) } }
                                 br;
                                 small { (r.reason) }
-                            } @else if m.state == "open" && m.me.as_ref().is_some_and(|me| me.eligible && !me.voted) {
-                                a href={ "/ballots/" (m.id) "/vote" } { (v.t("去投票", "Vote")) }
+                            } @else if m.state == "open" {
+                                (standing(v, m.id, m.me.as_ref(), v.t("去投票", "Vote")))
                             }
                         }
                     }
                 }
             }
         }
+    }
+}
+
+/// Why the reader can or cannot vote in an open ballot, before any form: the vote link, or
+/// the reason there is none.
+fn standing(v: &Viewer, id: i64, me: Option<&api::MyBallot>, vote: &str) -> Markup {
+    match me {
+        Some(me) if me.voted => html! { span.muted { (v.t("您已投票", "You have voted")) } },
+        Some(me) if me.eligible => html! { a href={ "/ballots/" (id) "/vote" } { (vote) } },
+        Some(_) => {
+            html! { span.muted { (v.t("您不在本次投票的名单内", "You are not on this ballot's list of voters")) } }
+        }
+        None if v.actor.scope_prefixes(Action::Vote).is_empty() => html! {
+            span.muted { (v.t("只有居民和党员可以投票", "Only residents and party members vote")) }
+        },
+        None => html! {
+            span.muted { (v.t("您的账号尚未关联居民档案，请社区工作人员关联后再投票", "Your account is not linked to your resident record yet; ask the community staff to link it")) }
+        },
     }
 }
 
@@ -238,8 +256,8 @@ fn election_block(v: &Viewer, e: &ElectionView) -> Markup {
                 (v.t("选民", "Electorate")) " " (e.electorate_size) " · "
                 (v.t("已投票", "Voted")) " " (e.voted)
             }
-            @if e.state == "open" && e.me.as_ref().is_some_and(|me| me.eligible && !me.voted) {
-                p { a href={ "/ballots/" (e.id) "/vote" } { (v.t("去投票（无记名）", "Vote (secret ballot)")) } }
+            @if e.state == "open" {
+                p { (standing(v, e.id, e.me.as_ref(), v.t("去投票（无记名）", "Vote (secret ballot)"))) }
             }
             @if let Some(r) = &e.result {
                 p { strong { (r.summary) } }
@@ -286,6 +304,8 @@ async fn render_vote(state: &AppState, v: &Viewer, id: i64, error: Option<&ApiEr
         Err(e) => return error_page(v, v.t("投票", "Vote"), &here, &ApiError::from(e)),
     };
     let election = b.kind == ELECTION;
+    let me = api::my_ballot(state, &v.actor, &b).await.ok().flatten();
+    let may_vote = me.as_ref().is_some_and(|m| m.eligible && !m.voted);
     let body = html! {
         h1 { (b.title) }
         p.muted { (c.name) " · " (time_text(b.opens_at)) " – " (time_text(b.closes_at)) }
@@ -294,7 +314,8 @@ async fn render_vote(state: &AppState, v: &Viewer, id: i64, error: Option<&ApiEr
             p { (v.t("无记名投票：系统只记录您已投票，不记录您投给谁。", "Secret ballot: the platform records that you voted, never how.")) }
         }
         @if !b.body.is_empty() { p { (b.body) } }
-        form method="post" action=(here) {
+        @if !may_vote { p.err role="status" { (standing(v, id, me.as_ref(), "")) } }
+        form method="post" action=(here) hidden[!may_vote] {
             input type="hidden" name="csrf_token" value=(v.csrf);
             @if election {
                 fieldset {

@@ -385,6 +385,41 @@ pub async fn link_user(
     Ok(())
 }
 
+/// The demo's resident and party-member accounts with their community, and per community
+/// the council members a voter may be linked to: (user id, is a party member account,
+/// community code), and (community code, member resident id, is a party member).
+pub async fn demo_voters(
+    conn: &mut Conn,
+    now: i64,
+) -> Result<(Vec<(i64, bool, String)>, Vec<(String, i64, bool)>), StoreError> {
+    let accounts: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT b.user_id, b.role, b.node_code FROM role_bindings b \
+         LEFT JOIN user_residents l ON l.user_id = b.user_id \
+         WHERE b.role IN ('resident', 'party_member') AND l.user_id IS NULL ORDER BY b.user_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let members: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT c.community_code, m.resident_id, m.party_member FROM council_members m \
+         JOIN councils c ON c.id = m.council_id \
+         LEFT JOIN user_residents l ON l.resident_id = m.resident_id \
+         WHERE m.term_end > $1 AND l.resident_id IS NULL ORDER BY c.community_code, m.id",
+    )
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((
+        accounts
+            .into_iter()
+            .map(|(u, role, node)| (u, role == "party_member", node.chars().take(12).collect()))
+            .collect(),
+        members
+            .into_iter()
+            .map(|(c, r, p)| (c, r, p != 0))
+            .collect(),
+    ))
+}
+
 pub async fn resident_of_user(store: &Store, user_id: i64) -> Result<Option<i64>, StoreError> {
     let row: Option<(i64,)> =
         sqlx::query_as("SELECT resident_id FROM user_residents WHERE user_id = $1")

@@ -35,6 +35,8 @@ pub struct CouncilDemoCounts {
     pub motions: usize,
     pub motions_passed: usize,
     pub votes: usize,
+    /// Demo resident and party-member accounts linked to a council member, so they can vote.
+    pub linked_accounts: usize,
 }
 
 /// The registry as the generator sees it: per community its buildings and residents, with
@@ -388,8 +390,38 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
         },
     )
     .await?;
+    counts.linked_accounts = link_demo_voters(&mut tx, now).await?;
     tx.commit().await?;
     Ok(counts)
+}
+
+/// Links each demo resident and party-member account to a council member of its community
+/// (a party member for a party-member account where there is one), so the demo's voters can
+/// vote in their council's open motions.
+async fn link_demo_voters(conn: &mut tongxin_store::Conn, now: i64) -> Result<usize, StoreError> {
+    let (accounts, members) = councils::demo_voters(conn, now).await?;
+    let mut free: HashMap<&str, Vec<(i64, bool)>> = HashMap::new();
+    for (community, resident, party) in &members {
+        free.entry(community.as_str())
+            .or_default()
+            .push((*resident, *party));
+    }
+    let mut linked = 0;
+    for (user, party_account, community) in &accounts {
+        let Some(pool) = free.get_mut(community.as_str()) else {
+            continue;
+        };
+        let pick = pool
+            .iter()
+            .position(|(_, party)| party == party_account)
+            .or(if pool.is_empty() { None } else { Some(0) });
+        if let Some(i) = pick {
+            let (resident, _) = pool.remove(i);
+            councils::link_user(conn, *user, resident, now, "demo").await?;
+            linked += 1;
+        }
+    }
+    Ok(linked)
 }
 
 /// Electorates, voters and papers of every ballot, in three bulk inserts.
