@@ -463,6 +463,7 @@ pub fn app(state: AppState) -> Router {
         .route("/cases/{id}/act", post(pages::cases::act_submit))
         .route("/cases/{id}/reveal", post(pages::cases::reveal_submit))
         .route("/account", get(pages::account::account_page))
+        .route("/my-reports", get(pages::cases::my_reports_page))
         .route("/account/password", post(pages::account::password_submit))
         .route(
             "/notifications",

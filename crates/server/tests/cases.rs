@@ -1319,3 +1319,80 @@ async fn a_case_number_typed_into_the_search_opens_the_case() {
     assert_eq!(r.status, 200, "an outsider stays on the list");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn residents_follow_their_reports_and_rate_them() {
+    let app = sqlite_app().await;
+    let account = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.role == "resident")
+        .unwrap()
+        .clone();
+    let grid = account.node_code.clone();
+    let resident = app.login(&account.username).await;
+    let category = Catalogue::seed().leaves().next().unwrap().code.clone();
+    let id = app
+        .post(
+            &resident.auth(),
+            "/api/v1/cases",
+            &json!({"category": category, "description": "小区路灯坏了", "grid_code": grid}),
+        )
+        .await
+        .expect(201)["id"]
+        .as_i64()
+        .unwrap();
+    let page = app.get(&resident.auth(), "/my-reports").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains(&format!("/cases/{id}")),
+        "the report is listed"
+    );
+    assert!(page.text.contains("href=\"/my-reports\""), "in the top bar");
+
+    let community = app.login(&format!("c{}", &grid[..12])).await;
+    let handler = app.login(&format!("h{}", &grid[..6])).await;
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let department = Catalogue::seed().departments[0].code.clone();
+    for (who, body) in [
+        (&community, json!({"action": "file", "note": ""})),
+        (
+            &community,
+            json!({"action": "dispatch", "department": department, "note": ""}),
+        ),
+        (&handler, json!({"action": "accept", "note": ""})),
+        (
+            &handler,
+            json!({"action": "handle", "feedback": "已更换灯泡", "photos": []}),
+        ),
+        (
+            &worker,
+            json!({"action": "verify", "passed": true, "note": "已亮"}),
+        ),
+    ] {
+        app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+            .await
+            .expect(200);
+    }
+    let page = app.get(&resident.auth(), "/my-reports").await;
+    assert!(
+        page.text.contains("待您评价"),
+        "closed cases ask for a rating"
+    );
+    let case_page = app.get(&resident.auth(), &format!("/cases/{id}")).await;
+    assert!(
+        case_page.text.contains("value=\"rate\""),
+        "the case page offers the rating"
+    );
+    app.post(
+        &resident.auth(),
+        &format!("/api/v1/cases/{id}/actions"),
+        &json!({"action": "rate", "satisfaction": "satisfied", "comment": ""}),
+    )
+    .await
+    .expect(200);
+    let page = app.get(&resident.auth(), "/my-reports").await;
+    assert!(!page.text.contains("待您评价"), "rated");
+    app.cleanup().await;
+}

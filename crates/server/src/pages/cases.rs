@@ -887,3 +887,56 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
         }
     }
 }
+
+#[derive(Deserialize)]
+pub struct MineQuery {
+    pub cursor: Option<String>,
+}
+
+/// 我的上报: what the user reported, where each case stands, and those waiting for their
+/// rating (the rate form is on the case page).
+pub async fn my_reports_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<MineQuery>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/my-reports") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let before = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
+    let page = match cases::reported_by(&state.store, v.actor.user_id, before, 50).await {
+        Ok(p) => p,
+        Err(e) => {
+            return super::error_page(&v, v.t("我的上报", "My reports"), "/my-reports", &e.into());
+        }
+    };
+    let body = html! {
+        h1 { (v.t("我的上报", "My reports")) }
+        @if page.items.is_empty() {
+            p.muted { (v.t("您还没有上报过问题。", "You have not reported anything yet.")) " " a href="/report" { (v.t("去上报", "Report a problem")) } }
+        }
+        table {
+            thead { tr { th { "#" } th { (v.t("类别", "Category")) } th { (v.t("状态", "Status")) } th { (v.t("上报时间", "Reported")) } th { (v.t("评价", "Rating")) } } }
+            tbody {
+                @for c in &page.items {
+                    tr {
+                        td { a href={ "/cases/" (c.id) } { "#" (c.id) } }
+                        td { (api::category_name(&state, &c.category_code)) }
+                        td { (status_name(&v, &c.status)) }
+                        td { (time_text(c.reported_at)) }
+                        td {
+                            @if let Some(r) = &c.rating { (r) }
+                            @else if c.status == "closed" { a href={ "/cases/" (c.id) } { strong { (v.t("待您评价", "Please rate")) } } }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = &page.next {
+            p { a href={ "/my-reports?cursor=" (next) } { (v.t("更早的上报 →", "Older reports →")) } }
+        }
+    };
+    layout(&v, v.t("我的上报", "My reports"), "/my-reports", body)
+}

@@ -124,6 +124,11 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         ("/cases", v.t("案件", "Cases"), Action::WorkCase),
         ("/report", v.t("上报", "Report"), Action::ReportCase),
         (
+            "/my-reports",
+            v.t("我的上报", "My reports"),
+            Action::ReportCase,
+        ),
+        (
             "/indicators",
             v.t("指标", "Indicators"),
             Action::ViewTerritory,
@@ -149,6 +154,10 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
         .filter(|(_, _, action)| !v.actor.scope_prefixes(*action).is_empty())
         .map(|(href, label, _)| (href, label))
         .collect();
+    // Staff find their own reports in the case list; 我的上报 is for residents.
+    if !v.actor.scope_prefixes(Action::WorkCase).is_empty() {
+        nav.retain(|(href, _)| *href != "/my-reports");
+    }
     // Staff keep the disclosures; everyone else reads the public portal.
     let disclosure = if v.actor.scope_prefixes(Action::ManageDisclosure).is_empty() {
         "/disclosure"

@@ -251,6 +251,25 @@ pub struct CaseFilter {
     pub open_only: bool,
 }
 
+/// The cases `reporter_id` reported, newest first.
+pub async fn reported_by(
+    store: &Store,
+    reporter_id: i64,
+    before_id: Option<i64>,
+    limit: usize,
+) -> Result<Page<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE reporter_id = $1 AND id < $2 ORDER BY id DESC LIMIT {}",
+        limit + 1
+    );
+    let items: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(reporter_id)
+        .bind(before_id.unwrap_or(i64::MAX))
+        .fetch_all(store.pool())
+        .await?;
+    Ok(page(items, limit, |c| c.id.to_string()))
+}
+
 pub async fn list_cases(
     store: &Store,
     prefixes: &[String],
