@@ -136,60 +136,49 @@ impl utoipa::Modify for ProblemJson {
                     .build(),
             )
         };
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let params = operation.parameters.as_deref().unwrap_or_default();
-                let in_path = params
-                    .iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
-                let in_query = params
-                    .iter()
-                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
-                let json_body = operation
-                    .request_body
-                    .as_ref()
-                    .is_some_and(|b| b.content.contains_key("application/json"));
-                let responses = &mut operation.responses.responses;
-                if in_path {
-                    responses.entry("404".into()).or_insert_with(|| {
-                        problem("no such resource, or outside the caller's reach")
-                    });
-                }
-                if in_query || operation.request_body.is_some() {
-                    responses
-                        .entry("400".into())
-                        .or_insert_with(|| problem("the query string or the body does not parse"));
-                }
-                if json_body {
-                    responses
-                        .entry("422".into())
-                        .or_insert_with(|| problem("a field is refused (named in `errors`)"));
-                }
-                for response in responses.values_mut() {
-                    let RefOr::T(response) = response else {
-                        continue;
-                    };
-                    let is_problem = response
+        for operation in util::operations_mut(openapi) {
+            let params = operation.parameters.as_deref().unwrap_or_default();
+            let in_path = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+            let in_query = params
+                .iter()
+                .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+            let json_body = operation
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let responses = &mut operation.responses.responses;
+            if in_path {
+                responses
+                    .entry("404".into())
+                    .or_insert_with(|| problem("no such resource, or outside the caller's reach"));
+            }
+            if in_query || operation.request_body.is_some() {
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| problem("the query string or the body does not parse"));
+            }
+            if json_body {
+                responses
+                    .entry("422".into())
+                    .or_insert_with(|| problem("a field is refused (named in `errors`)"));
+            }
+            for response in responses.values_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let is_problem = response
+                    .content
+                    .get("application/json")
+                    .and_then(|c| c.schema.as_ref())
+                    .is_some_and(|s| matches!(s, RefOr::Ref(r) if r.ref_location == problem_ref));
+                if is_problem
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response
                         .content
-                        .get("application/json")
-                        .and_then(|c| c.schema.as_ref())
-                        .is_some_and(
-                            |s| matches!(s, RefOr::Ref(r) if r.ref_location == problem_ref),
-                        );
-                    if is_problem
-                        && let Some(content) = response.content.shift_remove("application/json")
-                    {
-                        response
-                            .content
-                            .insert("application/problem+json".into(), content);
-                    }
+                        .insert("application/problem+json".into(), content);
                 }
             }
         }

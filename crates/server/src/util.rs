@@ -200,6 +200,23 @@ where
     }
 }
 
+/// Every operation of the document, for the modifiers that complete it.
+pub fn operations_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+    })
+}
+
 /// States [`max_chars`] in the OpenAPI document as the `maxLength` of every string a request
 /// body holds (request schemas and the schemas they refer to), where no tighter maximum is
 /// given, so the document says exactly what the extractor refuses.
@@ -208,22 +225,13 @@ pub struct TextLimits;
 impl utoipa::Modify for TextLimits {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let mut pending = Vec::new();
-        for item in openapi.paths.paths.values_mut() {
-            let operations = [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ];
-            for operation in operations.into_iter().flatten() {
-                let Some(body) = operation.request_body.as_mut() else {
-                    continue;
-                };
-                for content in body.content.values_mut() {
-                    if let Some(schema) = content.schema.as_mut() {
-                        limit_strings(schema, "", &mut pending);
-                    }
+        for operation in operations_mut(openapi) {
+            let Some(body) = operation.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let Some(schema) = content.schema.as_mut() {
+                    limit_strings(schema, "", &mut pending);
                 }
             }
         }

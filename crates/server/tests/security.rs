@@ -298,32 +298,6 @@ fn holds_plain(text: &str) -> bool {
         .any(|n| text.contains(n))
 }
 
-async fn open311_key(app: &App, node: &str) -> String {
-    let admin = app.login("admin").await;
-    let bot = app
-        .post(
-            &admin.auth(),
-            "/api/v1/users",
-            &json!({"username": "city-app", "display_name": "城市 App", "password": "long-enough-secret",
-                    "roles": [{"role": "street_admin", "node": node}]}),
-        )
-        .await
-        .expect(201);
-    let t = app
-        .post(
-            &admin.auth(),
-            "/api/v1/tokens",
-            &json!({"user_id": bot["id"], "name": "open311", "scope": "open311"}),
-        )
-        .await
-        .expect(201);
-    t["token"].as_str().unwrap().to_string()
-}
-
-async fn post_form(app: &App, path: &str, form: &[(&str, String)]) -> Reply {
-    send(app.http.post(app.url(path)).form(form)).await
-}
-
 #[tokio::test]
 async fn personal_numbers_typed_into_reports_are_masked_and_sealed() {
     for app in apps().await {

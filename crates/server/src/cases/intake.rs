@@ -79,9 +79,19 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Job>) {
                     let _ = reply.send(result);
                 }
             }
-            Err(e) => {
-                for (_, reply) in jobs {
-                    let _ = reply.send(Err(e.to_string()));
+            Err(first) => {
+                // One report alone that failed: once more, since a transaction that lost a
+                // deadlock or a connection wrote nothing and may well go through now.
+                tracing::warn!(error = %first, "case report not written; retrying once");
+                for (report, reply) in jobs {
+                    let result = write(&store, &[&report])
+                        .await
+                        .map(|ids| ids[0])
+                        .map_err(|e| {
+                            tracing::error!(error = %e, "case report not written");
+                            e.to_string()
+                        });
+                    let _ = reply.send(result);
                 }
             }
         }

@@ -438,3 +438,32 @@ pub fn collection(features: Vec<Value>) -> String {
 pub fn header_value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap()
 }
+
+/// An integration token with the Open311 scope for a service account bound at `node` (the
+/// account is created by the city admin).
+pub async fn open311_key(app: &App, node: &str) -> String {
+    let admin = app.login("admin").await;
+    let bot = app
+        .post(
+            &admin.auth(),
+            "/api/v1/users",
+            &serde_json::json!({"username": "city-app", "display_name": "城市 App", "password": "long-enough-secret",
+                    "roles": [{"role": "street_admin", "node": node}]}),
+        )
+        .await
+        .expect(201);
+    let t = app
+        .post(
+            &admin.auth(),
+            "/api/v1/tokens",
+            &serde_json::json!({"user_id": bot["id"], "name": "open311", "scope": "open311"}),
+        )
+        .await
+        .expect(201);
+    t["token"].as_str().unwrap().to_string()
+}
+
+/// A form POST without credentials (Open311 clients send their key in the form).
+pub async fn post_form(app: &App, path: &str, form: &[(&str, String)]) -> Reply {
+    send(app.http.post(app.url(path)).form(form)).await
+}
