@@ -1109,3 +1109,64 @@ async fn a_refused_report_says_where_it_landed_and_goes_through_once_corrected()
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn desk_pages_fit_a_phone_without_sideways_scrolling() {
+    let _one = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = Driver::start().await else {
+        return;
+    };
+    let app = sqlite_app().await;
+    let grid = app.city.grids[0].code.clone();
+    let community = grid[..12].to_string();
+    let c = driver.browser(true).await;
+    window(&c, PHONE).await;
+    let mut wide = Vec::new();
+    for (who, pages) in [
+        (
+            "admin".to_string(),
+            vec![
+                "/indicators",
+                "/admin",
+                "/disclosure",
+                "/cases",
+                "/notifications",
+                "/account",
+            ],
+        ),
+        (
+            format!("c{community}"),
+            vec!["/disclosure/staff", "/deliberation", "/cases", "/territory"],
+        ),
+    ] {
+        sign_in(&c, &app, &who).await;
+        let community_pages = [
+            format!("/disclosure/{community}"),
+            format!("/deliberation/{community}"),
+            format!("/territory/{grid}"),
+        ];
+        let pages = pages.into_iter().map(str::to_string).chain(community_pages);
+        for page in pages {
+            c.goto(&app.url(&page)).await.unwrap();
+            let overflow = c
+                .execute(
+                    "return document.documentElement.scrollWidth - window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_i64()
+                .unwrap_or(0);
+            println!("{who} {page}: {overflow}px wider than the phone");
+            if overflow > 0 {
+                wide.push(format!("{who} {page}: {overflow}px"));
+            }
+        }
+    }
+    assert!(
+        wide.is_empty(),
+        "pages wider than a {}px phone: {wide:#?}",
+        PHONE.0
+    );
+    app.cleanup().await;
+}
