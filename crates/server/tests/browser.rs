@@ -348,7 +348,23 @@ async fn sign_in(c: &Client, app: &App, username: &str) {
         .await
         .unwrap();
     let landed = wait_url(c, &format!("{username} signed in"), |u| u.path != "/login").await;
+    // The header names the person; their login code is the link's title.
     let who = c
+        .find(css("header.top .me a[href='/account']"))
+        .await
+        .unwrap()
+        .attr("title")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    let shown = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.username == username)
+        .map(|a| a.display_name.clone())
+        .unwrap_or_default();
+    let text = c
         .find(css("header.top .me"))
         .await
         .unwrap()
@@ -356,8 +372,8 @@ async fn sign_in(c: &Client, app: &App, username: &str) {
         .await
         .unwrap();
     assert!(
-        who.contains(username),
-        "signed in as {username}, the header says {who:?} at {landed}"
+        who == username && text.contains(&shown),
+        "signed in as {username}, the header says {text:?} ({who}) at {landed}"
     );
 }
 

@@ -1223,6 +1223,27 @@ async fn case_pages_speak_one_language_and_the_switch_keeps_the_case() {
         assert!(!zh.contains(raw), "raw code {raw} on the Chinese page");
     }
     assert!(zh.contains("<strong>立案</strong>"), "the step is named");
+    let reporter = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.username == worker.username)
+        .unwrap()
+        .display_name
+        .clone();
+    assert!(
+        zh.contains(&format!("title=\"{}\">{reporter}<", worker.username)),
+        "the timeline names people, not login codes"
+    );
+    let community_name = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.username == community.username)
+        .unwrap()
+        .display_name
+        .clone();
+    assert!(zh.contains(&community_name), "the top bar names the user");
     assert!(
         zh.contains(&format!("back=/cases/{id}\"")),
         "the language switch comes back to this case"

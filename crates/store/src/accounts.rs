@@ -122,6 +122,26 @@ pub async fn get_user(store: &Store, id: i64) -> Result<Option<UserRow>, StoreEr
         .await?)
 }
 
+/// Display names of the users `ids` (those that exist).
+pub async fn display_names(
+    store: &Store,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!(
+        "SELECT id, display_name FROM users WHERE id IN ({})",
+        crate::db::Placeholders::for_store(store).list(ids.len())
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows: Vec<(i64, String)> = q.fetch_all(store.pool()).await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn bindings(store: &Store, user_id: i64) -> Result<Vec<BindingRow>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT user_id, role, node_code FROM role_bindings WHERE user_id = $1 ORDER BY role, node_code",

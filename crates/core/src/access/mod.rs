@@ -180,6 +180,9 @@ pub enum Credential {
 pub struct Actor {
     pub user_id: i64,
     pub username: String,
+    /// The name people know them by (王芳), shown instead of the login code.
+    #[serde(default)]
+    pub display_name: String,
     pub bindings: Vec<Binding>,
     pub credential: Credential,
 }
@@ -190,11 +193,21 @@ impl Actor {
         Actor {
             user_id: 0,
             username: "system".into(),
+            display_name: "系统 / system".into(),
             bindings: vec![Binding {
                 role: Role::CityAdmin,
                 node: NodeCode::parse("450100").expect("valid"),
             }],
             credential: Credential::System,
+        }
+    }
+
+    /// The display name, or the login code when there is none.
+    pub fn name(&self) -> &str {
+        if self.display_name.is_empty() {
+            &self.username
+        } else {
+            &self.display_name
         }
     }
 
@@ -406,6 +419,7 @@ mod tests {
         Actor {
             user_id: 1,
             username: "t".into(),
+            display_name: "测试".into(),
             bindings: bindings
                 .iter()
                 .map(|(r, n)| Binding::new(*r, NodeCode::parse(n).unwrap()).unwrap())

@@ -85,6 +85,7 @@ pub async fn load_actor(
     Ok(Some(Actor {
         user_id,
         username: user.username,
+        display_name: user.display_name,
         bindings,
         credential,
     }))

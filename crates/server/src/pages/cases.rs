@@ -382,6 +382,21 @@ async fn render_detail(
         Err(e) => return super::error_page(v, v.t("案件", "Case"), "/cases", &e),
     };
     let timeline = cases::timeline(&state.store, id).await.unwrap_or_default();
+    let mut actor_ids: Vec<i64> = timeline.iter().map(|e| e.actor_id).collect();
+    actor_ids.sort_unstable();
+    actor_ids.dedup();
+    let names = tongxin_store::accounts::display_names(&state.store, &actor_ids)
+        .await
+        .unwrap_or_default();
+    let actor_names: Vec<String> = timeline
+        .iter()
+        .map(|e| {
+            names
+                .get(&e.actor_id)
+                .cloned()
+                .unwrap_or_else(|| e.actor.clone())
+        })
+        .collect();
     let may_reveal = revealed.is_none()
         && authorize(
             &v.actor,
@@ -433,9 +448,9 @@ async fn render_detail(
                 div.card {
                     h2 { (v.t("处置经过", "Timeline")) }
                     ol.timeline {
-                        @for e in view.timeline.as_deref().unwrap_or_default() {
+                        @for (e, who) in view.timeline.as_deref().unwrap_or_default().iter().zip(&actor_names) {
                             li {
-                                strong { (event_name(v, &e.action)) } " → " (status_name(v, &e.to)) " · " (e.actor) " · " span.muted { (time_text(e.at)) }
+                                strong { (event_name(v, &e.action)) } " → " (status_name(v, &e.to)) " · " span title=(e.actor) { (who) } " · " span.muted { (time_text(e.at)) }
                                 @if !e.note.is_empty() { br; (e.note) }
                                 @if !e.photos.is_empty() {
                                     div.photos {

@@ -191,7 +191,7 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                         a href="/admin" class=[here.starts_with("/admin").then_some("on")] { (v.t("管理", "Admin")) }
                     }
                     span.me {
-                        a href="/account" title=(v.t("我的账号", "My account")) { (v.actor.username) } " · "
+                        a href="/account" title=(v.actor.username) { (v.actor.name()) } " · "
                         a href={ "/lang?to=" (other.0) "&back=" (urlencode(&v.here)) } { (other.1) }
                         " "
                         form method="post" action="/logout" {
