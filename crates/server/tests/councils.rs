@@ -9,27 +9,7 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use tongxin_core::demo::{DEFAULT_SEED, PeopleOptions, generate_people};
-use tongxin_server::people::protect::Protector;
-
-/// The demo people of the small city, so councils have residents to draw on.
-async fn with_people(app: &App) {
-    let people = generate_people(
-        &app.city,
-        &PeopleOptions {
-            residents: 2_000,
-            seed: DEFAULT_SEED,
-        },
-    );
-    tongxin_server::people::demo::load_people(
-        app.store(),
-        &Protector::ephemeral(),
-        &app.city,
-        &people,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}: people: {e}", app.label));
-}
+use tongxin_core::demo::DEFAULT_SEED;
 
 /// Adult residents living in the community, by id.
 async fn adults(app: &App, community: &str) -> Vec<i64> {

@@ -15,9 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use tongxin_core::cases::calendar::Calendar;
 use tongxin_core::cases::catalogue::Catalogue;
-use tongxin_core::demo::{DEFAULT_SEED, PeopleOptions, generate_people};
+use tongxin_core::demo::DEFAULT_SEED;
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
-use tongxin_server::people::protect::Protector;
 use utoipa::OpenApi;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -669,21 +668,7 @@ fn id(v: &Value) -> i64 {
 /// The rest of the demo on top of the city: people, a year of cases, disclosure, councils and
 /// deliberation.
 async fn load_demo(app: &App) {
-    let people = generate_people(
-        &app.city,
-        &PeopleOptions {
-            residents: 2_000,
-            seed: DEFAULT_SEED,
-        },
-    );
-    tongxin_server::people::demo::load_people(
-        app.store(),
-        &Protector::ephemeral(),
-        &app.city,
-        &people,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{}: people: {e}", app.label));
+    common::with_people(app).await;
     let calendar = Calendar::builtin();
     load_history(
         app.store(),

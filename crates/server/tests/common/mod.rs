@@ -467,3 +467,23 @@ pub async fn open311_key(app: &App, node: &str) -> String {
 pub async fn post_form(app: &App, path: &str, form: &[(&str, String)]) -> Reply {
     send(app.http.post(app.url(path)).form(form)).await
 }
+
+/// The demo people of the small city (2,000 residents), so councils and registry pages have
+/// residents to draw on.
+pub async fn with_people(app: &App) {
+    let people = tongxin_core::demo::generate_people(
+        &app.city,
+        &tongxin_core::demo::PeopleOptions {
+            residents: 2_000,
+            seed: DEFAULT_SEED,
+        },
+    );
+    tongxin_server::people::demo::load_people(
+        app.store(),
+        &tongxin_server::people::protect::Protector::ephemeral(),
+        &app.city,
+        &people,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}: people: {e}", app.label));
+}
