@@ -11,19 +11,6 @@ use common::*;
 use serde_json::{Value, json};
 use tongxin_core::demo::DEFAULT_SEED;
 
-/// Adult residents living in the community, by id.
-async fn adults(app: &App, community: &str) -> Vec<i64> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM residents WHERE grid_code >= $1 AND grid_code < $2 AND birth_date <= '2000-01-01' AND status = 'resident' ORDER BY id",
-    )
-    .bind(community)
-    .bind(format!("{community}A"))
-    .fetch_all(app.store().pool())
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.0).collect()
-}
-
 /// The community of the demo's sample resident accounts (`r<community>001`).
 fn sample_community(app: &App) -> String {
     app.city

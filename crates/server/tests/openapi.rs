@@ -1455,19 +1455,6 @@ async fn walk_deliberation(w: &mut Walk<'_>, c: &Cast) {
     .await;
 }
 
-/// Adult residents of the community, by id.
-async fn adults(app: &App, community: &str) -> Vec<i64> {
-    let rows: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM residents WHERE grid_code >= $1 AND grid_code < $2 AND birth_date <= '2000-01-01' AND status = 'resident' ORDER BY id",
-    )
-    .bind(community)
-    .bind(format!("{community}A"))
-    .fetch_all(app.store().pool())
-    .await
-    .unwrap();
-    rows.into_iter().map(|r| r.0).collect()
-}
-
 async fn walk_councils(w: &mut Walk<'_>, c: &Cast) {
     let staff = c.staff.auth();
     let resident = c.resident.auth();

@@ -487,3 +487,16 @@ pub async fn with_people(app: &App) {
     .await
     .unwrap_or_else(|e| panic!("{}: people: {e}", app.label));
 }
+
+/// Adult residents living in the community, by id.
+pub async fn adults(app: &App, community: &str) -> Vec<i64> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT id FROM residents WHERE grid_code >= $1 AND grid_code < $2 AND birth_date <= '2000-01-01' AND status = 'resident' ORDER BY id",
+    )
+    .bind(community)
+    .bind(format!("{community}A"))
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
