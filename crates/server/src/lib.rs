@@ -469,6 +469,21 @@ pub fn app(state: AppState) -> Router {
         .route("/councils", get(pages::councils::list_page))
         .route("/councils/{id}", get(pages::councils::council_page))
         .route(
+            "/councils/{id}/motions",
+            post(pages::councils::motion_submit),
+        )
+        .route(
+            "/councils/{id}/elections",
+            post(pages::councils::election_submit),
+        )
+        .route("/councils/{id}/link", post(pages::councils::link_submit))
+        .route("/ballots/{id}/close", post(pages::councils::close_submit))
+        .route(
+            "/ballots/{id}/publish",
+            post(pages::councils::publish_submit),
+        )
+        .route("/ballots/{id}/hands", post(pages::councils::hands_submit))
+        .route(
             "/ballots/{id}/vote",
             get(pages::councils::vote_page).post(pages::councils::vote_submit),
         )

@@ -675,3 +675,428 @@ async fn demo_residents_see_why_and_vote_from_the_pages() {
     );
     app.cleanup().await;
 }
+
+// --- The staff pages ----------------------------------------------------------------------
+
+/// A page form posted as a browser does: the session cookie, the form's token in the body
+/// (no CSRF header), and the fields.
+async fn page_form(app: &App, s: &Session, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let mut all: Vec<(&str, &str)> = vec![("csrf_token", s.csrf.as_str())];
+    all.extend_from_slice(fields);
+    send(
+        app.req(&s.auth_without_csrf(), reqwest::Method::POST, path)
+            .form(&all),
+    )
+    .await
+}
+
+/// An HTML page in the layout, never JSON.
+#[track_caller]
+fn html_page(r: &Reply, status: u16) -> &str {
+    assert_eq!(r.status, status, "{}", r.text);
+    assert!(
+        r.content_type().starts_with("text/html"),
+        "{}: {}",
+        r.content_type(),
+        r.text
+    );
+    assert!(r.text.contains("<main"), "not in the layout: {}", r.text);
+    &r.text
+}
+
+async fn ballots_of(app: &App, cid: i64) -> i64 {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM ballots WHERE council_id = $1")
+        .bind(cid)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    n
+}
+
+async fn ballot_id(app: &App, title: &str) -> i64 {
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM ballots WHERE title = $1")
+        .bind(title)
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+    id
+}
+
+async fn linked_resident(app: &App, user_id: i64) -> Option<i64> {
+    sqlx::query_as::<_, (i64,)>("SELECT resident_id FROM user_residents WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(app.store().pool())
+        .await
+        .unwrap()
+        .map(|r| r.0)
+}
+
+/// The value of the hidden `idempotency_key` in the form posting to `action`.
+fn form_key(page: &str, action: &str) -> String {
+    let form = page
+        .split("<form")
+        .find(|f| f.contains(&format!("action=\"{action}\"")))
+        .unwrap_or_else(|| panic!("no form posting to {action}"));
+    let marker = "name=\"idempotency_key\" value=\"";
+    let at = form.find(marker).unwrap() + marker.len();
+    form[at..at + 32].to_string()
+}
+
+fn location(r: &Reply) -> String {
+    r.header("location").unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn staff_pages_create_count_and_link_on_both_engines() {
+    for app in apps().await {
+        with_people(&app).await;
+        tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+            .await
+            .unwrap_or_else(|e| panic!("{}: demo councils: {e}", app.label));
+        staff_pages(&app).await;
+        app.cleanup().await;
+    }
+}
+
+async fn staff_pages(app: &App) {
+    let community = sample_community(app);
+    let grid = format!("{community}001");
+    let staff = app.login(&format!("c{community}")).await;
+    let resident = app.login(&format!("r{community}001")).await;
+    let worker = app.login(&format!("g{grid}-1")).await;
+    // The council where the demo resident serves (and so votes).
+    let now = tongxin_store::now_millis();
+    let (cid,): (i64,) = sqlx::query_as(
+        "SELECT m.council_id FROM council_members m JOIN user_residents l ON l.resident_id = m.resident_id \
+         WHERE l.user_id = $1 AND m.term_start <= $2 AND m.term_end > $2 ORDER BY m.council_id LIMIT 1",
+    )
+    .bind(resident.user_id)
+    .bind(now)
+    .fetch_one(app.store().pool())
+    .await
+    .unwrap_or_else(|e| panic!("{}: r{community}001 serves on no council: {e}", app.label));
+    let council = format!("/councils/{cid}");
+    let motions = format!("/councils/{cid}/motions");
+    let elections = format!("/councils/{cid}/elections");
+    let link = format!("/councils/{cid}/link");
+    assert!(
+        linked_resident(app, resident.user_id).await.is_some(),
+        "{}: the demo links r{community}001",
+        app.label
+    );
+
+    // Who sees which form.
+    let page = app.get(&staff.auth(), &council).await;
+    let page = html_page(&page, 200);
+    for action in [&motions, &elections, &link] {
+        assert!(
+            page.contains(&format!("action=\"{action}\"")),
+            "{}: staff see the form {action}",
+            app.label
+        );
+    }
+    let seen = app.get(&resident.auth(), &council).await;
+    let seen = html_page(&seen, 200);
+    for action in [&motions, &elections, &link] {
+        assert!(
+            !seen.contains(&format!("action=\"{action}\"")),
+            "{}: a resident is offered {action}",
+            app.label
+        );
+    }
+    assert!(!seen.contains("/close\"") && !seen.contains("/publish\""));
+    let seen = app.get(&worker.auth(), &council).await;
+    let seen = html_page(&seen, 200);
+    assert!(
+        seen.contains(&format!("action=\"{link}\"")),
+        "{}",
+        app.label
+    );
+    assert!(!seen.contains(&format!("action=\"{motions}\"")));
+
+    // A resident and a grid worker cannot create a motion: a page says so, nothing changes.
+    let before = ballots_of(app, cid).await;
+    let in_a_week = "2099-01-01T09:00";
+    let motion = |title: &'static str| {
+        vec![
+            ("title", title),
+            ("mode", "open"),
+            ("closes_at", in_a_week),
+            ("electorate", "members"),
+        ]
+    };
+    for who in [&resident, &worker] {
+        let r = page_form(app, who, &motions, &motion("居民自建的事项")).await;
+        let text = html_page(&r, 403);
+        assert!(text.contains("未能完成"), "{}: {text}", app.label);
+    }
+    assert_eq!(ballots_of(app, cid).await, before);
+
+    // Bad input names the field, keeps what was typed, changes nothing.
+    let mut past = motion("过去的事项");
+    past[2] = ("closes_at", "2001-01-01T09:00");
+    let r = page_form(app, &staff, &motions, &past).await;
+    let text = html_page(&r, 422);
+    assert!(
+        text.contains("截止时间（closes_at）"),
+        "{}: {text}",
+        app.label
+    );
+    assert!(text.contains("value=\"过去的事项\""), "the title is kept");
+    let mut untitled = motion("");
+    untitled[0] = ("title", " ");
+    let r = page_form(app, &staff, &motions, &untitled).await;
+    assert!(html_page(&r, 422).contains("标题（title）"));
+    let mut bad_time = motion("时间写错");
+    bad_time[2] = ("closes_at", "next friday");
+    let r = page_form(app, &staff, &motions, &bad_time).await;
+    assert!(html_page(&r, 422).contains("截止时间（closes_at）"));
+    let mut quorum = motion("法定人数写错");
+    quorum.push(("quorum", "3/2"));
+    let r = page_form(app, &staff, &motions, &quorum).await;
+    assert!(html_page(&r, 422).contains("法定人数（quorum）"));
+    let stale = send(
+        app.req(&staff.auth_without_csrf(), reqwest::Method::POST, &motions)
+            .form(&[
+                ("csrf_token", "stale"),
+                ("title", "过期表单"),
+                ("mode", "open"),
+                ("closes_at", in_a_week),
+            ]),
+    )
+    .await;
+    assert!(html_page(&stale, 422).contains("csrf_token"));
+    assert_eq!(ballots_of(app, cid).await, before, "{}", app.label);
+
+    // A motion from the page: once, even when the form is sent twice.
+    let key = form_key(page, &motions);
+    let mut fields = motion("小区增设充电桩");
+    fields.push(("idempotency_key", key.as_str()));
+    let made = page_form(app, &staff, &motions, &fields).await;
+    assert_eq!(made.status, 303, "{}: {}", app.label, made.text);
+    let target = location(&made);
+    assert!(target.starts_with(&format!("{council}?done=")), "{target}");
+    let again = page_form(app, &staff, &motions, &fields).await;
+    assert_eq!(again.status, 303);
+    assert_eq!(
+        location(&again),
+        target,
+        "the repeat goes where the first went"
+    );
+    assert_eq!(ballots_of(app, cid).await, before + 1, "{}", app.label);
+    let shown = app.get(&staff.auth(), &target).await;
+    let shown = html_page(&shown, 200);
+    assert!(shown.contains("已创建表决事项") && shown.contains("小区增设充电桩"));
+    let mid = ballot_id(app, "小区增设充电桩").await;
+
+    // The linked resident votes from the page; the count shows it.
+    let seen = app.get(&resident.auth(), &council).await;
+    assert!(html_page(&seen, 200).contains(&format!("href=\"/ballots/{mid}/vote\"")));
+    let cast = page_form(
+        app,
+        &resident,
+        &format!("/ballots/{mid}/vote"),
+        &[("choice", "for")],
+    )
+    .await;
+    assert_eq!(cast.status, 303, "{}", cast.text);
+    let view = app
+        .get(&staff.auth(), &format!("/api/v1/motions/{mid}"))
+        .await
+        .expect(200);
+    assert_eq!(view["voted"], 1);
+    let size = view["electorate_size"].as_i64().unwrap();
+    let seen = app.get(&resident.auth(), &council).await;
+    assert!(
+        html_page(&seen, 200).contains(&format!("<td class=\"voted\">1 / {size}</td>")),
+        "{}: the count shows the vote",
+        app.label
+    );
+
+    // Only staff close it; closing counts it.
+    let close = format!("/ballots/{mid}/close");
+    let r = page_form(app, &resident, &close, &[]).await;
+    html_page(&r, 403);
+    let still = app
+        .get(&staff.auth(), &format!("/api/v1/motions/{mid}"))
+        .await
+        .expect(200);
+    assert_eq!(still["state"], "open");
+    let r = page_form(app, &staff, &close, &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let closed = app
+        .get(&staff.auth(), &format!("/api/v1/motions/{mid}"))
+        .await
+        .expect(200);
+    assert!(closed["result"]["reason"].is_string(), "{closed}");
+    let r = page_form(app, &staff, &close, &[]).await;
+    assert!(html_page(&r, 409).contains("already closed"));
+
+    // An election from the page: candidates named by field, then closed and published.
+    let people = adults(app, &community).await;
+    let (a, b) = (people[0].to_string(), people[1].to_string());
+    let candidates = format!("{a}, {b}");
+    fn election(candidates: &str) -> Vec<(&str, &str)> {
+        vec![
+            ("title", "第二届议事会选举"),
+            ("seats", "1"),
+            ("closes_at", "2099-01-01T09:00"),
+            ("candidates", candidates),
+            ("electorate", "residents"),
+        ]
+    }
+    let before = ballots_of(app, cid).await;
+    let r = page_form(app, &staff, &elections, &election("12, abc")).await;
+    assert!(html_page(&r, 422).contains("候选人（candidates[1]）"));
+    let r = page_form(app, &staff, &elections, &election("999999999")).await;
+    assert!(html_page(&r, 422).contains("候选人（candidates[0]）"));
+    let r = page_form(app, &resident, &elections, &election(&candidates)).await;
+    html_page(&r, 403);
+    assert_eq!(ballots_of(app, cid).await, before);
+    let r = page_form(app, &staff, &elections, &election(&candidates)).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(ballots_of(app, cid).await, before + 1);
+    let eid = ballot_id(app, "第二届议事会选举").await;
+    let r = page_form(app, &staff, &format!("/ballots/{eid}/publish"), &[]).await;
+    assert!(html_page(&r, 409).contains("close it first"));
+    let r = page_form(app, &staff, &format!("/ballots/{eid}/close"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let r = page_form(app, &staff, &format!("/ballots/{eid}/publish"), &[]).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let e = app
+        .get(&staff.auth(), &format!("/api/v1/elections/{eid}"))
+        .await
+        .expect(200);
+    assert_eq!(e["state"], "published", "{e}");
+
+    // A show of hands: its counts recorded from the page.
+    let mut hands = motion("举手表决：垃圾分类点");
+    hands[1] = ("mode", "show_of_hands");
+    let r = page_form(app, &staff, &motions, &hands).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let hid = ballot_id(app, "举手表决：垃圾分类点").await;
+    let page = app.get(&staff.auth(), &council).await;
+    assert!(html_page(&page, 200).contains(&format!("action=\"/ballots/{hid}/hands\"")));
+    let counts = |present: &'static str| {
+        vec![
+            ("present", present),
+            ("for", "1"),
+            ("against", "0"),
+            ("abstain", "0"),
+        ]
+    };
+    let r = page_form(
+        app,
+        &staff,
+        &format!("/ballots/{hid}/hands"),
+        &counts("many"),
+    )
+    .await;
+    assert!(html_page(&r, 422).contains("到会人数（present）"));
+    let r = page_form(app, &staff, &format!("/ballots/{hid}/hands"), &counts("1")).await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let h = app
+        .get(&staff.auth(), &format!("/api/v1/motions/{hid}"))
+        .await
+        .expect(200);
+    assert_eq!(h["state"], "published", "{h}");
+
+    // Linking an account to a resident, each refusal against its field.
+    let name = format!("rlink{}", app.label);
+    let newcomer = new_resident_user(app, &staff.auth(), &name, &grid).await;
+    let taken = linked_resident(app, resident.user_id)
+        .await
+        .unwrap()
+        .to_string();
+    let free = {
+        let mut free = None;
+        for p in people.iter().rev() {
+            let (n,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM user_residents WHERE resident_id = $1")
+                    .bind(p)
+                    .fetch_one(app.store().pool())
+                    .await
+                    .unwrap();
+            if n == 0 {
+                free = Some(p.to_string());
+                break;
+            }
+        }
+        free.expect("an adult not linked to any account")
+    };
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", "nobody-here"), ("resident_id", &free)],
+    )
+    .await;
+    assert!(html_page(&r, 404).contains("账号（username）"));
+    // Another community's account is told of exactly as one that does not exist.
+    let other = app
+        .city
+        .accounts
+        .iter()
+        .find(|a| a.role == "resident" && !a.node_code.starts_with(&community))
+        .map(|a| a.username.clone())
+        .expect("a resident account elsewhere");
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", &other), ("resident_id", &free)],
+    )
+    .await;
+    assert!(html_page(&r, 404).contains("账号（username）"));
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", &name), ("resident_id", "12x")],
+    )
+    .await;
+    assert!(html_page(&r, 422).contains("居民编号（resident_id）"));
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", &name), ("resident_id", "999999999")],
+    )
+    .await;
+    assert!(html_page(&r, 404).contains("居民编号（resident_id）"));
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", &name), ("resident_id", &taken)],
+    )
+    .await;
+    let text = html_page(&r, 409);
+    assert!(text.contains("居民编号（resident_id）") && text.contains("already linked"));
+    let r = page_form(
+        app,
+        &resident,
+        &link,
+        &[("username", &name), ("resident_id", &free)],
+    )
+    .await;
+    assert!(r.status == 403 || r.status == 404, "{}", r.text);
+    html_page(&r, r.status);
+    assert_eq!(linked_resident(app, newcomer.user_id).await, None);
+    let r = page_form(
+        app,
+        &staff,
+        &link,
+        &[("username", &name), ("resident_id", &free)],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert_eq!(
+        linked_resident(app, newcomer.user_id)
+            .await
+            .map(|r| r.to_string()),
+        Some(free)
+    );
+    let shown = app.get(&staff.auth(), &location(&r)).await;
+    assert!(html_page(&shown, 200).contains(&format!("已将账号 {name}")));
+}
