@@ -658,3 +658,142 @@ async fn the_demo_generates_a_year_of_deliberation_by_the_rules() {
         app.cleanup().await;
     }
 }
+
+/// The numbers in `html` that follow `prefix` (the ids in links like `/deliberation/items/12`).
+fn ids_after(html: &str, prefix: &str) -> Vec<i64> {
+    html.match_indices(prefix)
+        .filter_map(|(at, _)| {
+            let digits: String = html[at + prefix.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// The part of a page from the element with id `id` to the next section.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} on the page"));
+    let rest = &html[start..];
+    let end = rest[1..]
+        .find("<section")
+        .map(|e| e + 1)
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn the_community_page_pages_its_lists_with_totals() {
+    for app in apps().await {
+        tongxin_server::deliberation::demo::load_sessions(
+            app.store(),
+            &Calendar::builtin(),
+            7,
+            tongxin_store::now_millis(),
+        )
+        .await
+        .unwrap();
+        let (_, community) = resident_of(&app);
+        let staff = app.login(&format!("c{community}")).await;
+        let (items,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM session_items WHERE community_code = $1")
+                .bind(&community)
+                .fetch_one(app.store().pool())
+                .await
+                .unwrap();
+        assert!(items > 20, "{}: a year of items ({items})", app.label);
+        let path = format!("/deliberation/{community}");
+        let first = app.get(&staff.auth(), &path).await;
+        assert_eq!(first.status, 200, "{}: {}", app.label, first.text);
+        let list = section(&first.text, "items");
+        assert!(
+            list.contains(&format!("共 {items} 条")),
+            "{}: the items' total: {list}",
+            app.label
+        );
+        assert!(
+            list.contains("items_page=2#items"),
+            "{}: a link to page 2",
+            app.label
+        );
+        let one = ids_after(list, "/deliberation/items/");
+        assert_eq!(one.len(), 10, "{}: ten items a page", app.label);
+        assert!(
+            one.windows(2).all(|w| w[0] > w[1]),
+            "{}: newest first: {one:?}",
+            app.label
+        );
+        let second = app
+            .get(&staff.auth(), &format!("{path}?items_page=2"))
+            .await;
+        assert_eq!(second.status, 200);
+        let two = ids_after(section(&second.text, "items"), "/deliberation/items/");
+        assert_eq!(two.len(), 10);
+        assert!(
+            two.iter().all(|id| !one.contains(id)) && two[0] < one[9],
+            "{}: page 2 goes on from page 1: {one:?} / {two:?}",
+            app.label
+        );
+        // The other lists' pages stay in each link.
+        let kept = app
+            .get(
+                &staff.auth(),
+                &format!("{path}?minutes_page=2&items_page=3"),
+            )
+            .await;
+        assert_eq!(kept.status, 200);
+        let items_links = section(&kept.text, "items");
+        assert!(
+            items_links.contains("?minutes_page=2&amp;items_page=4#items"),
+            "{}: the next page keeps the minutes' page: {items_links}",
+            app.label
+        );
+        assert!(
+            section(&kept.text, "minutes").contains("?items_page=3&amp;minutes_page=1#minutes")
+        );
+        // Past the last page: said so, with a way back; a bad number: refused in the page.
+        let last = (items + 9) / 10;
+        let beyond = app
+            .get(&staff.auth(), &format!("{path}?items_page={}", last + 5))
+            .await;
+        assert_eq!(beyond.status, 200);
+        assert!(
+            beyond
+                .text
+                .contains(&format!("没有第 {} 页（共 {last} 页）", last + 5)),
+            "{}: {}",
+            app.label,
+            section(&beyond.text, "items")
+        );
+        for bad in ["abc", "0", "-1", "2.5"] {
+            let r = app
+                .get(&staff.auth(), &format!("{path}?items_page={bad}"))
+                .await;
+            assert_eq!(r.status, 422, "{}: items_page={bad}: {}", app.label, r.text);
+            assert!(r.content_type().starts_with("text/html"));
+            assert!(
+                r.text.contains("页码") && r.text.contains("items_page"),
+                "{}: {}",
+                app.label,
+                r.text
+            );
+        }
+        // Above the communities: every community in reach, counted and paged.
+        let admin = app.login("admin").await;
+        let overview = app.get(&admin.auth(), "/deliberation").await;
+        assert_eq!(overview.status, 200);
+        let communities = app.communities_of("4501").len();
+        assert!(
+            section(&overview.text, "communities").contains(&format!("共 {communities} 条")),
+            "{}: {}",
+            app.label,
+            overview.text
+        );
+        let r = app.get(&admin.auth(), "/deliberation?page=x").await;
+        assert_eq!(r.status, 422);
+        app.cleanup().await;
+    }
+}

@@ -706,3 +706,194 @@ async fn two_publications_at_once_keep_one_chain() {
         app.cleanup().await;
     }
 }
+
+/// The ids of a community's current published postings (no published correction over them),
+/// newest first, of one affair or all.
+async fn current_ids(app: &App, code: &str, affair: &str) -> Vec<i64> {
+    let rows: Vec<(i64,)> = sqlx::query_as(
+        "SELECT p.id FROM disclosure_postings p JOIN disclosure_items i ON i.id = p.item_id \
+         WHERE p.community_code = $1 AND p.status = 'published' AND ($2 = '' OR i.affair = $2) \
+         AND NOT EXISTS (SELECT 1 FROM disclosure_postings n WHERE n.supersedes = p.id AND n.status = 'published') \
+         ORDER BY p.chain_seq DESC",
+    )
+    .bind(code)
+    .bind(affair)
+    .fetch_all(app.store().pool())
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+/// The part of a page from the element with id `id` to the next section.
+fn section<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} on the page: {html}"));
+    let rest = &html[start..];
+    let end = rest[1..]
+        .find("<section")
+        .map(|e| e + 1)
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn the_portal_pages_its_postings_newest_first_with_totals() {
+    for app in apps().await {
+        with_disclosure(&app).await;
+        let code = community(&app);
+        let all = current_ids(&app, &code, "").await;
+        assert!(all.len() > 12, "{}: a year of postings", app.label);
+        let path = format!("/disclosure/{code}");
+        // Twice each: the second answer comes from the cache and must be the same page.
+        for _ in 0..2 {
+            let (status, one) = anonymous_page(&app, &path).await;
+            assert_eq!(status, 200, "{}: {one}", app.label);
+            let list = section(&one, "postings");
+            assert!(
+                list.contains(&format!("共 {} 条", all.len())),
+                "{}: the total",
+                app.label
+            );
+            for id in &all[..6] {
+                assert!(
+                    list.contains(&format!("id=\"p{id}\"")),
+                    "{}: #{id} on page 1",
+                    app.label
+                );
+            }
+            assert!(list.contains("?page=2#postings"));
+            let (status, two) = anonymous_page(&app, &format!("{path}?page=2")).await;
+            assert_eq!(status, 200);
+            let list = section(&two, "postings");
+            for id in &all[6..12] {
+                assert!(
+                    list.contains(&format!("id=\"p{id}\"")),
+                    "{}: #{id} on page 2",
+                    app.label
+                );
+            }
+            for id in &all[..6] {
+                assert!(
+                    !list.contains(&format!("id=\"p{id}\"")),
+                    "{}: #{id} not again on page 2",
+                    app.label
+                );
+            }
+        }
+        // One affair: its own total, and the links keep it.
+        let finance = current_ids(&app, &code, "finance").await;
+        let (status, page) = anonymous_page(&app, &format!("{path}?affair=finance")).await;
+        assert_eq!(status, 200);
+        let list = section(&page, "postings");
+        assert!(
+            list.contains(&format!("共 {} 条", finance.len())),
+            "{}: the finance total ({})",
+            app.label,
+            finance.len()
+        );
+        assert!(list.contains(&format!("id=\"p{}\"", finance[0])));
+        if finance.len() > 6 {
+            assert!(list.contains("?affair=finance&amp;page=2#postings"));
+        }
+        // Past the end: said so; bad numbers and affairs: refused in a page, not raw JSON.
+        let last = all.len().div_ceil(6);
+        let (status, beyond) = anonymous_page(&app, &format!("{path}?page={}", last + 1)).await;
+        assert_eq!(status, 200);
+        assert!(beyond.contains(&format!("没有第 {} 页（共 {last} 页）", last + 1)));
+        for bad in ["page=0", "page=abc", "page=-3", "affair=nope"] {
+            let r = app.get(&Auth::None, &format!("{path}?{bad}")).await;
+            assert_eq!(r.status, 422, "{}: {bad}: {}", app.label, r.text);
+            assert!(r.content_type().starts_with("text/html"), "{bad}");
+            assert!(r.text.contains("未能显示"), "{bad}: {}", r.text);
+        }
+        let r = app.get(&Auth::None, "/disclosure/999999999999").await;
+        assert_eq!(r.status, 404);
+        assert!(r.content_type().starts_with("text/html"));
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_staff_page_pages_its_lists_with_totals() {
+    for app in apps().await {
+        with_disclosure(&app).await;
+        let code = community(&app);
+        let staff = app.login(&format!("c{code}")).await;
+        let published: Vec<(i64,)> = sqlx::query_as(
+            "SELECT id FROM disclosure_postings WHERE community_code = $1 AND status = 'published' \
+             ORDER BY published_at DESC, id DESC",
+        )
+        .bind(&code)
+        .fetch_all(app.store().pool())
+        .await
+        .unwrap();
+        assert!(published.len() > 20, "{}", app.label);
+        let path = format!("/disclosure/{code}/staff");
+        let one = app.get(&staff.auth(), &path).await;
+        assert_eq!(one.status, 200, "{}: {}", app.label, one.text);
+        let list = section(&one.text, "published");
+        assert!(
+            list.contains(&format!("共 {} 条", published.len())),
+            "{}: {list}",
+            app.label
+        );
+        let row = |id: i64| format!(">{id}</td>");
+        for (id,) in &published[..10] {
+            assert!(list.contains(&row(*id)), "{}: #{id} on page 1", app.label);
+        }
+        assert!(list.contains("published_page=2#published"));
+        let two = app
+            .get(
+                &staff.auth(),
+                &format!("{path}?catalogue_page=1&published_page=2"),
+            )
+            .await;
+        assert_eq!(two.status, 200);
+        let list = section(&two.text, "published");
+        for (id,) in &published[10..20] {
+            assert!(list.contains(&row(*id)), "{}: #{id} on page 2", app.label);
+        }
+        for (id,) in &published[..10] {
+            assert!(
+                !list.contains(&row(*id)),
+                "{}: #{id} not on page 2",
+                app.label
+            );
+        }
+        assert!(
+            list.contains("?catalogue_page=1&amp;published_page=3#published"),
+            "{}: the other lists' pages are kept",
+            app.label
+        );
+        let members: (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM disclosure_committee WHERE community_code = $1")
+                .bind(&code)
+                .fetch_one(app.store().pool())
+                .await
+                .unwrap();
+        assert!(section(&two.text, "committee").contains(&format!("共 {} 条", members.0)));
+        for bad in ["published_page=0", "members_page=x", "drafts_page=1.5"] {
+            let r = app.get(&staff.auth(), &format!("{path}?{bad}")).await;
+            assert_eq!(r.status, 422, "{}: {bad}: {}", app.label, r.text);
+            assert!(r.text.contains("页码"), "{bad}");
+        }
+        let beyond = app
+            .get(&staff.auth(), &format!("{path}?published_page=99"))
+            .await;
+        assert_eq!(beyond.status, 200);
+        assert!(section(&beyond.text, "published").contains("没有第 99 页"));
+        // The city admin chooses among every community, counted.
+        let admin = app.login("admin").await;
+        let home = app.get(&admin.auth(), "/disclosure/staff").await;
+        assert_eq!(home.status, 200);
+        let communities = app.communities_of("4501").len();
+        assert!(
+            home.text.contains(&format!("共 {communities} 条")),
+            "{}: {}",
+            app.label,
+            home.text
+        );
+        app.cleanup().await;
+    }
+}

@@ -131,6 +131,69 @@ pub async fn committee(store: &Store, community: &str) -> Result<Vec<MemberRow>,
     .await?)
 }
 
+/// One page of a catalogue (by affair), with how many items there are in all.
+pub async fn items_page(
+    store: &Store,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<ItemRow>, i64), StoreError> {
+    let sql = format!(
+        "SELECT {ITEM_COLS} FROM disclosure_items WHERE community_code = $1 ORDER BY affair, id LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM disclosure_items WHERE community_code = $1")
+            .bind(community)
+            .fetch_one(store.pool())
+            .await?;
+    Ok((rows, total))
+}
+
+/// One page of the committee roster (the latest added first), with how many members there
+/// are in all.
+pub async fn committee_page(
+    store: &Store,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<MemberRow>, i64), StoreError> {
+    let rows = sqlx::query_as(
+        "SELECT c.user_id, u.username, u.display_name, c.added_at FROM disclosure_committee c \
+         JOIN users u ON u.id = c.user_id WHERE c.community_code = $1 \
+         ORDER BY c.added_at DESC, c.user_id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(community)
+    .bind(limit as i64)
+    .bind(offset as i64)
+    .fetch_all(store.pool())
+    .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM disclosure_committee c JOIN users u ON u.id = c.user_id WHERE c.community_code = $1",
+    )
+    .bind(community)
+    .fetch_one(store.pool())
+    .await?;
+    Ok((rows, total))
+}
+
+/// Whether the user is on the community's committee.
+pub async fn is_member(store: &Store, community: &str, user_id: i64) -> Result<bool, StoreError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM disclosure_committee WHERE community_code = $1 AND user_id = $2",
+    )
+    .bind(community)
+    .bind(user_id)
+    .fetch_one(store.pool())
+    .await?;
+    Ok(n > 0)
+}
+
 /// The roster's user ids, read inside a write transaction.
 pub async fn committee_ids(conn: &mut Conn, community: &str) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64,)> = sqlx::query_as(
@@ -252,6 +315,131 @@ pub async fn list_postings(
         .bind(community)
         .fetch_all(store.pool())
         .await?)
+}
+
+/// An `IN (…)` list of ids (integers from the database, written out as numbers).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One page of a community's current published postings (those no published correction
+/// supersedes), the latest first, optionally of one affair; with how many there are in all.
+pub async fn current_postings_page(
+    store: &Store,
+    community: &str,
+    affair: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostingRow>, i64), StoreError> {
+    let filter = "FROM disclosure_postings p WHERE p.community_code = $1 AND p.status = 'published' \
+         AND NOT EXISTS (SELECT 1 FROM disclosure_postings n WHERE n.supersedes = p.id AND n.status = 'published') \
+         AND ($2 = '' OR p.item_id IN (SELECT i.id FROM disclosure_items i WHERE i.community_code = $1 AND i.affair = $2))";
+    let cols: Vec<String> = POSTING_COLS.split(", ").map(|c| format!("p.{c}")).collect();
+    let sql = format!(
+        "SELECT {} {filter} ORDER BY p.chain_seq DESC, p.id DESC LIMIT $3 OFFSET $4",
+        cols.join(", ")
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(affair.unwrap_or(""))
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) {filter}")))
+        .bind(community)
+        .bind(affair.unwrap_or(""))
+        .fetch_one(store.pool())
+        .await?;
+    Ok((rows, total))
+}
+
+/// One page of a community's postings with one status (draft or published), the latest
+/// first; with how many there are in all.
+pub async fn postings_page(
+    store: &Store,
+    community: &str,
+    status: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostingRow>, i64), StoreError> {
+    let sql = format!(
+        "SELECT {POSTING_COLS} FROM disclosure_postings WHERE community_code = $1 AND status = $2 \
+         ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(status)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM disclosure_postings WHERE community_code = $1 AND status = $2",
+    )
+    .bind(community)
+    .bind(status)
+    .fetch_one(store.pool())
+    .await?;
+    Ok((rows, total))
+}
+
+/// The postings with these ids in a community (in id order).
+pub async fn postings_by_ids(
+    store: &Store,
+    community: &str,
+    ids: &[i64],
+) -> Result<Vec<PostingRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {POSTING_COLS} FROM disclosure_postings WHERE community_code = $1 AND id IN ({}) ORDER BY id",
+        id_list(ids)
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// For each of these postings that a published correction supersedes: (old id, new id).
+pub async fn superseding(store: &Store, ids: &[i64]) -> Result<Vec<(i64, i64)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT supersedes, id FROM disclosure_postings WHERE status = 'published' AND supersedes IN ({}) ORDER BY id",
+        id_list(ids)
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// The finance lines of these postings, by posting.
+pub async fn lines_of_postings(
+    store: &Store,
+    ids: &[i64],
+) -> Result<BTreeMap<i64, Vec<LineRow>>, StoreError> {
+    let mut out: BTreeMap<i64, Vec<LineRow>> = BTreeMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let sql = format!(
+        "SELECT posting_id, line_no, kind, label, amount_fen FROM disclosure_lines WHERE posting_id IN ({}) ORDER BY posting_id, line_no",
+        id_list(ids)
+    );
+    let rows: Vec<LineRow> = sqlx::query_as(AssertSqlSafe(sql))
+        .fetch_all(store.pool())
+        .await?;
+    for r in rows {
+        out.entry(r.posting_id).or_default().push(r);
+    }
+    Ok(out)
 }
 
 pub async fn lines(store: &Store, posting_id: i64) -> Result<Vec<LineRow>, StoreError> {

@@ -115,6 +115,27 @@ pub async fn community_tree(state: &AppState, community: &str) -> ApiResult<Vec<
         .collect())
 }
 
+/// One page of a community's top-level decisions (newest first), each with its subtree and
+/// the progress rolled up, parents before children; and how many top-level decisions there are.
+pub async fn community_tree_page(
+    state: &AppState,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<(Vec<DecisionView>, i64)> {
+    let (rows, total) = store_decisions::roots_page(&state.store, community, limit, offset).await?;
+    let nodes: Vec<Node> = rows.iter().map(node_of).collect();
+    let rolled = roll_up(&nodes);
+    let views = rows
+        .into_iter()
+        .map(|d| {
+            let r = rolled.get(&d.id).copied();
+            view(d, r.as_ref())
+        })
+        .collect();
+    Ok((views, total))
+}
+
 /// The shown status of one decision (its subtree rolled up).
 pub async fn rolled_status(
     state: &AppState,

@@ -3,7 +3,7 @@
 //! with their progress. Every form posts to the same engine functions as the API.
 
 use super::cases::{error_box, time_text};
-use super::{Viewer, layout, urlencode};
+use super::{Pages, Viewer, layout, page_number, page_offset, pager_for, urlencode};
 use crate::access::Caller;
 use crate::deliberation::decisions::{self, DecisionView, ProgressRequest};
 use crate::deliberation::matters::{self, StageRequest};
@@ -22,7 +22,7 @@ use tongxin_core::deliberation::decisions::DecisionStatus;
 use tongxin_core::deliberation::items::{ItemStatus, TOPIC_AREAS};
 use tongxin_core::deliberation::procedure::Stage;
 use tongxin_store::deliberation::matters as store_matters;
-use tongxin_store::deliberation::sessions::{self as store_sessions, ItemQuery};
+use tongxin_store::deliberation::sessions as store_sessions;
 use tongxin_store::now_millis;
 
 const DAY_MS: i64 = 86_400_000;
@@ -45,13 +45,55 @@ fn notice(n: &Notice) -> Markup {
     html! { @if let Some(d) = &n.done { p.ok { (d) } } }
 }
 
-/// The viewer's own community, or (for those above a community) the first in their reach.
+/// Communities a page on the deliberation overview.
+const COMMUNITIES_PER_PAGE: u64 = 30;
+/// Overdue commitments a page on the overview.
+const OVERDUE_PER_PAGE: u64 = 10;
+/// Items a page on a community's page.
+const ITEMS_PER_PAGE: u64 = 10;
+/// Matters a page on a community's page.
+const MATTERS_PER_PAGE: u64 = 10;
+/// Top-level decisions (each with its parts) a page on a community's page.
+const DECISIONS_PER_PAGE: u64 = 10;
+/// Held sessions' minutes a page on a community's page.
+const MINUTES_PER_PAGE: u64 = 10;
+
+#[derive(Deserialize, Default)]
+pub struct OverviewQuery {
+    pub page: Option<String>,
+    pub overdue_page: Option<String>,
+}
+
+/// The query of a view with its set parameters, `?a=1&b=2` (or "" when none is set).
+fn view_query(pairs: &[(&str, &Option<String>)]) -> String {
+    let set: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect();
+    if set.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", set.join("&"))
+    }
+}
+
+/// The viewer's own community, or (for those above a community) the communities in their
+/// reach, page by page, with the commitments past due.
 pub async fn my_deliberation(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
+    Query(q): Query<OverviewQuery>,
 ) -> Response {
-    let v = match viewer(caller, &headers, "/deliberation") {
+    let here = format!(
+        "/deliberation{}",
+        view_query(&[("page", &q.page), ("overdue_page", &q.overdue_page)])
+    );
+    let v = match viewer(caller, &headers, &here) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
@@ -62,39 +104,93 @@ pub async fn my_deliberation(
     if let Some(code) = own {
         return Redirect::to(&format!("/deliberation/{code}")).into_response();
     }
+    let title = v.t("居民议事", "Deliberation");
+    let pages = page_number("page", q.page.as_deref())
+        .and_then(|a| page_number("overdue_page", q.overdue_page.as_deref()).map(|b| (a, b)));
+    let (page, overdue_page) = match pages {
+        Ok(p) => p,
+        Err(e) => return super::error_page(&v, title, "/deliberation", &e),
+    };
+    let base = here;
     let prefixes = v.actor.scope_prefixes(Action::ViewDeliberation);
-    let communities = tongxin_store::deliberation::communities(&state.store)
-        .await
-        .unwrap_or_default();
-    let mine: Vec<&(String, String)> = communities
-        .iter()
-        .filter(|(c, _)| prefixes.iter().any(|p| c.starts_with(p.as_str())))
-        .take(400)
-        .collect();
-    let overdue = store_sessions::overdue_items(
+    let communities = tongxin_store::deliberation::communities_page(
+        &state.store,
+        &prefixes,
+        COMMUNITIES_PER_PAGE,
+        page_offset(page, COMMUNITIES_PER_PAGE),
+    )
+    .await
+    .map_err(ApiError::from);
+    let overdue = store_sessions::overdue_items_page(
         &state.store,
         &v.actor.scope_prefixes(Action::ManageDeliberation),
         now_millis(),
-        50,
+        OVERDUE_PER_PAGE,
+        page_offset(overdue_page, OVERDUE_PER_PAGE),
     )
     .await
-    .unwrap_or_default();
+    .map_err(ApiError::from);
     let body = html! {
         h1 { (v.t("居民议事", "Residents' deliberation")) }
         p { a href="/councils" { (v.t("议事会、选举与表决 →", "Councils, elections and votes →")) } }
-        @if !overdue.is_empty() {
-            section.warn {
-                h2 { (v.t("逾期未办结的承诺", "Commitments past due")) " (" (overdue.len()) ")" }
-                ul { @for i in &overdue {
-                    li { a href={ "/deliberation/items/" (i.id) } { (i.title) } " · " (i.responsible_unit.clone().unwrap_or_default())
-                        " · " (v.t("期限 ", "due ")) (i.due_at.map(time_text).unwrap_or_default()) }
-                } }
+        @match &overdue {
+            Err(e) => { (error_box(&v, e)) }
+            Ok((items, total)) => {
+                @if *total > 0 {
+                    section.warn #overdue {
+                        h2 { (v.t("逾期未办结的承诺", "Commitments past due")) " (" (total) ")" }
+                        ul { @for i in items {
+                            li { a href={ "/deliberation/items/" (i.id) } { (i.title) } " · " (i.responsible_unit.clone().unwrap_or_default())
+                                " · " (v.t("期限 ", "due ")) (i.due_at.map(time_text).unwrap_or_default()) }
+                        } }
+                        (pager_for(&v, &Pages {
+                            base: &base, param: "overdue_page", anchor: "overdue",
+                            label: v.t("逾期承诺分页", "Pages of commitments past due"),
+                            page: overdue_page, per_page: OVERDUE_PER_PAGE, total: *total as u64,
+                        }))
+                    }
+                }
             }
         }
-        h2 { (v.t("社区", "Communities")) }
-        ul.cols { @for (code, name) in &mine { li { a href={ "/deliberation/" (code) } { (name) } } } }
+        section #communities {
+            h2 { (v.t("社区", "Communities")) }
+            @match &communities {
+                Err(e) => { (error_box(&v, e)) }
+                Ok((rows, total)) => {
+                    @if *total == 0 { p.muted { (v.t("您的辖区内没有社区。", "No community in your reach.")) } }
+                    ul.cols { @for (code, name) in rows { li { a href={ "/deliberation/" (code) } { (name) } } } }
+                    (pager_for(&v, &Pages {
+                        base: &base, param: "page", anchor: "communities",
+                        label: v.t("社区分页", "Pages of communities"),
+                        page, per_page: COMMUNITIES_PER_PAGE, total: *total as u64,
+                    }))
+                }
+            }
+        }
     };
-    layout(&v, v.t("居民议事", "Deliberation"), "/deliberation", body)
+    layout(&v, title, "/deliberation", body)
+}
+
+/// A community's page: its notice, and the page of each of its lists.
+#[derive(Deserialize, Default)]
+pub struct CommunityQuery {
+    pub done: Option<String>,
+    pub items_page: Option<String>,
+    pub matters_page: Option<String>,
+    pub decisions_page: Option<String>,
+    pub minutes_page: Option<String>,
+}
+
+impl CommunityQuery {
+    /// The lists' pages as the query keeps them (the notice left out).
+    fn view(&self) -> String {
+        view_query(&[
+            ("items_page", &self.items_page),
+            ("matters_page", &self.matters_page),
+            ("decisions_page", &self.decisions_page),
+            ("minutes_page", &self.minutes_page),
+        ])
+    }
 }
 
 pub async fn community_page(
@@ -102,14 +198,15 @@ pub async fn community_page(
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Path(code): Path<String>,
-    Query(n): Query<Notice>,
+    Query(q): Query<CommunityQuery>,
 ) -> Response {
     let here = format!("/deliberation/{code}");
-    let v = match viewer(caller, &headers, &here) {
+    // Signing in and the language switch come back to the same pages of the lists.
+    let v = match viewer(caller, &headers, &format!("{here}{}", q.view())) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    match render_community(&state, &v, &code, &n, None).await {
+    match render_community(&state, &v, &code, &q, None).await {
         Ok(r) => r,
         Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
     }
@@ -119,11 +216,15 @@ async fn render_community(
     state: &AppState,
     v: &Viewer,
     code: &str,
-    n: &Notice,
+    q: &CommunityQuery,
     form_error: Option<&ApiError>,
 ) -> Result<Response, ApiError> {
     let community = community_code("code", code)?;
     allow(&v.actor, Action::ViewDeliberation, &community)?;
+    let items_page = page_number("items_page", q.items_page.as_deref())?;
+    let matters_page = page_number("matters_page", q.matters_page.as_deref())?;
+    let decisions_page = page_number("decisions_page", q.decisions_page.as_deref())?;
+    let minutes_page = page_number("minutes_page", q.minutes_page.as_deref())?;
     let division = tongxin_store::territory::get_division(&state.store, &community)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -136,25 +237,39 @@ async fn render_community(
     )
     .await?;
     let (schedule, place, _) = sessions::schedule_of(state, &community).await?;
-    let held: Vec<_> =
-        store_sessions::list_sessions(&state.store, &community, now - 120 * DAY_MS, now)
-            .await?
-            .into_iter()
-            .filter(|s| s.status == "held")
-            .rev()
-            .take(5)
-            .collect();
-    let items = store_sessions::list_items(
-        &state.store,
-        &ItemQuery {
-            community: community.clone(),
-            limit: 40,
-            ..Default::default()
-        },
+    let store = &state.store;
+    let held = store_sessions::held_sessions_page(
+        store,
+        &community,
+        now,
+        MINUTES_PER_PAGE,
+        page_offset(minutes_page, MINUTES_PER_PAGE),
     )
-    .await?;
-    let matters = store_matters::list_matters(&state.store, &community).await?;
-    let tree = decisions::community_tree(state, &community).await?;
+    .await
+    .map_err(ApiError::from);
+    let items = store_sessions::items_page(
+        store,
+        &community,
+        ITEMS_PER_PAGE,
+        page_offset(items_page, ITEMS_PER_PAGE),
+    )
+    .await
+    .map_err(ApiError::from);
+    let matters = store_matters::matters_page(
+        store,
+        &community,
+        MATTERS_PER_PAGE,
+        page_offset(matters_page, MATTERS_PER_PAGE),
+    )
+    .await
+    .map_err(ApiError::from);
+    let tree = decisions::community_tree_page(
+        state,
+        &community,
+        DECISIONS_PER_PAGE,
+        page_offset(decisions_page, DECISIONS_PER_PAGE),
+    )
+    .await;
     let join = allow(&v.actor, Action::JoinDeliberation, &community).is_ok();
     let upcoming_future: Vec<_> = upcoming
         .iter()
@@ -167,10 +282,28 @@ async fn render_community(
             .to_string(),
         Some(d) => format!("{}{d}", v.t("每周，星期", "weekly, weekday ")),
     };
+    let base = format!("/deliberation/{community}{}", q.view());
+    let pages = |param: &str, anchor: &str, label: &str, page: u64, per_page: u64, total: i64| {
+        pager_for(
+            v,
+            &Pages {
+                base: &base,
+                param,
+                anchor,
+                label,
+                page,
+                per_page,
+                total: total.max(0) as u64,
+            },
+        )
+    };
+    let notice = Notice {
+        done: q.done.clone(),
+    };
     let body = html! {
         h1 { (division.name) " · " (v.t("居民议事", "Residents' deliberation")) }
         p { a href="/councils" { (v.t("议事会、选举与表决 →", "Councils, elections and votes →")) } }
-        (notice(n))
+        (self::notice(&notice))
         @if let Some(e) = form_error { (error_box(v, e)) }
         section {
             h2 { (v.t("逢四说事", "Fourth-day sessions")) }
@@ -184,8 +317,9 @@ async fn render_community(
             }
         }
         @if join {
-            section {
-                h2 { (v.t("我要说事", "Raise an item")) }
+            section.actions {
+                details open[form_error.is_some()] {
+                summary { h2 style="display:inline;font-size:1.1rem" { (v.t("我要说事", "Raise an item")) } }
                 form method="post" action={ "/deliberation/" (community) "/items" } {
                     input type="hidden" name="csrf_token" value=(v.csrf);
                     label { (v.t("事项", "Title")) input name="title" required maxlength="100"; }
@@ -194,43 +328,73 @@ async fn render_community(
                     label { (v.t("详细说明", "Details")) textarea name="description" required maxlength="4000" {} }
                     button type="submit" { (v.t("提交到下次说事会", "Bring it to the next session")) }
                 }
+                }
             }
         }
-        section {
+        section #items {
             h2 { (v.t("说事事项", "Items")) }
-            table {
-                thead { tr { th { "#" } th { (v.t("事项", "Item")) } th { (v.t("状态", "Status")) } th { (v.t("责任单位", "Unit")) } th { (v.t("期限", "Due")) } th { (v.t("满意度", "Rating")) } } }
-                tbody { @for i in &items {
-                    @let status = ItemStatus::parse(&i.status);
-                    @let overdue = status.is_some_and(|s| s.is_pending()) && i.due_at.is_some_and(|d| d < now);
-                    tr class=[overdue.then_some("overdue")] {
-                        td { (i.id) }
-                        td { a href={ "/deliberation/items/" (i.id) } { (i.title) } }
-                        td { (status.map(|s| v.t(s.name_zh(), s.name_en())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
-                        td { (i.responsible_unit.clone().or(i.answered_by.clone()).unwrap_or_default()) }
-                        td { (i.due_at.map(time_text).unwrap_or_default()) }
-                        td { @if i.satisfied + i.unsatisfied > 0 { (i.satisfied) " / " (i.unsatisfied) } }
+            @match &items {
+                Err(e) => { (error_box(v, e)) }
+                Ok((items, total)) => {
+                    @if *total == 0 { p.muted { (v.t("暂无说事事项。", "No items yet.")) } }
+                    @if !items.is_empty() {
+                        table {
+                            thead { tr { th { "#" } th { (v.t("事项", "Item")) } th { (v.t("状态", "Status")) } th { (v.t("责任单位", "Unit")) } th { (v.t("期限", "Due")) } th { (v.t("满意度", "Rating")) } } }
+                            tbody { @for i in items {
+                                @let status = ItemStatus::parse(&i.status);
+                                @let overdue = status.is_some_and(|s| s.is_pending()) && i.due_at.is_some_and(|d| d < now);
+                                tr class=[overdue.then_some("overdue")] {
+                                    td style="white-space:nowrap" { (i.id) }
+                                    td { a href={ "/deliberation/items/" (i.id) } { (i.title) } }
+                                    td { (status.map(|s| v.t(s.name_zh(), s.name_en())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
+                                    td { (i.responsible_unit.clone().or(i.answered_by.clone()).unwrap_or_default()) }
+                                    td { (i.due_at.map(time_text).unwrap_or_default()) }
+                                    td { @if i.satisfied + i.unsatisfied > 0 { (i.satisfied) " / " (i.unsatisfied) } }
+                                }
+                            } }
+                        }
                     }
-                } }
+                    (pages("items_page", "items", v.t("说事事项分页", "Pages of items"), items_page, ITEMS_PER_PAGE, *total))
+                }
             }
         }
-        section {
+        section #matters {
             h2 { (v.t("四议两公开", "Four deliberations, two disclosures")) }
-            @if matters.is_empty() { p { (v.t("暂无重大事项。", "No major matters.")) } }
-            @for m in &matters {
-                @let done = m.stage_done.as_deref().and_then(Stage::parse);
-                p { a href={ "/deliberation/matters/" (m.id) } { (m.title) } " " (stage_bar(v, done)) }
+            @match &matters {
+                Err(e) => { (error_box(v, e)) }
+                Ok((matters, total)) => {
+                    @if *total == 0 { p { (v.t("暂无重大事项。", "No major matters.")) } }
+                    @for m in matters {
+                        @let done = m.stage_done.as_deref().and_then(Stage::parse);
+                        p { a href={ "/deliberation/matters/" (m.id) } { (m.title) } " " (stage_bar(v, done)) }
+                    }
+                    (pages("matters_page", "matters", v.t("重大事项分页", "Pages of major matters"), matters_page, MATTERS_PER_PAGE, *total))
+                }
             }
         }
-        section {
+        section #decisions {
             h2 { (v.t("决议执行", "Decisions and their progress")) }
-            (decision_list(v, &tree, None))
+            @match &tree {
+                Err(e) => { (error_box(v, e)) }
+                Ok((tree, total)) => {
+                    @if *total == 0 { p.muted { (v.t("暂无决议。", "No decisions yet.")) } }
+                    (decision_list(v, tree, None))
+                    (pages("decisions_page", "decisions", v.t("决议分页", "Pages of decisions"), decisions_page, DECISIONS_PER_PAGE, *total))
+                }
+            }
         }
-        section {
-            h2 { (v.t("近期会议纪要", "Recent minutes")) }
-            @for s in &held {
-                details { summary { (time_text(s.starts_at)) " · " (v.t("到会居民 ", "residents present ")) (s.residents_present.unwrap_or(0)) }
-                    p { (s.minutes.clone().unwrap_or_default()) } }
+        section #minutes {
+            h2 { (v.t("会议纪要", "Minutes")) }
+            @match &held {
+                Err(e) => { (error_box(v, e)) }
+                Ok((held, total)) => {
+                    @if *total == 0 { p.muted { (v.t("尚无会议纪要。", "No minutes yet.")) } }
+                    @for s in held {
+                        details { summary { (time_text(s.starts_at)) " · " (v.t("到会居民 ", "residents present ")) (s.residents_present.unwrap_or(0)) }
+                            p { (s.minutes.clone().unwrap_or_default()) } }
+                    }
+                    (pages("minutes_page", "minutes", v.t("会议纪要分页", "Pages of minutes"), minutes_page, MINUTES_PER_PAGE, *total))
+                }
             }
         }
     };
@@ -252,7 +416,11 @@ fn stage_bar(v: &Viewer, done: Option<Stage>) -> Markup {
 }
 
 fn decision_list(v: &Viewer, all: &[DecisionView], parent: Option<i64>) -> Markup {
-    let level: Vec<&DecisionView> = all.iter().filter(|d| d.parent_id == parent).collect();
+    let mut level: Vec<&DecisionView> = all.iter().filter(|d| d.parent_id == parent).collect();
+    if parent.is_none() {
+        // The top level newest first; parts stay in the order they were set out.
+        level.reverse();
+    }
     html! {
         @if !level.is_empty() {
             ul { @for d in level {
@@ -307,10 +475,12 @@ pub async fn raise_submit(
     };
     match result {
         Ok(()) => go(&here, &v),
-        Err(e) => match render_community(&state, &v, &code, &Notice::default(), Some(&e)).await {
-            Ok(r) => r,
-            Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
-        },
+        Err(e) => {
+            match render_community(&state, &v, &code, &CommunityQuery::default(), Some(&e)).await {
+                Ok(r) => r,
+                Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
+            }
+        }
     }
 }
 

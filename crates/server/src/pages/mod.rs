@@ -102,6 +102,149 @@ pub fn urlencode(text: &str) -> String {
         .collect()
 }
 
+/// Which page of a list a query asks for: none (or empty) is the first; anything but a whole
+/// number from 1 is refused with a message naming the parameter.
+pub fn page_number(param: &str, raw: Option<&str>) -> Result<u64, crate::error::ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(1),
+        Some(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+            _ => Err(crate::error::ApiError::field(
+                param,
+                format!(
+                    "页码“{text}”无效，须为从 1 起的整数 / the page number {text:?} is not valid: it must be a whole number from 1"
+                ),
+            )),
+        },
+    }
+}
+
+/// The rows to skip for a page.
+pub fn page_offset(page: u64, per_page: u64) -> u64 {
+    page.saturating_sub(1).saturating_mul(per_page)
+}
+
+/// Page numbers under a list of `total` rows, `per_page` a page, showing `page`: the count
+/// ("共 N 条"), then first / previous / numbered / next / last. Each link is
+/// `base_path_and_query` with `page=` set (any `page=` already in it is replaced), so the
+/// rest of the view is kept. A page past the last says so and links to the last.
+pub fn pager(
+    v: &Viewer,
+    base_path_and_query: &str,
+    page: u64,
+    per_page: u64,
+    total: u64,
+) -> Markup {
+    pager_for(
+        v,
+        &Pages {
+            base: base_path_and_query,
+            param: "page",
+            anchor: "",
+            label: v.t("分页", "Pages"),
+            page,
+            per_page,
+            total,
+        },
+    )
+}
+
+/// One list's paging, for [`pager_for`] (several lists on one page each have their own).
+pub struct Pages<'a> {
+    /// The view's path and query; `param` in it is replaced in each link.
+    pub base: &'a str,
+    /// The query parameter that holds this list's page number.
+    pub param: &'a str,
+    /// An element id each link ends in (`#anchor`) so the reader lands on the list; or "".
+    pub anchor: &'a str,
+    /// What the page numbers are of, for screen readers ("说事事项分页").
+    pub label: &'a str,
+    pub page: u64,
+    pub per_page: u64,
+    pub total: u64,
+}
+
+/// [`pager`] with the parameter, the anchor and the label chosen.
+pub fn pager_for(v: &Viewer, p: &Pages) -> Markup {
+    pager_in(v.lang, p)
+}
+
+/// [`pager_for`] in a language, for pages read without signing in.
+pub fn pager_in(lang: Lang, p: &Pages) -> Markup {
+    let v = lang;
+    let Pages {
+        base: base_path_and_query,
+        param,
+        anchor,
+        label,
+        page,
+        per_page,
+        total,
+    } = *p;
+    let per_page = per_page.max(1);
+    let pages = total.div_ceil(per_page).max(1);
+    let (path, query) = base_path_and_query
+        .split_once('?')
+        .unwrap_or((base_path_and_query, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(param))
+        .collect();
+    let fragment = if anchor.is_empty() {
+        String::new()
+    } else {
+        format!("#{anchor}")
+    };
+    let href = |n: u64| {
+        let mut pairs = kept.clone();
+        let own = format!("{param}={n}");
+        pairs.push(&own);
+        format!("{path}?{}{fragment}", pairs.join("&"))
+    };
+    // The numbers around the current page, with the first and the last always there.
+    let shown = page.min(pages);
+    let mut numbers: Vec<u64> = (shown.saturating_sub(2).max(1)..=(shown + 2).min(pages)).collect();
+    if numbers.first() != Some(&1) {
+        numbers.insert(0, 1);
+    }
+    if numbers.last() != Some(&pages) {
+        numbers.push(pages);
+    }
+    html! {
+        nav.pager aria-label=(label) data-param=(param) data-page=(page) data-pages=(pages) data-total=(total) {
+            span.count { (v.t("共 ", "")) (total) (v.t(" 条", " in all")) " · "
+                (v.t("第 ", "page ")) (shown) " / " (pages) (v.t(" 页", "")) }
+            @if page > pages {
+                p.err { (v.t("没有第 ", "There is no page ")) (page) (v.t(" 页（共 ", " (")) (pages) (v.t(" 页）。", " pages). "))
+                    a href=(href(pages)) { (v.t("看最后一页", "See the last page")) } }
+            }
+            @if pages > 1 {
+                " "
+                @if shown > 1 {
+                    a href=(href(1)) rel="first" aria-label=(v.t("第一页", "First page")) { "«" }
+                    " "
+                    a href=(href(shown - 1)) rel="prev" aria-label=(v.t("上一页", "Previous page")) { "‹ " (v.t("上一页", "Previous")) }
+                    " "
+                }
+                @for (i, n) in numbers.iter().enumerate() {
+                    @if i > 0 && numbers[i - 1] + 1 < *n { span.gap aria-hidden="true" { "…" } " " }
+                    @if *n == shown && page <= pages {
+                        strong aria-current="page" { (n) }
+                    } @else {
+                        a href=(href(*n)) data-page=(n) aria-label=(format!("{}{n}{}", v.t("第 ", "Page "), v.t(" 页", ""))) { (n) }
+                    }
+                    " "
+                }
+                @if shown < pages {
+                    a href=(href(shown + 1)) rel="next" aria-label=(v.t("下一页", "Next page")) { (v.t("下一页", "Next")) " ›" }
+                    " "
+                    a href=(href(pages)) rel="last" aria-label=(v.t("最后一页", "Last page")) { "»" }
+                }
+            }
+        }
+    }
+}
+
 /// A page that says what went wrong, with the error's own status (404 for what is out of
 /// reach, as in the API).
 pub fn error_page(v: &Viewer, title: &str, here: &str, e: &crate::error::ApiError) -> Response {

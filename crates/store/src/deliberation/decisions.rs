@@ -139,6 +139,36 @@ pub async fn of_community(store: &Store, community: &str) -> Result<Vec<Decision
         .await?)
 }
 
+/// One page of a community's top-level decisions (newest first) with every decision under
+/// them, parents before children, and how many top-level decisions there are in all.
+pub async fn roots_page(
+    store: &Store,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<DecisionRow>, i64), StoreError> {
+    let sql = format!(
+        "WITH RECURSIVE tree(id) AS ( \
+           SELECT id FROM (SELECT id FROM decisions WHERE community_code = $1 AND parent_id IS NULL \
+             ORDER BY id DESC LIMIT $2 OFFSET $3) roots \
+           UNION SELECT d.id FROM decisions d JOIN tree ON d.parent_id = tree.id) \
+         SELECT {DECISION_COLS} FROM decisions WHERE id IN (SELECT id FROM tree) ORDER BY id"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM decisions WHERE community_code = $1 AND parent_id IS NULL",
+    )
+    .bind(community)
+    .fetch_one(store.pool())
+    .await?;
+    Ok((rows, total))
+}
+
 pub async fn set_state(
     conn: &mut Conn,
     id: i64,

@@ -189,6 +189,30 @@ pub async fn list_matters(store: &Store, community: &str) -> Result<Vec<MatterRo
         .await?)
 }
 
+/// One page of a community's matters, newest first, with how many there are in all.
+pub async fn matters_page(
+    store: &Store,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<MatterRow>, i64), StoreError> {
+    let sql = format!(
+        "SELECT {MATTER_COLS} FROM major_matters WHERE community_code = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM major_matters WHERE community_code = $1")
+            .bind(community)
+            .fetch_one(store.pool())
+            .await?;
+    Ok((rows, total))
+}
+
 /// Matters under a territory prefix (street, district) with their stage, for the overview.
 pub async fn matters_under(store: &Store, prefix: &str) -> Result<Vec<MatterRow>, StoreError> {
     let sql = format!(

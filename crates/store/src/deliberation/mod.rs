@@ -41,6 +41,38 @@ pub async fn communities(store: &crate::db::Store) -> Result<Vec<(String, String
     )
 }
 
+/// One page of the communities (code, name) within the prefixes, in code order, with how
+/// many there are in all.
+pub async fn communities_page(
+    store: &crate::db::Store,
+    prefixes: &[String],
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<(String, String)>, i64), StoreError> {
+    let clause = crate::territory::prefix_clause("code", prefixes, 1);
+    let filter = format!("FROM divisions WHERE level = 'community' AND {clause}");
+    let n = 1 + 2 * prefixes.len();
+    let sql = format!(
+        "SELECT code, name {filter} ORDER BY code LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(crate::territory::upper_bound(p));
+    }
+    let rows = q
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let mut count = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")));
+    for p in prefixes {
+        count = count.bind(p.clone()).bind(crate::territory::upper_bound(p));
+    }
+    let (total,): (i64,) = count.fetch_one(store.pool()).await?;
+    Ok((rows, total))
+}
+
 /// Whether the demo's deliberation records are already there.
 pub async fn has_sessions(store: &crate::db::Store) -> Result<bool, StoreError> {
     let (n,): (i64,) =

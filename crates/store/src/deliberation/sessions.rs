@@ -464,6 +464,97 @@ pub async fn list_items(store: &Store, q: &ItemQuery) -> Result<Vec<ItemRow>, St
         .await?)
 }
 
+/// One page of a community's items, newest first, with how many there are in all.
+pub async fn items_page(
+    store: &Store,
+    community: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<ItemRow>, i64), StoreError> {
+    let sql = format!(
+        "SELECT {ITEM_COLS} FROM session_items WHERE community_code = $1 \
+         ORDER BY id DESC LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM session_items WHERE community_code = $1")
+            .bind(community)
+            .fetch_one(store.pool())
+            .await?;
+    Ok((rows, total))
+}
+
+/// One page of a community's held sessions (with their minutes) that started before
+/// `before`, the latest first, with how many there are in all.
+pub async fn held_sessions_page(
+    store: &Store,
+    community: &str,
+    before: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<SessionRow>, i64), StoreError> {
+    let sql = format!(
+        "SELECT {SESSION_COLS} FROM deliberation_sessions WHERE community_code = $1 \
+         AND status = 'held' AND starts_at < $2 ORDER BY starts_at DESC, id DESC LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(community)
+        .bind(before)
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let (total,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM deliberation_sessions WHERE community_code = $1 \
+         AND status = 'held' AND starts_at < $2",
+    )
+    .bind(community)
+    .bind(before)
+    .fetch_one(store.pool())
+    .await?;
+    Ok((rows, total))
+}
+
+/// One page of the overdue commitments within the prefixes (the longest overdue first),
+/// with how many there are in all.
+pub async fn overdue_items_page(
+    store: &Store,
+    prefixes: &[String],
+    before: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<ItemRow>, i64), StoreError> {
+    let clause = crate::territory::prefix_clause("community_code", prefixes, 2);
+    let filter = format!(
+        "FROM session_items WHERE status IN ('referred', 'in_progress') AND due_at < $1 AND {clause}"
+    );
+    let n = 2 + 2 * prefixes.len();
+    let sql = format!(
+        "SELECT {ITEM_COLS} {filter} ORDER BY due_at, id LIMIT ${n} OFFSET ${}",
+        n + 1
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(before);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(crate::territory::upper_bound(p));
+    }
+    let rows = q
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(store.pool())
+        .await?;
+    let mut count = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) {filter}"))).bind(before);
+    for p in prefixes {
+        count = count.bind(p.clone()).bind(crate::territory::upper_bound(p));
+    }
+    let (total,): (i64,) = count.fetch_one(store.pool()).await?;
+    Ok((rows, total))
+}
+
 /// Referred or in-progress items whose commitment is due before `before`, within the prefixes.
 pub async fn overdue_items(
     store: &Store,
