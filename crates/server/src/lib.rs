@@ -443,6 +443,7 @@ pub fn app(state: AppState) -> Router {
         .route("/map", get(pages::map::map_page))
         .route("/cases", get(pages::cases::list_page))
         .route("/cases/dispatch", post(pages::cases::bulk_dispatch))
+        .route("/cases/warnings", get(pages::cases::warnings_page))
         .route("/indicators", get(pages::indicators::indicators_page))
         .route("/indicators/export", get(pages::indicators::export))
         .route("/territory", get(pages::territory::my_territory))

@@ -6,6 +6,8 @@
 //! test; elsewhere the test prints a note and passes without running.
 
 mod common;
+#[path = "browser/cases_pages.rs"]
+mod cases_pages;
 #[path = "browser/paging.rs"]
 mod paging;
 #[path = "browser/councils.rs"]

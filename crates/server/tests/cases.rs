@@ -1417,3 +1417,596 @@ async fn residents_follow_their_reports_and_rate_them() {
     assert!(!page.text.contains("待您评价"), "rated");
     app.cleanup().await;
 }
+
+// --- lists with totals and page numbers, the warning list, after-photos, the case map -----
+
+/// A year of demo cases in the small city (the warning list and the paged lists need many).
+async fn with_history(app: &App) {
+    let catalogue = Catalogue::seed();
+    let calendar = tongxin_core::cases::calendar::Calendar::builtin();
+    tongxin_server::cases::demo::load_history(
+        app.store(),
+        &tongxin_server::cases::demo::HistoryRequest {
+            city: &app.city,
+            catalogue: &catalogue,
+            calendar: &calendar,
+            cases: 1_500,
+            seed: 11,
+            figures: tongxin_server::cases::demo::EnterpriseFigures::SMALL,
+            password_hash: "x",
+        },
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{}: history: {e}", app.label));
+}
+
+async fn count(app: &App, sql: &str, binds: &[&str]) -> i64 {
+    let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql.to_string()));
+    for b in binds {
+        q = q.bind(b.to_string());
+    }
+    q.fetch_one(app.store().pool()).await.unwrap().0
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&").replace("&quot;", "\"")
+}
+
+/// The address of the pager's link marked `rel`.
+fn pager_link(html: &str, rel: &str) -> Option<String> {
+    let at = html.find(&format!("rel=\"{rel}\""))?;
+    let before = &html[..at];
+    let start = before.rfind("href=\"")? + 6;
+    let end = start + html[start..].find('"')?;
+    Some(unescape(&html[start..end]))
+}
+
+/// A number the pager carries (`data-total`, `data-pages`).
+fn pager_number(html: &str, name: &str) -> Option<i64> {
+    let nav = &html[html.find("<nav class=\"pager\"")?..];
+    let start = nav.find(&format!("data-{name}=\""))? + name.len() + 7;
+    nav[start..].split('"').next()?.parse().ok()
+}
+
+/// The case numbers linked from the page (`/cases/{id}`), in order.
+fn case_links(html: &str) -> Vec<i64> {
+    html.split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+/// The rows of the warning list, by case number.
+fn warning_rows(html: &str) -> Vec<i64> {
+    html.split("data-case=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse().ok())
+        .collect()
+}
+
+fn warning_row(html: &str, id: i64) -> &str {
+    let start = html
+        .find(&format!("data-case=\"{id}\""))
+        .unwrap_or_else(|| panic!("case #{id} is not in the warning list"));
+    let end = start + html[start..].find("</tr>").unwrap();
+    &html[start..end]
+}
+
+#[tokio::test]
+async fn case_lists_show_their_total_and_number_their_pages() {
+    for app in apps().await {
+        let label = app.label;
+        with_history(&app).await;
+        let district = app.districts()[0].clone();
+        let upper = format!("{district}A");
+        let staff = app.login(&format!("d{district}")).await;
+        let closed = count(
+            &app,
+            "SELECT COUNT(*) FROM cases WHERE grid_code >= $1 AND grid_code < $2 AND status = $3",
+            &[&district, &upper, "closed"],
+        )
+        .await;
+        assert!(closed > 100, "{label}: {closed} closed cases");
+        let view = format!("/cases?within={district}&status=closed");
+        let first = app.get(&staff.auth(), &view).await;
+        assert_eq!(first.status, 200, "{label}");
+        assert!(
+            first.text.contains(&format!("共 {closed} 件")),
+            "{label}: the list says how many: {closed}"
+        );
+        let pages = (closed + 49) / 50;
+        assert_eq!(pager_number(&first.text, "total"), Some(closed), "{label}");
+        assert_eq!(pager_number(&first.text, "pages"), Some(pages), "{label}");
+        let ids1 = case_links(&first.text);
+        assert_eq!(ids1.len(), 50, "{label}: a full first page");
+        let newest = count(
+            &app,
+            "SELECT MAX(id) FROM cases WHERE grid_code >= $1 AND grid_code < $2 AND status = $3",
+            &[&district, &upper, "closed"],
+        )
+        .await;
+        assert_eq!(ids1[0], newest, "{label}: newest first");
+        // Every page link keeps the view's filters.
+        let next = pager_link(&first.text, "next").expect("a next page");
+        for kept in [
+            format!("within={district}"),
+            "status=closed".into(),
+            "page=2".into(),
+        ] {
+            assert!(next.contains(&kept), "{label}: {next} lost {kept}");
+        }
+        let second = app.get(&staff.auth(), &next).await;
+        let ids2 = case_links(&second.text);
+        assert_eq!(ids2.len(), 50, "{label}");
+        assert!(ids2.iter().all(|id| !ids1.contains(id)), "{label}");
+        assert!(ids2[0] < ids1[49], "{label}: page 2 follows page 1");
+        let last = pager_link(&second.text, "last").expect("a last page");
+        assert!(last.contains(&format!("page={pages}")) && last.contains("status=closed"));
+        let tail = case_links(&app.get(&staff.auth(), &last).await.text);
+        assert_eq!(
+            tail.len() as i64,
+            closed - 50 * (pages - 1),
+            "{label}: {last}"
+        );
+        let prev = pager_link(&second.text, "prev").expect("a previous page");
+        assert_eq!(case_links(&app.get(&staff.auth(), &prev).await.text), ids1);
+
+        // 我的上报: the reporter's own total and pages.
+        let (reporter, reports): (i64, i64) = sqlx::query_as(
+            "SELECT reporter_id, COUNT(*) FROM cases GROUP BY reporter_id ORDER BY COUNT(*) DESC, reporter_id LIMIT 1",
+        )
+        .fetch_one(app.store().pool())
+        .await
+        .unwrap();
+        let (username,): (String,) = sqlx::query_as("SELECT username FROM users WHERE id = $1")
+            .bind(reporter)
+            .fetch_one(app.store().pool())
+            .await
+            .unwrap();
+        let me = app.login(&username).await;
+        let mine = app.get(&me.auth(), "/my-reports").await;
+        assert_eq!(mine.status, 200, "{label}");
+        assert!(
+            mine.text.contains(&format!("共 {reports} 件")),
+            "{label}: {username} reported {reports}"
+        );
+        assert_eq!(pager_number(&mine.text, "total"), Some(reports), "{label}");
+        let mine_pages = (reports + 49) / 50;
+        assert_eq!(pager_number(&mine.text, "pages"), Some(mine_pages));
+        let mut seen = case_links(&mine.text);
+        let mut next = pager_link(&mine.text, "next");
+        while let Some(href) = next {
+            let page = app.get(&me.auth(), &href).await;
+            seen.extend(case_links(&page.text));
+            next = pager_link(&page.text, "next");
+        }
+        seen.dedup();
+        assert_eq!(seen.len() as i64, reports, "{label}: every report once");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn the_warning_list_has_every_overdue_case_with_grid_department_and_dispatch() {
+    for app in apps().await {
+        let label = app.label;
+        with_history(&app).await;
+        let grid = app.city.grids[0].clone();
+        let district = grid.code[..6].to_string();
+        let other = app
+            .districts()
+            .into_iter()
+            .find(|d| *d != district)
+            .unwrap();
+        let worker = app.login(&format!("g{}-1", grid.code)).await;
+        let community = app.login(&format!("c{}", &grid.code[..12])).await;
+        let handler = app.login(&format!("h{district}")).await;
+        let admin = app.login("admin").await;
+
+        // Two cases long overdue: one with a department, one waiting for dispatch.
+        let mut ids = Vec::new();
+        for (text, dispatch) in [("井盖缺失", true), ("路灯不亮", false)] {
+            let id = app
+                .post(
+                    &worker.auth(),
+                    "/api/v1/cases",
+                    &json!({"category": "1101", "description": text, "grid_code": grid.code}),
+                )
+                .await
+                .expect(201)["id"]
+                .as_i64()
+                .unwrap();
+            let mut steps = vec![json!({"action": "file", "note": ""})];
+            if dispatch {
+                steps.push(json!({"action": "dispatch", "department": "cgj", "note": ""}));
+            }
+            for body in steps {
+                app.post(
+                    &community.auth(),
+                    &format!("/api/v1/cases/{id}/actions"),
+                    &body,
+                )
+                .await
+                .expect(200);
+            }
+            ids.push(id);
+        }
+        for (id, due) in ids.iter().zip([1_000_i64, 2_000]) {
+            sqlx::query("UPDATE cases SET step_due_at = $1 WHERE id = $2")
+                .bind(due)
+                .bind(*id)
+                .execute(app.store().pool())
+                .await
+                .unwrap();
+        }
+        let (with_department, waiting) = (ids[0], ids[1]);
+        // Many more run late: a report from every grid and the history's open cases, a few
+        // hours or days past their deadlines.
+        for g in &app.city.grids {
+            let who = app.login(&format!("g{}-1", g.code)).await;
+            app.post(
+                &who.auth(),
+                "/api/v1/cases",
+                &json!({"category": "0102", "description": "乱堆物料", "grid_code": g.code}),
+            )
+            .await
+            .expect(201);
+        }
+        let now = tongxin_store::now_millis();
+        sqlx::query(
+            "UPDATE cases SET step_due_at = $1 - (id % 97) * 3600000 \
+             WHERE status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND id <> $2 AND id <> $3",
+        )
+        .bind(now)
+        .bind(ids[0])
+        .bind(ids[1])
+        .execute(app.store().pool())
+        .await
+        .unwrap();
+
+        // The city sees all of them, a page at a time, with the total.
+        let open = "status IN ('reported', 'filed', 'dispatched', 'accepted', 'handled') AND step_due_at < $1";
+        let sql_count = |at: i64| {
+            let app = &app;
+            async move {
+                let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM cases WHERE {open}"
+                )))
+                .bind(at)
+                .fetch_one(app.store().pool())
+                .await
+                .unwrap();
+                n
+            }
+        };
+        let soon = 2 * 3_600_000;
+        let before = sql_count(tongxin_store::now_millis() + soon).await;
+        let overdue_before = sql_count(tongxin_store::now_millis()).await;
+        let first = app.get(&admin.auth(), "/cases/warnings").await;
+        let after = sql_count(tongxin_store::now_millis() + soon).await;
+        let overdue_after = sql_count(tongxin_store::now_millis()).await;
+        assert_eq!(first.status, 200, "{label}: {}", first.text);
+        let total = pager_number(&first.text, "total").expect("the total");
+        assert!(
+            (before..=after).contains(&total) && total > 20,
+            "{label}: {total} listed, {before}..{after} in the store"
+        );
+        assert!(first.text.contains(&format!("共 {total} 件")), "{label}");
+        let overdue_shown = overdue_before..=overdue_after;
+        assert!(
+            overdue_shown.clone().any(|n| first
+                .text
+                .contains(&format!("其中超期 <strong>{n}</strong>"))),
+            "{label}: overdue {overdue_shown:?}"
+        );
+        let rows = warning_rows(&first.text);
+        assert_eq!(rows.len(), 20, "{label}: a full first page");
+        assert_eq!(&rows[..2], &ids[..], "{label}: the longest overdue first");
+        let mut all = rows.clone();
+        let mut next = pager_link(&first.text, "next");
+        while let Some(href) = next {
+            assert!(href.starts_with("/cases/warnings?"), "{href}");
+            let page = app.get(&admin.auth(), &href).await;
+            all.extend(warning_rows(&page.text));
+            next = pager_link(&page.text, "next");
+        }
+        let mut distinct = all.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), all.len(), "{label}: no case twice");
+        assert!(
+            (before..=after).contains(&(all.len() as i64)),
+            "{label}: every warning case is listed ({} of {total})",
+            all.len()
+        );
+
+        // Each row: the grid by name, the department it is with, how long overdue.
+        let row = warning_row(&first.text, with_department);
+        assert!(row.contains(&grid.name), "{label}: {row}");
+        assert!(
+            row.contains("南宁市城市管理综合行政执法局"),
+            "{label}: {row}"
+        );
+        assert!(row.contains("超期"), "{label}: {row}");
+        assert!(
+            !row.contains("form"),
+            "{label}: a dispatched case is not dispatched again"
+        );
+
+        // Dispatch right there, only by those who dispatch, only to the district's departments.
+        let page = app.get(&community.auth(), "/cases/warnings").await.text;
+        let row = warning_row(&page, waiting);
+        assert!(
+            row.contains(&grid.name) && row.contains("未派遣"),
+            "{label}: {row}"
+        );
+        assert!(row.contains("value=\"dispatch\""), "{label}: {row}");
+        assert!(
+            row.contains(&format!("value=\"cgj-{district}\"")),
+            "{label}: {row}"
+        );
+        assert!(
+            !row.contains(&format!("-{other}\"")),
+            "{label}: another district's department: {row}"
+        );
+        for who in [&handler, &worker] {
+            let page = app.get(&who.auth(), "/cases/warnings").await;
+            assert_eq!(page.status, 200, "{label}");
+            assert!(
+                !warning_row(&page.text, waiting).contains("value=\"dispatch\""),
+                "{label}: {} is offered a dispatch",
+                who.username
+            );
+        }
+        let refused = app
+            .post(
+                &community.auth(),
+                &format!("/api/v1/cases/{waiting}/actions"),
+                &json!({"action": "dispatch", "department": format!("tjzx-{other}"), "note": ""}),
+            )
+            .await;
+        let problem = refused.problem(422);
+        assert_eq!(
+            problem["errors"][0]["field"], "department",
+            "{label}: {problem}"
+        );
+        let done = send(
+            app.req(
+                &community.auth(),
+                reqwest::Method::POST,
+                &format!("/cases/{waiting}/act"),
+            )
+            .form(&[
+                ("csrf_token", community.csrf.as_str()),
+                ("action", "dispatch"),
+                ("department", &format!("cgj-{district}")),
+                ("back", "/cases/warnings?page=1"),
+            ]),
+        )
+        .await;
+        assert_eq!(done.status, 303, "{label}: {}", done.text);
+        let location = done.header("location").unwrap_or_default().to_string();
+        assert!(
+            location.starts_with("/cases/warnings?page=1&done="),
+            "{label}: {location}"
+        );
+        let case = app
+            .get(&community.auth(), &format!("/api/v1/cases/{waiting}"))
+            .await
+            .expect(200);
+        assert_eq!(case["status"], "dispatched", "{label}");
+        assert_eq!(case["department"], format!("cgj-{district}"), "{label}");
+
+        // The map shows the first page, and its page numbers lead to the whole list.
+        let map = app.get(&community.auth(), "/map").await.text;
+        assert!(map.contains("id=\"warning-total\""), "{label}");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn repeated_places_are_named_never_given_as_coordinates() {
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[2].clone();
+        let worker = app.login(&format!("g{}-1", grid.code)).await;
+        let staff = app.login(&format!("c{}", &grid.code[..12])).await;
+        let [lon, lat] = interior_point(&app.grid_ring(&grid.code));
+        for (n, category) in ["0102", "1101", "0401"].into_iter().enumerate() {
+            app.post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": category, "description": format!("同一处 {n}"), "lon": lon, "lat": lat, "address": "民族大道 100 号门前"}),
+            )
+            .await
+            .expect(201);
+        }
+        let map = app.get(&staff.auth(), "/map").await.text;
+        let start = map.find("同一地点反复上报").expect("the repeated places");
+        let places = &map[start..start + map[start..].find("</ul>").unwrap()];
+        assert!(
+            places.contains(&grid.name)
+                && places.contains("民族大道 100 号门前")
+                && places.contains("3 件"),
+            "{label}: {places}"
+        );
+        // No number with four or more decimals (a longitude or latitude) anywhere in it.
+        let decimals = places
+            .split(|ch: char| !(ch.is_ascii_digit() || ch == '.'))
+            .filter(|w| w.split_once('.').is_some_and(|(_, d)| d.len() >= 4))
+            .count();
+        assert_eq!(decimals, 0, "{label}: coordinates shown: {places}");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_handler_attaches_after_photos_and_the_case_page_shows_both_and_the_map() {
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[0].clone();
+        let worker = app.login(&format!("g{}-1", grid.code)).await;
+        let community = app.login(&format!("c{}", &grid.code[..12])).await;
+        let handler = app.login(&format!("h{}", &grid.code[..6])).await;
+        let upload = |who: &Session, bytes: Vec<u8>| {
+            send(
+                app.req(&who.auth(), reqwest::Method::POST, "/api/v1/media")
+                    .header("content-type", "application/octet-stream")
+                    .body(bytes),
+            )
+        };
+        let before = upload(&worker, png(64, 48)).await.expect(201)["hash"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let [lon, lat] = interior_point(&app.grid_ring(&grid.code));
+        let id = app
+            .post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": "1101", "description": "井盖破损", "lon": lon, "lat": lat, "photos": [before]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        for (who, body) in [
+            (&community, json!({"action": "file", "note": ""})),
+            (
+                &community,
+                json!({"action": "dispatch", "department": "cgj", "note": ""}),
+            ),
+            (&handler, json!({"action": "accept", "note": ""})),
+        ] {
+            app.post(&who.auth(), &format!("/api/v1/cases/{id}/actions"), &body)
+                .await
+                .expect(200);
+        }
+        // The handle form offers a photo, uploaded as the report form's is.
+        let page = app.get(&handler.auth(), &format!("/cases/{id}")).await.text;
+        assert!(
+            page.contains("name=\"photos\""),
+            "{label}: the handle form takes photos"
+        );
+        let mut after = Vec::new();
+        for bytes in [png(80, 60), png(90, 70)] {
+            after.push(
+                upload(&handler, bytes).await.expect(201)["hash"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let done = send(
+            app.req(
+                &handler.auth(),
+                reqwest::Method::POST,
+                &format!("/cases/{id}/act"),
+            )
+            .form(&[
+                ("csrf_token", handler.csrf.as_str()),
+                ("action", "handle"),
+                ("text", "已更换井盖"),
+                ("photos", &after.join(",")),
+            ]),
+        )
+        .await;
+        assert_eq!(done.status, 303, "{label}: {}", done.text);
+        let case = app
+            .get(&handler.auth(), &format!("/api/v1/cases/{id}"))
+            .await
+            .expect(200);
+        assert_eq!(case["status"], "handled", "{label}");
+
+        // Before and after, labelled; and the point inside its grid's outline.
+        let page = app
+            .get(&community.auth(), &format!("/cases/{id}"))
+            .await
+            .text;
+        let photos = &page[page.find("id=\"case-photos\"").expect("the photos card")..];
+        let split = photos.find("class=\"after\"").expect("an after section");
+        let (before_part, after_part) = photos.split_at(split);
+        assert!(
+            before_part.contains("处置前") && before_part.contains(&before),
+            "{label}"
+        );
+        assert!(after_part.contains("处置后"), "{label}");
+        for h in &after {
+            assert!(after_part.contains(h.as_str()), "{label}: after-photo {h}");
+            let r = app
+                .get(&community.auth(), &format!("/api/v1/media/{h}/thumbnail"))
+                .await;
+            assert_eq!(r.status, 200, "{label}: the community sees the after-photo");
+        }
+        let map = &page[page.find("id=\"case-map\"").expect("the case's map")..];
+        let map = &map[..map.find("</svg>").unwrap()];
+        assert!(
+            map.contains("class=\"outline\"") && map.contains("class=\"point\""),
+            "{label}: {map}"
+        );
+        assert!(map.contains("data-inside=\"1\""), "{label}: {map}");
+        assert!(
+            map.contains("</path><circle class=\"point\""),
+            "{label}: each shape is closed, so the point is not hidden inside the outline: {map}"
+        );
+        assert!(
+            !map.contains("href") && !map.contains("<image"),
+            "{label}: nothing loaded from elsewhere"
+        );
+        assert!(map.contains(&grid.name), "{label}: the grid is named");
+        app.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn what_the_store_cannot_read_is_said_on_the_page_not_shown_as_nothing() {
+    for app in apps().await {
+        let label = app.label;
+        let grid = app.city.grids[0].code.clone();
+        let worker = app.login(&format!("g{grid}-1")).await;
+        let community = app.login(&format!("c{}", &grid[..12])).await;
+        let id = app
+            .post(
+                &worker.auth(),
+                "/api/v1/cases",
+                &json!({"category": "1101", "description": "井盖破损", "grid_code": grid}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_i64()
+            .unwrap();
+        sqlx::query("ALTER TABLE case_events RENAME TO case_events_away")
+            .execute(app.store().pool())
+            .await
+            .unwrap();
+        let page = app.get(&community.auth(), &format!("/cases/{id}")).await;
+        assert!(
+            page.text.contains("处置经过未能读取"),
+            "{label}: the timeline's failure is said: {}",
+            page.text
+        );
+        sqlx::query("ALTER TABLE case_events_away RENAME TO case_events")
+            .execute(app.store().pool())
+            .await
+            .unwrap();
+        // The warning list and its patterns read the cases; without them each says so.
+        sqlx::query("ALTER TABLE cases RENAME TO cases_away")
+            .execute(app.store().pool())
+            .await
+            .unwrap();
+        let page = app.get(&community.auth(), "/cases/warnings").await;
+        assert_eq!(page.status, 200, "{label}");
+        for said in [
+            "预警案件未能读取",
+            "聚集未能计算",
+            "同一地点反复上报未能计算",
+        ] {
+            assert!(page.text.contains(said), "{label}: {said}: {}", page.text);
+        }
+        sqlx::query("ALTER TABLE cases_away RENAME TO cases")
+            .execute(app.store().pool())
+            .await
+            .unwrap();
+        app.cleanup().await;
+    }
+}

@@ -822,6 +822,34 @@ fn refusal(r: Refusal) -> ApiError {
     }
 }
 
+/// The division a department serves: the code its own code ends with (`cgj-450103` is
+/// 青秀区's), or "" for a city-wide department.
+pub fn department_territory(code: &str) -> &str {
+    match code.rsplit_once('-') {
+        Some((_, t)) if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) => t,
+        _ => "",
+    }
+}
+
+/// Whether a department takes cases located in `grid_code`: a city-wide department anywhere,
+/// a district's own only inside its district.
+pub fn department_serves(code: &str, grid_code: &str) -> bool {
+    grid_code.starts_with(department_territory(code))
+}
+
+/// The departments a case (or every one of several cases) located in `grids` may be
+/// dispatched to, in catalogue order.
+pub fn departments_for<'a>(
+    catalogue: &'a tongxin_core::cases::catalogue::Catalogue,
+    grids: &[&str],
+) -> Vec<&'a tongxin_core::cases::catalogue::Department> {
+    catalogue
+        .departments
+        .iter()
+        .filter(|d| grids.iter().all(|g| department_serves(&d.code, g)))
+        .collect()
+}
+
 /// Who may issue a command: the reporter rates and reopens their own case; the rest is case
 /// work within one's reach.
 fn authorize_command(actor: &Actor, c: &CaseRow, command: &Command) -> ApiResult<()> {
@@ -882,6 +910,16 @@ pub async fn act(
         return Err(ApiError::field(
             "department",
             format!("未知部门 {department:?} / unknown department"),
+        ));
+    }
+    if let Command::Dispatch { department, .. } = &command
+        && !department_serves(department.trim(), &before.grid_code)
+    {
+        return Err(ApiError::field(
+            "department",
+            format!(
+                "部门 {department:?} 不负责本案所在城区 / this department does not serve the case's district"
+            ),
         ));
     }
     if let Command::Merge { into, .. } = &command {

@@ -2,7 +2,7 @@
 //! timeline, photos, deadlines and only the actions this user may take now; the warning
 //! panel beside the map. Every form works without JavaScript and goes through the one engine.
 
-use super::{Viewer, layout, urlencode};
+use super::{Viewer, layout, page_number, page_offset, pager, urlencode};
 use crate::access::Caller;
 use crate::access::session::request_id;
 use crate::cases as api;
@@ -20,9 +20,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongxin_core::access::{Action, Target, authorize};
+use tongxin_core::cases::catalogue::Department;
 use tongxin_core::cases::indicators::china_day;
 use tongxin_core::cases::machine::{ALL_COMMANDS, Command, CommandKind, Satisfaction, Status};
 use tongxin_core::cases::warnings::WarningRules;
+use tongxin_geo::polygon::{Bbox, Polygon};
 use tongxin_store::cases::{self, CaseRow};
 use tongxin_store::now_millis;
 
@@ -105,9 +107,12 @@ pub struct ListPageQuery {
     #[serde(flatten)]
     pub api: ListFilters,
     pub view: Option<String>,
-    pub cursor: Option<String>,
+    pub page: Option<String>,
     pub done: Option<String>,
 }
+
+/// Cases on one page of the case list and of 我的上报.
+pub const CASES_PER_PAGE: u64 = 50;
 
 /// The case number in a search text: digits, optionally after `#` (and not a grid code).
 fn case_number(text: &str) -> Option<i64> {
@@ -164,30 +169,65 @@ pub async fn list_page(
         Ok(p) => p,
         Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
-    let before = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
-    let filter = q.api.filter(q.view.as_deref() == Some("open"));
-    let page = match cases::list_cases(&state.store, &prefixes, &filter, before, 50).await {
+    let page = match page_number("page", q.page.as_deref()) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, "案件", "/cases", &e.into()),
+        Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
+    };
+    let filter = q.api.filter(q.view.as_deref() == Some("open"));
+    let listed = async {
+        let total = cases::count_cases(&state.store, &prefixes, &filter).await?;
+        let offset = page_offset(page, CASES_PER_PAGE) as usize;
+        let rows = cases::list_cases_page(
+            &state.store,
+            &prefixes,
+            &filter,
+            cases::CaseOrder::Newest,
+            offset,
+            CASES_PER_PAGE as usize,
+        )
+        .await?;
+        Ok::<_, tongxin_store::StoreError>((total, rows))
+    };
+    let (total, items) = match listed.await {
+        Ok(p) => p,
+        Err(e) => {
+            return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e.into());
+        }
     };
     let now = now_millis();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
-    let rows: Vec<&CaseRow> = page.items.iter().collect();
-    let may_dispatch = rows.iter().any(|c| {
-        api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() && c.status == "filed"
-    });
+    let rows: Vec<&CaseRow> = items.iter().collect();
+    let dispatchable: Vec<&str> = rows
+        .iter()
+        .filter(|c| {
+            c.status == "filed" && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok()
+        })
+        .map(|c| c.grid_code.as_str())
+        .collect();
+    let may_dispatch = !dispatchable.is_empty();
+    let departments = api::departments_for(&catalogue, &dispatchable);
     let f = &q.api;
+    let mut view_query = keep_filters(f);
+    if let Some(view) = q.view.as_deref().filter(|w| !w.is_empty()) {
+        if !view_query.is_empty() {
+            view_query.push('&');
+        }
+        view_query.push_str(&format!("view={}", urlencode(view)));
+    }
+    let base = format!("/cases?{view_query}");
     let selected = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
     let body = html! {
         h1 { (v.t("案件", "Cases")) }
         @if let Some(done) = &q.done { p.ok { (done) } }
+        p #case-total { strong { (v.t("共 ", "")) (total) (v.t(" 件", " cases")) } }
         p {
             (v.t("视图：", "Views: "))
             a href="/cases?status=reported" { (v.t("待立案", "To file")) } " · "
             a href="/cases?status=filed" { (v.t("待派遣", "To dispatch")) } " · "
             a href="/cases?status=dispatched" { (v.t("待接单", "To accept")) } " · "
             a href="/cases?status=handled" { (v.t("待核查", "To verify")) } " · "
-            a href="/cases?overdue=1" { (v.t("超期", "Overdue")) }
+            a href="/cases?overdue=1" { (v.t("超期", "Overdue")) } " · "
+            a href="/cases/warnings" { (v.t("预警", "Early warning")) }
             span #saved-views {}
         }
         form.filters method="get" action="/cases" {
@@ -245,15 +285,13 @@ pub async fn list_page(
             @if rows.is_empty() { p.muted { (v.t("没有符合条件的案件。", "No cases match.")) } }
             @if may_dispatch {
                 p {
-                    (v.t("批量派遣至", "Dispatch selected to")) " "
-                    (department_select(&v, &catalogue, None))
+                    label { (v.t("批量派遣至", "Dispatch selected to")) " "
+                        (department_select(&v, &departments, None)) }
                     " " button type="submit" { (v.t("派遣", "Dispatch")) }
                 }
             }
         }
-        @if let Some(next) = &page.next {
-            p.pager { a href={ "/cases?" (keep_filters(f)) "&view=" (q.view.as_deref().unwrap_or("")) "&cursor=" (next) } { (v.t("下一页 →", "Next page →")) } }
-        }
+        (pager(&v, &base, page, CASES_PER_PAGE, total.max(0) as u64))
         script { (maud::PreEscaped(SAVED_VIEWS_JS)) }
     };
     layout(&v, v.t("案件", "Cases"), "/cases", body)
@@ -262,6 +300,10 @@ pub async fn list_page(
 /// What is typed into an action form survives an expired session: kept in the browser
 /// until the action is done.
 const KEEP_TYPED_JS: &str = r#"document.addEventListener('DOMContentLoaded',function(){var k='tongxin.typed.'+location.pathname;var d={};try{d=JSON.parse(localStorage.getItem(k)||'{}')}catch(e){}if(/[?&]done=/.test(location.search)){localStorage.removeItem(k);d={}}document.querySelectorAll('.actions textarea').forEach(function(t){var id=t.form.querySelector('input[name=action]').value;if(d[id]&&!t.value)t.value=d[id];t.addEventListener('input',function(){d[id]=t.value;localStorage.setItem(k,JSON.stringify(d))})})});"#;
+
+/// The handler's after-photos: each chosen photo is uploaded as the report form does
+/// (`/api/v1/media`, checked for size first) and its hash added to the handle form's `photos`.
+const HANDLE_PHOTOS_JS: &str = r#"document.addEventListener('DOMContentLoaded',function(){document.querySelectorAll('.actions form').forEach(function(f){var l=f.querySelector('label.handle-photo');if(!l)return;var inp=l.querySelector('input[type=file]'),list=f.querySelector('input[name=photos]'),pre=f.querySelector('.handle-preview'),st=f.querySelector('.handle-status'),zh=f.dataset.lang!=='en',btn=f.querySelector('button[type=submit]'),busy=0;function t(a,b){return zh?a:b}function say(x,bad){st.textContent=x;st.className=bad?'err handle-status':'muted handle-status'}l.hidden=false;inp.addEventListener('change',function(){Array.prototype.forEach.call(inp.files,function(file){if(file.size>10*1024*1024){say(t('照片太大（须小于 10 MB）：','Photo too large (keep it under 10 MB): ')+file.name,true);return}busy++;btn.disabled=true;say(t('正在上传照片…','Uploading photo…'));fetch('/api/v1/media',{method:'POST',credentials:'same-origin',headers:{'Content-Type':'application/octet-stream','X-CSRF-Token':f.csrf_token.value},body:file}).then(function(r){return r.json().then(function(j){if(!r.ok)throw new Error(j.detail||r.status);return j})}).then(function(j){var v=list.value?list.value.split(','):[];if(v.indexOf(j.hash)<0)v.push(j.hash);list.value=v.join(',');var i=document.createElement('img');i.src='/api/v1/media/'+j.hash+'/thumbnail';i.alt=t('处置后照片','photo after');pre.appendChild(i);say(t('照片已上传','Photo uploaded'))}).catch(function(e){say(t('照片上传失败：','Photo upload failed: ')+e.message,true)}).then(function(){busy--;if(!busy)btn.disabled=false})});inp.value=''})})});"#;
 
 /// Saved views live in the browser (they are the user's own shortcuts, not shared data).
 const SAVED_VIEWS_JS: &str = r#"(function(){var k='tongxin.views',s=document.getElementById('saved-views'),b=document.getElementById('save-view');function load(){try{return JSON.parse(localStorage.getItem(k)||'[]')}catch(e){return[]}}function show(){var v=load();s.textContent='';v.forEach(function(x){s.appendChild(document.createTextNode(' · '));var a=document.createElement('a');a.href='/cases?'+x.q;a.textContent=x.n;s.appendChild(a)})}b.addEventListener('click',function(){var n=prompt('视图名称 / View name');if(!n)return;var f=new URLSearchParams(new FormData(b.form)).toString();var v=load();v.push({n:n,q:f});localStorage.setItem(k,JSON.stringify(v));show()});show()})();"#;
@@ -282,14 +324,12 @@ fn keep_filters(f: &ListFilters) -> String {
         .join("&")
 }
 
-fn department_select(
-    v: &Viewer,
-    catalogue: &tongxin_core::cases::catalogue::Catalogue,
-    preferred: Option<&str>,
-) -> Markup {
+/// The departments offered for a dispatch (only those serving the case's district, see
+/// `api::departments_for`), the routed one chosen.
+fn department_select(v: &Viewer, departments: &[&Department], preferred: Option<&str>) -> Markup {
     html! {
-        select name="department" required {
-            @for d in &catalogue.departments {
+        select name="department" required aria-label=(v.t("处置部门", "Department")) {
+            @for d in departments {
                 option value=(d.code) selected[preferred == Some(d.code.as_str())] { (v.t(&d.name, &d.name_en)) }
             }
         }
@@ -381,13 +421,31 @@ async fn render_detail(
         Ok(c) => c,
         Err(e) => return super::error_page(v, v.t("案件", "Case"), "/cases", &e),
     };
-    let timeline = cases::timeline(&state.store, id).await.unwrap_or_default();
+    // What could not be read is said on the page, not shown as nothing.
+    let mut problems: Vec<String> = Vec::new();
+    let timeline = match cases::timeline(&state.store, id).await {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(format!(
+                "{}{e}",
+                v.t("处置经过未能读取：", "The timeline could not be read: ")
+            ));
+            Vec::new()
+        }
+    };
     let mut actor_ids: Vec<i64> = timeline.iter().map(|e| e.actor_id).collect();
     actor_ids.sort_unstable();
     actor_ids.dedup();
-    let names = tongxin_store::accounts::display_names(&state.store, &actor_ids)
-        .await
-        .unwrap_or_default();
+    let names = match tongxin_store::accounts::display_names(&state.store, &actor_ids).await {
+        Ok(n) => n,
+        Err(e) => {
+            problems.push(format!(
+                "{}{e}",
+                v.t("人员姓名未能读取：", "Names could not be read: ")
+            ));
+            Default::default()
+        }
+    };
     let actor_names: Vec<String> = timeline
         .iter()
         .map(|e| {
@@ -404,27 +462,65 @@ async fn render_detail(
             Target::Node(&case.grid_code),
         )
         .is_ok()
-        && api::has_originals(state, id, &timeline)
-            .await
-            .unwrap_or(false);
+        && match api::has_originals(state, id, &timeline).await {
+            Ok(has) => has,
+            Err(e) => {
+                problems.push(format!(
+                    "{}{e}",
+                    v.t("原文未能查询：", "The originals could not be looked up: ")
+                ));
+                false
+            }
+        };
     let view = api::view(state, &case, Some(timeline));
+    let path = state.locator().path(&case.grid_code);
     let now = now_millis();
     let open = Status::parse(&case.status).is_some_and(|s| s.is_open());
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let routed = catalogue
         .route(&case.category_code, &case.grid_code)
         .map(|d| d.code.clone());
+    let departments = api::departments_for(&catalogue, &[case.grid_code.as_str()]);
+    let events = view.timeline.as_deref().unwrap_or_default();
+    // Before: what the reporter sent; after: what the department sent when it reported the
+    // case handled (each time, the newest first).
+    let before_photos: Vec<&String> = events
+        .iter()
+        .filter(|e| e.action == "report")
+        .flat_map(|e| &e.photos)
+        .collect();
+    let after_photos: Vec<(i64, &String)> = events
+        .iter()
+        .rev()
+        .filter(|e| e.action == "handle")
+        .flat_map(|e| e.photos.iter().map(move |h| (e.at, h)))
+        .collect();
+    let map = match tongxin_store::territory::get_grid(&state.store, &case.grid_code).await {
+        Ok(grid) => {
+            let outline =
+                grid.and_then(|g| crate::territory::locator::polygon_from_json(&g.boundary).ok());
+            location_map(
+                v,
+                &case,
+                path.last().map(|n| n.name.as_str()),
+                outline.as_ref(),
+            )
+        }
+        Err(e) => {
+            html! { p.err { (v.t("网格边界未能读取：", "The grid outline could not be read: ")) (e) } }
+        }
+    };
     let may: Vec<CommandKind> = ALL_COMMANDS
         .iter()
         .copied()
         .filter(|k| view.allowed.iter().any(|a| a == k.as_str()))
         .filter(|k| api::authorize_kind(&v.actor, &case, *k).is_ok())
         .collect();
-    let path = state.locator().path(&case.grid_code);
     let body = html! {
         h1 { "#" (case.id) " " (view.category_name) " · " (status_name(v, &case.status)) }
         @if let Some(d) = done { p.ok { (d) } }
         @if let Some(e) = error { (error_box(v, e)) }
+        @for p in &problems { p.err role="alert" { (p) } }
         div.grid2 {
             div {
                 div.card {
@@ -445,10 +541,37 @@ async fn render_detail(
                         @if let Some(r) = &case.rating { tr { th { (v.t("评价", "Rating")) } td { (r) } } }
                     }
                 }
+                div.card #case-location {
+                    h2 { (v.t("位置", "Location")) }
+                    (map)
+                }
+                @if !before_photos.is_empty() || !after_photos.is_empty() {
+                    div.card #case-photos {
+                        h2 { (v.t("照片", "Photos")) }
+                        section.before {
+                            h3 { (v.t("处置前（上报时）", "Before (as reported)")) }
+                            @if before_photos.is_empty() { p.muted { (v.t("上报时未附照片。", "No photo was sent with the report.")) } }
+                            div.photos {
+                                @for h in &before_photos {
+                                    a href={ "/api/v1/media/" (h) } { img src={ "/api/v1/media/" (h) "/thumbnail" } alt=(v.t("处置前照片", "photo before")); }
+                                }
+                            }
+                        }
+                        section.after {
+                            h3 { (v.t("处置后（处置反馈）", "After (as handled)")) }
+                            @if after_photos.is_empty() { p.muted { (v.t("处置反馈尚未附照片。", "No photo of the handled problem yet.")) } }
+                            div.photos {
+                                @for (at, h) in &after_photos {
+                                    a href={ "/api/v1/media/" (h) } title=(time_text(*at)) { img src={ "/api/v1/media/" (h) "/thumbnail" } alt=(v.t("处置后照片", "photo after")); }
+                                }
+                            }
+                        }
+                    }
+                }
                 div.card {
                     h2 { (v.t("处置经过", "Timeline")) }
                     ol.timeline {
-                        @for (e, who) in view.timeline.as_deref().unwrap_or_default().iter().zip(&actor_names) {
+                        @for (e, who) in events.iter().zip(&actor_names) {
                             li {
                                 strong { (event_name(v, &e.action)) } " → " (status_name(v, &e.to)) " · " span title=(e.actor) { (who) } " · " span.muted { (time_text(e.at)) }
                                 @if !e.note.is_empty() { br; (e.note) }
@@ -468,13 +591,14 @@ async fn render_detail(
                 h2 { (v.t("可做的操作", "What you can do now")) }
                 @if may.is_empty() { p.muted { (v.t("当前没有您可执行的操作。", "Nothing for you to do now.")) } }
                 script { (maud::PreEscaped(KEEP_TYPED_JS)) }
+                script { (maud::PreEscaped(HANDLE_PHOTOS_JS)) }
                 @for k in &may {
                     details open[may.len() == 1 || typed.is_some_and(|t| t.action == k.as_str())] {
                         summary { (action_name(v, *k)) }
-                        form method="post" action={ "/cases/" (case.id) "/act" } {
+                        form method="post" action={ "/cases/" (case.id) "/act" } data-lang=(v.lang.code()) {
                             input type="hidden" name="csrf_token" value=(v.csrf);
                             input type="hidden" name="action" value=(k.as_str());
-                            (action_fields(v, *k, &catalogue, routed.as_deref(), typed))
+                            (action_fields(v, *k, &departments, routed.as_deref(), typed))
                             button type="submit" { (action_name(v, *k)) }
                         }
                     }
@@ -483,6 +607,100 @@ async fn render_detail(
         }
     };
     layout(v, &format!("#{}", case.id), "/cases", body)
+}
+
+/// The case's point inside its grid's outline, drawn on the server as SVG: nothing is loaded
+/// from elsewhere, it needs no script and it scales to a phone's width.
+fn location_map(
+    v: &Viewer,
+    case: &CaseRow,
+    grid_name: Option<&str>,
+    outline: Option<&Polygon>,
+) -> Markup {
+    let point = case
+        .lon
+        .zip(case.lat)
+        .filter(|(x, y)| x.is_finite() && y.is_finite());
+    let mut bbox = outline.map(Polygon::bbox).unwrap_or(Bbox::EMPTY);
+    if let Some((x, y)) = point {
+        bbox.include([x, y]);
+    }
+    let grid = grid_name.unwrap_or(&case.grid_code);
+    if bbox.is_empty() {
+        return html! { p.muted { (grid) " · " (v.t("没有网格边界，也没有坐标。", "No grid outline and no position.")) } };
+    }
+    // Equirectangular around the middle: fine at the size of a grid.
+    let kx = ((bbox.min_lat + bbox.max_lat) / 2.0).to_radians().cos();
+    let (cx, cy) = (
+        (bbox.min_lon + bbox.max_lon) / 2.0,
+        (bbox.min_lat + bbox.max_lat) / 2.0,
+    );
+    let (w0, h0) = (
+        (bbox.max_lon - bbox.min_lon) * kx,
+        bbox.max_lat - bbox.min_lat,
+    );
+    let span = w0.max(h0).max(2e-4);
+    let (hw, hh) = (
+        w0.max(span * 0.4) / 2.0 + span * 0.08,
+        h0.max(span * 0.4) / 2.0 + span * 0.08,
+    );
+    const WIDTH: f64 = 400.0;
+    let scale = WIDTH / (2.0 * hw);
+    let height = 2.0 * hh * scale;
+    let px = |lon: f64| ((lon - cx) * kx + hw) * scale;
+    let py = |lat: f64| (hh - (lat - cy)) * scale;
+    let path: String = outline
+        .map(|p| {
+            p.rings()
+                .map(|ring| {
+                    let mut d = String::new();
+                    for (i, [lon, lat]) in ring.iter().enumerate() {
+                        d.push_str(&format!(
+                            "{}{:.1},{:.1}",
+                            if i == 0 { "M" } else { "L" },
+                            px(*lon),
+                            py(*lat)
+                        ));
+                    }
+                    d.push('Z');
+                    d
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let inside = match (outline, point) {
+        (Some(p), Some((x, y))) => Some(p.contains(x, y)),
+        _ => None,
+    };
+    let label = format!(
+        "{}{grid}{}",
+        v.t("案件位置：", "Where the case is: "),
+        match inside {
+            Some(true) => v.t("（点位在网格内）", " (the point is inside the grid)"),
+            Some(false) => v.t("（点位在网格外）", " (the point is outside the grid)"),
+            None if point.is_none() => v.t("（未标注点位）", " (no point given)"),
+            None => "",
+        }
+    );
+    html! {
+        // Inside SVG an HTML parser closes no element by itself: each one has its end tag.
+        svg #case-map.chart xmlns="http://www.w3.org/2000/svg" role="img" aria-label=(label)
+            viewBox=(format!("0 0 {WIDTH:.0} {height:.0}")) width="100%" preserveAspectRatio="xMidYMid meet"
+            style="max-height:22rem;display:block"
+            data-grid=(case.grid_code) data-point=[point.map(|_| "1")]
+            data-inside=[inside.map(|i| if i { "1" } else { "0" })] {
+            title { (label) }
+            @if !path.is_empty() {
+                path.outline d=(path) fill="#ffcdd2" fill-opacity="0.45" fill-rule="evenodd" stroke="#b71c1c" stroke-width="2" {}
+            }
+            @if let Some((x, y)) = point {
+                circle.point cx=(format!("{:.1}", px(x))) cy=(format!("{:.1}", py(y))) r="13" fill="none" stroke="#0d47a1" stroke-width="2" {}
+                circle cx=(format!("{:.1}", px(x))) cy=(format!("{:.1}", py(y))) r="5" fill="#0d47a1" {}
+            }
+        }
+        p.muted { (label) }
+    }
 }
 
 /// The originals of masked text, shown once after an audited reveal.
@@ -573,7 +791,7 @@ fn action_name(v: &Viewer, k: CommandKind) -> &'static str {
 fn action_fields(
     v: &Viewer,
     k: CommandKind,
-    catalogue: &tongxin_core::cases::catalogue::Catalogue,
+    departments: &[&Department],
     routed: Option<&str>,
     typed: Option<&ActForm>,
 ) -> Markup {
@@ -586,7 +804,7 @@ fn action_fields(
     };
     match k {
         CommandKind::Dispatch => html! {
-            label { (v.t("处置部门", "Department")) (department_select(v, catalogue, routed)) }
+            label { (v.t("处置部门", "Department")) (department_select(v, departments, routed)) }
             (area("text", v.t("说明（可选）", "Note (optional)"), false))
         },
         CommandKind::Verify => html! {
@@ -608,9 +826,27 @@ fn action_fields(
             label { (v.t("原案件编号", "Original case number")) input name="into" inputmode="numeric" required; }
             (area("text", v.t("说明（可选）", "Note (optional)"), false))
         },
-        CommandKind::Handle => html! {
-            (area("text", v.t("处置情况", "What was done"), true))
-        },
+        CommandKind::Handle => {
+            let photos = typed
+                .filter(|t| t.action == k.as_str())
+                .map(|t| t.photos.clone())
+                .unwrap_or_default();
+            html! {
+                (area("text", v.t("处置情况", "What was done"), true))
+                input type="hidden" name="photos" value=(photos);
+                // Revealed by the script, which uploads the photo and lists its hash.
+                label.handle-photo hidden {
+                    (v.t("处置后照片（可选，可多张，每张 ≤ 10 MB）", "Photos after handling (optional, several, ≤ 10 MB each)"))
+                    input type="file" accept="image/jpeg,image/png,image/webp" capture="environment" multiple;
+                }
+                div.photos.handle-preview {
+                    @for h in photos.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+                        img src={ "/api/v1/media/" (h) "/thumbnail" } alt=(v.t("处置后照片", "photo after"));
+                    }
+                }
+                p.muted.handle-status role="status" {}
+            }
+        }
         CommandKind::Cancel
         | CommandKind::Return
         | CommandKind::Escalate
@@ -634,6 +870,9 @@ pub struct ActForm {
     pub passed: Option<String>,
     pub satisfaction: Option<String>,
     pub into: Option<String>,
+    /// The handler's photos: media hashes, comma-separated (uploaded by the script).
+    #[serde(default)]
+    pub photos: String,
     /// Where to go afterwards (the map's dispatch comes back to the map).
     pub back: Option<String>,
 }
@@ -652,7 +891,13 @@ impl ActForm {
             "return" => Command::Return { reason: text },
             "handle" => Command::Handle {
                 feedback: text,
-                photos: Vec::new(),
+                photos: self
+                    .photos
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect(),
             },
             "verify" => Command::Verify {
                 passed: self.passed.as_deref() != Some("0"),
@@ -724,6 +969,16 @@ pub async fn act_submit(
     }
 }
 
+/// A place reports keep coming from, named as people know it (never by its coordinates).
+#[derive(Debug, Clone)]
+pub struct RepeatedPlace {
+    /// The grid's name, then the address of the newest report there when it has one; empty
+    /// when that report could not be found.
+    pub name: String,
+    pub reports: i64,
+    pub newest: i64,
+}
+
 /// Clusters, spikes and repeated places of one scope, computed at one time.
 #[derive(Debug, Clone, Default)]
 pub struct PatternWarnings {
@@ -731,8 +986,10 @@ pub struct PatternWarnings {
     pub clusters: Vec<(String, String, i64)>,
     /// (category, today's reports, baseline mean per day)
     pub spikes: Vec<(String, i64, f64)>,
-    /// (lon, lat, reports, newest case id)
-    pub places: Vec<(f64, f64, i64, i64)>,
+    pub places: Vec<RepeatedPlace>,
+    /// What could not be read: (Chinese, English, the error). Shown in the panel; a result
+    /// with errors is not kept.
+    pub errors: Vec<(&'static str, &'static str, String)>,
 }
 
 pub type PatternCache = Arc<Mutex<HashMap<String, (Instant, Arc<PatternWarnings>)>>>;
@@ -752,6 +1009,22 @@ pub async fn warning_rules(state: &AppState) -> WarningRules {
         .unwrap_or_default()
 }
 
+/// How a place is named: its grid, then the address of the newest report from it.
+fn place_name(state: &AppState, case: &CaseRow) -> String {
+    let grid = state
+        .locator()
+        .path(&case.grid_code)
+        .last()
+        .map(|n| n.name.clone())
+        .unwrap_or_else(|| case.grid_code.clone());
+    let address = case.address.trim();
+    if address.is_empty() {
+        grid
+    } else {
+        format!("{grid} · {address}")
+    }
+}
+
 async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternWarnings> {
     let key = prefixes.join(",");
     if let Some((at, data)) = state.pattern_warnings.lock().expect("cache lock").get(&key)
@@ -762,6 +1035,7 @@ async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternW
     let rules = warning_rules(state).await;
     let now = now_millis();
     let day = 86_400_000;
+    let mut errors = Vec::new();
     let clusters = cases::clusters(
         &state.store,
         prefixes,
@@ -769,19 +1043,33 @@ async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternW
         rules.cluster_min,
     )
     .await
-    .unwrap_or_default();
+    .unwrap_or_else(|e| {
+        errors.push((
+            "聚集未能计算：",
+            "Clusters could not be computed: ",
+            e.to_string(),
+        ));
+        Vec::new()
+    });
     let today = china_day(now);
     let mut per_category: HashMap<String, (i64, i64)> = HashMap::new();
     if prefixes.iter().all(|p| p.len() <= 6) {
-        for (category, d, n) in tongxin_store::cases::indicators::reported_by_category(
+        let reported = tongxin_store::cases::indicators::reported_by_category(
             &state.store,
             prefixes,
             today - rules.baseline_days,
             today + 1,
         )
         .await
-        .unwrap_or_default()
-        {
+        .unwrap_or_else(|e| {
+            errors.push((
+                "突增未能计算：",
+                "Spikes could not be computed: ",
+                e.to_string(),
+            ));
+            Vec::new()
+        });
+        for (category, d, n) in reported {
             let e = per_category.entry(category).or_default();
             if d == today {
                 e.0 += n;
@@ -796,7 +1084,7 @@ async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternW
         .map(|(c, (t, base))| (c, t, base as f64 / rules.baseline_days as f64))
         .collect();
     spikes.sort_by_key(|s| std::cmp::Reverse(s.1));
-    let places = cases::repeated_places(
+    let cells = cases::repeated_places(
         &state.store,
         prefixes,
         now - rules.place_days * day,
@@ -804,64 +1092,169 @@ async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternW
         rules.place_min,
     )
     .await
-    .unwrap_or_default();
+    .unwrap_or_else(|e| {
+        errors.push((
+            "同一地点反复上报未能计算：",
+            "Repeated places could not be computed: ",
+            e.to_string(),
+        ));
+        Vec::new()
+    });
+    let newest: Vec<i64> = cells.iter().map(|c| c.3).collect();
+    let named: HashMap<i64, String> = cases::cases_by_ids(&state.store, &newest)
+        .await
+        .unwrap_or_else(|e| {
+            errors.push((
+                "地点名称未能读取：",
+                "The places' names could not be read: ",
+                e.to_string(),
+            ));
+            Vec::new()
+        })
+        .iter()
+        .map(|c| (c.id, place_name(state, c)))
+        .collect();
+    let places = cells
+        .into_iter()
+        .map(|(_, _, reports, newest)| RepeatedPlace {
+            name: named.get(&newest).cloned().unwrap_or_default(),
+            reports,
+            newest,
+        })
+        .collect();
     let data = Arc::new(PatternWarnings {
         rules,
         clusters,
         spikes,
         places,
+        errors,
     });
-    state
-        .pattern_warnings
-        .lock()
-        .expect("cache lock")
-        .insert(key, (Instant::now(), data.clone()));
+    if data.errors.is_empty() {
+        state
+            .pattern_warnings
+            .lock()
+            .expect("cache lock")
+            .insert(key, (Instant::now(), data.clone()));
+    }
     data
 }
 
-/// Early warning beside the map: overdue and nearly due cases (each with dispatch right
-/// there when it waits for a department), and clusters of one category in one grid.
+/// Warning cases on one page of the warning list (the map shows its first page).
+pub const WARNINGS_PER_PAGE: u64 = 20;
+
+/// Early warning beside the map: the first page of the warning list, with its total and the
+/// page numbers that lead to the whole list on `/cases/warnings`.
 pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
     let Ok(prefixes) = reach_within(&v.actor, Action::WorkCase, None) else {
         return html! {};
     };
+    warning_section(state, v, &prefixes, 1, "/map").await
+}
+
+/// The early warning: every open case in reach whose step deadline has passed or comes within
+/// the warning hours, the longest overdue first, a page at a time with the total; each with
+/// its grid, the department it is with, how long it is overdue and, when the viewer may
+/// dispatch it, the dispatch right there (to the departments of its district; `back` is
+/// where that comes back to). Then clusters, spikes and repeated places.
+async fn warning_section(
+    state: &AppState,
+    v: &Viewer,
+    prefixes: &[String],
+    page: u64,
+    back: &str,
+) -> Markup {
     let now = now_millis();
-    let patterns = pattern_warnings(state, &prefixes).await;
+    let patterns = pattern_warnings(state, prefixes).await;
     let rules = patterns.rules;
     let soon = cases::CaseFilter {
         overdue_at: Some(now + rules.due_soon_hours * 3_600_000),
         ..cases::CaseFilter::default()
     };
-    let due = cases::list_cases(&state.store, &prefixes, &soon, None, 15)
-        .await
-        .map(|p| p.items)
-        .unwrap_or_default();
+    let late = cases::CaseFilter {
+        overdue_at: Some(now),
+        ..cases::CaseFilter::default()
+    };
+    let listed = async {
+        let total = cases::count_cases(&state.store, prefixes, &soon).await?;
+        let overdue = cases::count_cases(&state.store, prefixes, &late).await?;
+        let rows = cases::list_cases_page(
+            &state.store,
+            prefixes,
+            &soon,
+            cases::CaseOrder::Deadline,
+            page_offset(page, WARNINGS_PER_PAGE) as usize,
+            WARNINGS_PER_PAGE as usize,
+        )
+        .await?;
+        Ok::<_, tongxin_store::StoreError>((total, overdue, rows))
+    }
+    .await;
     let clusters = patterns.clusters.clone();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
+    let locator = state.locator();
+    let grid_name = |code: &str| {
+        locator
+            .path(code)
+            .last()
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
     html! {
         section.card #warnings {
             h2 { (v.t("预警", "Early warning")) }
-            h3 { (v.t("超期与临期案件", "Overdue and nearly due")) }
-            @if due.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
-            table {
-                @for c in &due {
-                    tr {
-                        td { a href={ "/cases/" (c.id) } { "#" (c.id) } }
-                        td { (catalogue.leaf(&c.category_code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_default()) }
-                        td { (status_name(v, &c.status)) }
-                        td { (due_text(v, c.step_due_at, true, now)) }
-                        td {
-                            @if c.status == "filed" && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() {
-                                form method="post" action={ "/cases/" (c.id) "/act" } {
-                                    input type="hidden" name="csrf_token" value=(v.csrf);
-                                    input type="hidden" name="action" value="dispatch";
-                                    input type="hidden" name="back" value="/map";
-                                    (department_select(v, &catalogue, catalogue.route(&c.category_code, &c.grid_code).map(|d| d.code.as_str())))
-                                    button type="submit" { (v.t("派遣", "Dispatch")) }
+            @for (zh, en, e) in &patterns.errors { p.err role="alert" { (v.t(zh, en)) (e) } }
+            h3 { (v.t("超期与临期案件", "Overdue and nearly due")) " " span.muted { "(" (v.t("临期：", "nearly due: ")) (rules.due_soon_hours) (v.t(" 小时内到期", " hours or less")) ")" } }
+            @match &listed {
+                Err(e) => { p.err role="alert" { (v.t("预警案件未能读取：", "The warning cases could not be read: ")) (e) } }
+                Ok((total, overdue, due)) => {
+                    p #warning-total {
+                        strong { (v.t("共 ", "")) (total) (v.t(" 件", " cases")) }
+                        (v.t("，其中超期 ", ", of which overdue: ")) strong { (overdue) } (v.t(" 件", ""))
+                    }
+                    @if due.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
+                    @else {
+                        table #warning-cases {
+                            thead { tr {
+                                th { (v.t("案件", "Case")) }
+                                th { (v.t("网格 · 所在部门", "Grid · with")) }
+                                th { (v.t("期限", "Deadline")) } th { (v.t("派遣", "Dispatch")) }
+                            } }
+                            tbody {
+                                @for c in due {
+                                    tr data-case=(c.id) {
+                                        td {
+                                            a href={ "/cases/" (c.id) } { "#" (c.id) } " "
+                                            (catalogue.leaf(&c.category_code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_else(|| c.category_code.clone()))
+                                            br; span.muted { (status_name(v, &c.status)) }
+                                        }
+                                        td {
+                                            span.grid title=(c.grid_code) { (grid_name(&c.grid_code)) }
+                                            br;
+                                            span.department {
+                                                @match c.department.as_deref() {
+                                                    Some(d) => { (catalogue.department(d).map(|d| v.t(&d.name, &d.name_en).to_string()).unwrap_or_else(|| d.to_string())) }
+                                                    None => { span.muted { (v.t("未派遣 · ", "not dispatched · ")) (tier_name(v, &c.tier)) } }
+                                                }
+                                            }
+                                        }
+                                        td { (due_text(v, c.step_due_at, true, now)) }
+                                        td {
+                                            @if c.status == "filed" && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() {
+                                                form.dispatch method="post" action={ "/cases/" (c.id) "/act" } {
+                                                    input type="hidden" name="csrf_token" value=(v.csrf);
+                                                    input type="hidden" name="action" value="dispatch";
+                                                    input type="hidden" name="back" value=(back);
+                                                    (department_select(v, &api::departments_for(&catalogue, &[c.grid_code.as_str()]), catalogue.route(&c.category_code, &c.grid_code).map(|d| d.code.as_str())))
+                                                    button type="submit" aria-label={ (v.t("派遣案件 #", "Dispatch case #")) (c.id) } { (v.t("派遣", "Dispatch")) }
+                                                }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
+                    (pager(v, "/cases/warnings", page, WARNINGS_PER_PAGE, (*total).max(0) as u64))
                 }
             }
             h3 { (v.t("聚集", "Clusters")) " " span.muted { "(" (rules.cluster_days) (v.t(" 天内同一网格同类 ≥ ", " days, one grid, one category, ≥ ")) (rules.cluster_min) ")" } }
@@ -870,7 +1263,7 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
                 @for (grid, category, n) in &clusters {
                     li {
                         a href={ "/cases?within=" (grid) "&category=" (category) } {
-                            (state.locator().path(grid).last().map(|p| p.name.clone()).unwrap_or_else(|| grid.clone()))
+                            (grid_name(grid))
                             " · " (catalogue.leaf(category).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_default())
                             " · " (n) (v.t(" 件", " cases"))
                         }
@@ -891,11 +1284,14 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
             }
             h3 { (v.t("同一地点反复上报", "Repeated reports from one place")) " " span.muted { "(≈" (rules.place_metres) " m, " (rules.place_days) (v.t(" 天", " days")) ")" } }
             @if patterns.places.is_empty() { p.muted { (v.t("暂无。", "None.")) } }
-            ul {
-                @for (lon, lat, n, newest) in &patterns.places {
+            ul #repeated-places {
+                @for place in &patterns.places {
                     li {
-                        a href={ "/cases/" (newest) } { (format!("{lon:.4}, {lat:.4}")) }
-                        " · " (n) (v.t(" 件", " cases"))
+                        a href={ "/cases/" (place.newest) } {
+                            @if place.name.is_empty() { (v.t("案件 #", "case #")) (place.newest) (v.t(" 所在地点", "'s place")) }
+                            @else { (place.name) }
+                        }
+                        " · " (place.reports) (v.t(" 件", " cases"))
                     }
                 }
             }
@@ -903,9 +1299,46 @@ pub async fn warning_panel(state: &AppState, v: &Viewer) -> Markup {
     }
 }
 
+#[derive(Deserialize, Default)]
+pub struct WarningsQuery {
+    pub page: Option<String>,
+    pub done: Option<String>,
+}
+
+/// 预警: the whole warning list, a page at a time, with dispatch from the list.
+pub async fn warnings_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<WarningsQuery>,
+) -> Response {
+    let v = match Viewer::require(caller, &headers, "/cases/warnings") {
+        Ok(v) => v,
+        Err(r) => return r.into_response(),
+    };
+    let title = v.t("预警", "Early warning");
+    let prefixes = match reach_within(&v.actor, Action::WorkCase, None) {
+        Ok(p) => p,
+        Err(e) => return super::error_page(&v, title, "/map", &e),
+    };
+    let page = match page_number("page", q.page.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return super::error_page(&v, title, "/map", &e),
+    };
+    let back = format!("/cases/warnings?page={page}");
+    let section = warning_section(&state, &v, &prefixes, page, &back).await;
+    let body = html! {
+        h1 { (title) }
+        @if let Some(d) = &q.done { p.ok { (d) } }
+        p { a href="/map" { (v.t("← 一张图", "← Map")) } " · " a href="/cases?overdue=1" { (v.t("超期案件列表", "Overdue cases in the list")) } }
+        (section)
+    };
+    layout(&v, title, "/map", body)
+}
+
 #[derive(Deserialize)]
 pub struct MineQuery {
-    pub cursor: Option<String>,
+    pub page: Option<String>,
 }
 
 /// 我的上报: what the user reported, where each case stands, and those waiting for their
@@ -920,22 +1353,36 @@ pub async fn my_reports_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let before = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
-    let page = match cases::reported_by(&state.store, v.actor.user_id, before, 50).await {
+    let title = v.t("我的上报", "My reports");
+    let page = match page_number("page", q.page.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            return super::error_page(&v, v.t("我的上报", "My reports"), "/my-reports", &e.into());
-        }
+        Err(e) => return super::error_page(&v, title, "/my-reports", &e),
+    };
+    let mine = async {
+        let total = cases::count_reported_by(&state.store, v.actor.user_id).await?;
+        let items = cases::reported_by_page(
+            &state.store,
+            v.actor.user_id,
+            page_offset(page, CASES_PER_PAGE) as usize,
+            CASES_PER_PAGE as usize,
+        )
+        .await?;
+        Ok::<_, tongxin_store::StoreError>((total, items))
+    };
+    let (total, items) = match mine.await {
+        Ok(p) => p,
+        Err(e) => return super::error_page(&v, title, "/my-reports", &e.into()),
     };
     let body = html! {
-        h1 { (v.t("我的上报", "My reports")) }
-        @if page.items.is_empty() {
+        h1 { (title) }
+        @if total > 0 { p #case-total { strong { (v.t("共 ", "")) (total) (v.t(" 件", " cases")) } } }
+        @if items.is_empty() && total == 0 {
             p.muted { (v.t("您还没有上报过问题。", "You have not reported anything yet.")) " " a href="/report" { (v.t("去上报", "Report a problem")) } }
         }
         table {
             thead { tr { th { "#" } th { (v.t("类别", "Category")) } th { (v.t("状态", "Status")) } th { (v.t("上报时间", "Reported")) } th { (v.t("评价", "Rating")) } } }
             tbody {
-                @for c in &page.items {
+                @for c in &items {
                     tr {
                         td { a href={ "/cases/" (c.id) } { "#" (c.id) } }
                         td { (api::category_name(&state, &c.category_code)) }
@@ -949,9 +1396,7 @@ pub async fn my_reports_page(
                 }
             }
         }
-        @if let Some(next) = &page.next {
-            p { a href={ "/my-reports?cursor=" (next) } { (v.t("更早的上报 →", "Older reports →")) } }
-        }
+        @if total > 0 { (pager(&v, "/my-reports", page, CASES_PER_PAGE, total as u64)) }
     };
-    layout(&v, v.t("我的上报", "My reports"), "/my-reports", body)
+    layout(&v, title, "/my-reports", body)
 }

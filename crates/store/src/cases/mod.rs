@@ -251,25 +251,6 @@ pub struct CaseFilter {
     pub open_only: bool,
 }
 
-/// The cases `reporter_id` reported, newest first.
-pub async fn reported_by(
-    store: &Store,
-    reporter_id: i64,
-    before_id: Option<i64>,
-    limit: usize,
-) -> Result<Page<CaseRow>, StoreError> {
-    let sql = format!(
-        "SELECT {CASE_COLS} FROM cases WHERE reporter_id = $1 AND id < $2 ORDER BY id DESC LIMIT {}",
-        limit + 1
-    );
-    let items: Vec<CaseRow> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(reporter_id)
-        .bind(before_id.unwrap_or(i64::MAX))
-        .fetch_all(store.pool())
-        .await?;
-    Ok(page(items, limit, |c| c.id.to_string()))
-}
-
 pub async fn list_cases(
     store: &Store,
     prefixes: &[String],
@@ -319,6 +300,207 @@ pub async fn list_cases(
     }
     let items: Vec<CaseRow> = q.fetch_all(store.pool()).await?;
     Ok(page(items, limit, |c| c.id.to_string()))
+}
+
+/// How a numbered page of cases is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseOrder {
+    /// The newest first.
+    #[default]
+    Newest,
+    /// The earliest step deadline first (the longest overdue at the top), then by number.
+    Deadline,
+}
+
+const OPEN_STATUSES: &str = "('reported', 'filed', 'dispatched', 'accepted', 'handled')";
+
+/// A value bound to a numbered placeholder.
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// The conditions of a filter that sets them, with their values in placeholder order.
+#[derive(Default)]
+struct Terms {
+    sql: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Terms {
+    fn int(&mut self, v: i64) -> String {
+        self.binds.push(Bind::Int(v));
+        format!("${}", self.binds.len())
+    }
+
+    fn text(&mut self, v: impl Into<String>) -> String {
+        self.binds.push(Bind::Text(v.into()));
+        format!("${}", self.binds.len())
+    }
+
+    fn clause(&self) -> String {
+        if self.sql.is_empty() {
+            "1 = 1".into()
+        } else {
+            self.sql.join(" AND ")
+        }
+    }
+}
+
+/// Binds `terms`' values, in order, onto a query.
+macro_rules! bind_terms {
+    ($q:expr, $terms:expr) => {{
+        let mut q = $q;
+        for b in $terms.binds {
+            q = match b {
+                Bind::Int(v) => q.bind(v),
+                Bind::Text(v) => q.bind(v),
+            };
+        }
+        q
+    }};
+}
+
+/// What is being asked of the filter's rows: which index should answer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A page in order: the rows are walked in order (by number, or by deadline for the
+    /// overdue), and a small scope comes from the grid index.
+    List,
+    /// How many: the scope's grid index range answers (with the status in the same index),
+    /// or, for the overdue of a wide scope, the status-and-deadline index.
+    Count,
+}
+
+/// Only the conditions the filter sets. Everything but the scope, the department and the
+/// deadline is written so that no index answers it (`(col || '') = $n`), so the planner takes
+/// the index meant for the purpose instead of one that would make it sort or look up most rows.
+fn filter_terms(prefixes: &[String], filter: &CaseFilter, purpose: Purpose) -> Terms {
+    let mut t = Terms::default();
+    let wide = prefixes.iter().any(|p| p.len() <= 6);
+    for (col, value) in [
+        ("status", &filter.status),
+        ("category_code", &filter.category),
+        ("channel", &filter.channel),
+    ] {
+        if let Some(v) = value {
+            let p = t.text(v.clone());
+            t.sql.push(format!("({col} || '') = {p}"));
+        }
+    }
+    if let Some(d) = &filter.department {
+        let p = t.text(d.clone());
+        t.sql.push(match purpose {
+            Purpose::Count => format!("department = {p}"),
+            Purpose::List => format!("(department || '') = {p}"),
+        });
+    }
+    if let Some(text) = &filter.text {
+        let p = t.text(format!("%{}%", text.replace(['%', '_'], "")));
+        t.sql
+            .push(format!("(description LIKE {p} OR address LIKE {p})"));
+    }
+    if let Some(at) = filter.overdue_at {
+        let p = t.int(at);
+        t.sql.push(format!(
+            "status IN {OPEN_STATUSES} AND step_due_at IS NOT NULL AND step_due_at < {p}"
+        ));
+    } else if filter.open_only {
+        t.sql.push(format!("(status || '') IN {OPEN_STATUSES}"));
+    }
+    let grid_col = match purpose {
+        Purpose::List if wide || filter.overdue_at.is_some() => GRID_UNINDEXED,
+        Purpose::Count if wide && filter.overdue_at.is_some() => GRID_UNINDEXED,
+        _ => "grid_code",
+    };
+    if prefixes.is_empty() {
+        t.sql.push("1 = 0".into());
+    } else {
+        let mut scope = Vec::with_capacity(prefixes.len());
+        for p in prefixes {
+            let (lo, hi) = (t.text(p.clone()), t.text(upper_bound(p)));
+            scope.push(format!("({grid_col} >= {lo} AND {grid_col} < {hi})"));
+        }
+        t.sql.push(format!("({})", scope.join(" OR ")));
+    }
+    t
+}
+
+/// One numbered page of the cases under the scope prefixes that match `filter`: `limit` rows
+/// after the first `offset`, in `order`. `count_cases` counts the same rows.
+pub async fn list_cases_page(
+    store: &Store,
+    prefixes: &[String],
+    filter: &CaseFilter,
+    order: CaseOrder,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let terms = filter_terms(prefixes, filter, Purpose::List);
+    let order = match order {
+        CaseOrder::Newest => "id DESC",
+        CaseOrder::Deadline => "step_due_at, id",
+    };
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+        terms.clause()
+    );
+    let q = bind_terms!(sqlx::query_as(AssertSqlSafe(sql)), terms);
+    Ok(q.fetch_all(store.pool()).await?)
+}
+
+/// How many cases under the scope prefixes match `filter` (the rows `list_cases_page` pages
+/// through).
+pub async fn count_cases(
+    store: &Store,
+    prefixes: &[String],
+    filter: &CaseFilter,
+) -> Result<i64, StoreError> {
+    let terms = filter_terms(prefixes, filter, Purpose::Count);
+    let sql = format!("SELECT COUNT(*) FROM cases WHERE {}", terms.clause());
+    let q = bind_terms!(sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql)), terms);
+    Ok(q.fetch_one(store.pool()).await?.0)
+}
+
+/// One numbered page of the cases `reporter_id` reported, newest first.
+pub async fn reported_by_page(
+    store: &Store,
+    reporter_id: i64,
+    offset: usize,
+    limit: usize,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE reporter_id = $1 ORDER BY id DESC LIMIT {limit} OFFSET {offset}"
+    );
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
+        .bind(reporter_id)
+        .fetch_all(store.pool())
+        .await?)
+}
+
+/// How many cases `reporter_id` reported (from the reporter index).
+pub async fn count_reported_by(store: &Store, reporter_id: i64) -> Result<i64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM cases WHERE reporter_id = $1")
+        .bind(reporter_id)
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n)
+}
+
+/// The cases with these numbers (any order; unknown numbers are left out).
+pub async fn cases_by_ids(store: &Store, ids: &[i64]) -> Result<Vec<CaseRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {CASE_COLS} FROM cases WHERE id IN ({})",
+        crate::db::Placeholders::for_store(store).list(ids.len())
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    Ok(q.fetch_all(store.pool()).await?)
 }
 
 /// Open cases of one category reported since `since` inside a lon/lat box (the caller
