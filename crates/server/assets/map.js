@@ -282,18 +282,24 @@ const el = (tag, props, kids) => {
   for (const c of kids || []) if (c) e.append(c);
   return e;
 };
-const panel = nodes => {info.textContent = ''; info.append(...nodes.filter(Boolean));};
+const panel = nodes => {infoFor = null; info.textContent = ''; info.append(...nodes.filter(Boolean));};
 const btn = (text, onclick, cls = 'map-btn') => el('button', {type: 'button', class: cls, text, onclick});
 const link = (text, href, cls = 'map-btn') => el('a', {class: cls, href, text});
 const P = (cls, text) => el('p', {class: cls, text});
 const badge = () => el('span', {class: 'map-badge', text: L('超期', 'Overdue')});
 let infoSeq = 0;
+// One node's panel is asked for once: a click on the node already shown (or loading) — as the
+// two clicks of a double click are — keeps what is there.
+let infoFor = null;
 const loadInfo = c => {
+  if (infoFor && infoFor.c === c) return infoFor.p;
   const n = ++infoSeq;
   panel([el('h2', {text: nameOf(c)}), P('map-muted', L('加载中…', 'Loading…'))]);
-  return getJSON('/api/v1/map/node/' + enc(apiCode(c))).then(
-    d => n === infoSeq && renderInfo(d || {}, c),
+  const p = getJSON('/api/v1/map/node/' + enc(apiCode(c))).then(
+    d => {if (n === infoSeq) {renderInfo(d || {}, c); infoFor = {c, p};}},
     err => n === infoSeq && showError(err, () => loadInfo(c)));
+  infoFor = {c, p};
+  return p;
 };
 const renderInfo = (d, c) => {
   for (const p of d.path || []) if (p && p.code && p.name) names.set(String(p.code), p.name);

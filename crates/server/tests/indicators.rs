@@ -10,7 +10,8 @@ use tongxin_core::cases::catalogue::Catalogue;
 use tongxin_core::cases::indicators::{DAY_MS, china_day, day_start};
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
 use tongxin_store::cases::indicators::{
-    Breakdown, breakdown, category_mix, indicators, rebuild, timeline_breakdown, timeline_totals,
+    Breakdown, breakdown, category_mix, daily, indicators, rebuild, timeline_breakdown,
+    timeline_totals,
 };
 use tongxin_store::now_millis;
 
@@ -159,6 +160,7 @@ async fn rollups_answer_exactly_as_the_timeline_does() {
                 }
             }
         }
+        grid_figures_follow_the_rollup_rules(&app, &periods, now).await;
         // The category mix chart's one-column sum agrees with the breakdown.
         let mut mix = category_mix(store, &nodes[0], china_day(year.0), china_day(year.1))
             .await
@@ -179,6 +181,65 @@ async fn rollups_answer_exactly_as_the_timeline_does() {
         rebuild(store).await.unwrap();
         assert_eq!(rollup_rows(&app).await, kept, "{}", app.label);
         app.cleanup().await;
+    }
+}
+
+/// A grid has no rollup rows: its figures are tallied from its own cases by the rollups' rules
+/// and agree with the timeline — totals, the trend by day and the breakdowns.
+async fn grid_figures_follow_the_rollup_rules(app: &App, periods: &[(i64, i64)], now: i64) {
+    let store = app.store();
+    let mut busiest: Vec<(i64, String)> = Vec::new();
+    for g in &app.city.grids {
+        let slow = timeline_totals(store, std::slice::from_ref(&g.code), 0, now + DAY_MS)
+            .await
+            .unwrap();
+        busiest.push((slow.reported, g.code.clone()));
+    }
+    busiest.sort();
+    let grids: Vec<String> = busiest
+        .iter()
+        .rev()
+        .take(3)
+        .map(|(_, g)| g.clone())
+        .collect();
+    assert!(
+        busiest.last().unwrap().0 > 0,
+        "the history reached some grid"
+    );
+    for prefixes in [vec![grids[0].clone()], grids.clone()] {
+        for &(from_day, to_day) in periods {
+            let (from, to) = (day_start(from_day), day_start(to_day));
+            let fast = indicators(store, &prefixes, from, to, now).await.unwrap();
+            assert_eq!(fast.source, "grid tally", "{prefixes:?}");
+            let slow = timeline_totals(store, &prefixes, from, to).await.unwrap();
+            assert_eq!(
+                fast.counts, slow,
+                "{}: {prefixes:?} {from_day}..{to_day}",
+                app.label
+            );
+            let days = daily(store, &prefixes, from_day, to_day).await.unwrap();
+            let mut summed = tongxin_core::cases::indicators::Counts::default();
+            for (day, c) in &days {
+                assert!((from_day..to_day).contains(day), "{day} outside the period");
+                summed += *c;
+            }
+            assert_eq!(
+                summed, slow,
+                "{}: the trend of {prefixes:?} adds up",
+                app.label
+            );
+            for by in [Breakdown::Category, Breakdown::Department] {
+                let fast = breakdown(store, &prefixes, from, to, by).await.unwrap();
+                let mut slow: Vec<_> = timeline_breakdown(store, &prefixes, from, to, by)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|r| !r.counts.is_zero())
+                    .collect();
+                slow.sort_by(|a, b| a.key.cmp(&b.key));
+                assert_eq!(fast, slow, "{}: {by:?} of {prefixes:?}", app.label);
+            }
+        }
     }
 }
 

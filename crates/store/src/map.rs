@@ -3,7 +3,7 @@
 //! over whole days from the rollups, grid-level rates from one node's cases.
 
 use crate::db::{Store, StoreError};
-use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
+use crate::territory::{GRID_UNINDEXED, prefix_clause, status_col, upper_bound};
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 
@@ -70,10 +70,12 @@ pub async fn open_by_grid(
     prefix: &str,
     now: i64,
 ) -> Result<HashMap<String, (i64, i64)>, StoreError> {
+    let scope = [prefix.to_string()];
     let sql = format!(
         "SELECT grid_code, COUNT(*), CAST(SUM(CASE WHEN step_due_at < $3 THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM cases WHERE status IN ({OPEN}) AND {} GROUP BY grid_code",
-        prefix_clause("grid_code", &[prefix.to_string()], 1)
+         FROM cases WHERE {} IN ({OPEN}) AND {} GROUP BY grid_code",
+        status_col(&scope),
+        prefix_clause("grid_code", &scope, 1)
     );
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(AssertSqlSafe(sql))
         .bind(prefix.to_string())
@@ -202,8 +204,9 @@ pub async fn markers(
     let wide = prefix.len() <= 6;
     let grid_col = if wide { GRID_UNINDEXED } else { "grid_code" };
     let scope = prefix_clause(grid_col, &[prefix.to_string()], 1);
+    let status = status_col(std::slice::from_ref(&prefix.to_string()));
     let open_sql = format!(
-        "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE status IN ({OPEN}) AND {scope} \
+        "SELECT id, lon, lat, status, category_code, step_due_at FROM cases WHERE {status} IN ({OPEN}) AND {scope} \
          AND $3 = $3 ORDER BY id DESC LIMIT $4"
     );
     let mut out: Vec<Marker> = sqlx::query_as(AssertSqlSafe(open_sql))

@@ -104,6 +104,25 @@ pub(crate) fn prefix_clause(col: &str, prefixes: &[String], first: usize) -> Str
 /// planner chooses well either way).
 pub(crate) const GRID_UNINDEXED: &str = "(grid_code || '')";
 
+/// The status column as an expression no index answers. For a narrow scope (a community or a
+/// grid) the grid index finds its few hundred cases at once, while the status index would walk
+/// the open cases of the whole city.
+pub(crate) const STATUS_UNINDEXED: &str = "(status || '')";
+
+/// Whether every prefix is a community or finer: scopes the grid index answers best.
+pub(crate) fn narrow_scope(prefixes: &[String]) -> bool {
+    !prefixes.is_empty() && prefixes.iter().all(|p| p.len() >= 12)
+}
+
+/// The status column to filter on for cases under `prefixes` (see `STATUS_UNINDEXED`).
+pub(crate) fn status_col(prefixes: &[String]) -> &'static str {
+    if narrow_scope(prefixes) {
+        STATUS_UNINDEXED
+    } else {
+        "status"
+    }
+}
+
 /// The smallest string above every code starting with `prefix` (codes are digits).
 pub(crate) fn upper_bound(prefix: &str) -> String {
     let mut digits: Vec<u8> = prefix.bytes().collect();

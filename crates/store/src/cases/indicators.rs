@@ -4,14 +4,16 @@
 
 use super::{CaseRow, EventRow};
 use crate::db::{Conn, Placeholders, Store, StoreError};
-use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
+use crate::territory::{
+    GRID_UNINDEXED, STATUS_UNINDEXED, narrow_scope, prefix_clause, upper_bound,
+};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tongxin_core::cases::indicators::{
     CATEGORY_DIM, CITY_CATEGORY_DIM, CITY_DEPARTMENT_DIM, CITY_LEN, COMMUNITY_LEN,
     COMMUNITY_TOTAL_DIM, CaseFacts, Counts, DEPARTMENT_DIM, DISTRICT_LEN, DISTRICT_TOTAL_DIM,
-    EventFacts, MONTHLY_CATEGORY_DIM, MONTHLY_CITY_CATEGORY_DIM, Tally, china_day, event_counts,
-    is_day_boundary, split_months,
+    EventFacts, MONTHLY_CATEGORY_DIM, MONTHLY_CITY_CATEGORY_DIM, RollupKey, Tally, china_day,
+    day_start, event_counts, is_day_boundary, split_months,
 };
 
 const OPEN_STATUSES: &str = "'reported', 'filed', 'dispatched', 'accepted', 'handled'";
@@ -136,6 +138,10 @@ pub async fn indicators(
             rollup_totals(store, prefixes, from, to, dim).await?,
             "rollup",
         ),
+        None if tallied_here(prefixes, from, to) => {
+            let tally = narrow_tally(store, prefixes, china_day(from), china_day(to)).await?;
+            (tally.totals(), "grid tally")
+        }
         None => (
             timeline_totals(store, prefixes, from, to).await?,
             "timeline",
@@ -262,10 +268,16 @@ async fn event_totals(
 }
 
 async fn open_overdue(store: &Store, prefixes: &[String], now: i64) -> Result<i64, StoreError> {
-    // Through the status index: open cases are few.
+    // Through the status index (open cases are few next to all cases), unless the scope is a
+    // community or a grid, whose cases the grid index finds at once.
+    let (status, grid) = if narrow_scope(prefixes) {
+        (STATUS_UNINDEXED, "grid_code")
+    } else {
+        ("status", GRID_UNINDEXED)
+    };
     let sql = format!(
-        "SELECT COUNT(*) FROM cases WHERE status IN ({OPEN_STATUSES}) AND step_due_at < $1 AND $2 = $2 AND {}",
-        prefix_clause(GRID_UNINDEXED, prefixes, 3)
+        "SELECT COUNT(*) FROM cases WHERE {status} IN ({OPEN_STATUSES}) AND step_due_at < $1 AND $2 = $2 AND {}",
+        prefix_clause(grid, prefixes, 3)
     );
     let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql))
         .bind(now)
@@ -307,6 +319,15 @@ impl Breakdown {
             Breakdown::Reporter | Breakdown::Grid => &[],
         }
     }
+
+    /// The rows of a grid's own tally that hold this breakdown.
+    fn tally_dim(self) -> Option<&'static str> {
+        match self {
+            Breakdown::Department => Some(DEPARTMENT_DIM),
+            Breakdown::Category => Some(CATEGORY_DIM),
+            Breakdown::Reporter | Breakdown::Grid => None,
+        }
+    }
 }
 
 /// One group of a breakdown: the case-based counts (event counts are not broken down).
@@ -331,6 +352,12 @@ pub async fn breakdown(
         .find(|(_, len)| rollups_serve(prefixes, from, to, *len));
     let rows = match dim {
         Some((dim, _)) => rollup_breakdown(store, prefixes, from, to, dim).await?,
+        None if tallied_here(prefixes, from, to) && by.tally_dim().is_some() => {
+            let dim = by.tally_dim().unwrap_or_default();
+            narrow_tally(store, prefixes, china_day(from), china_day(to))
+                .await?
+                .breakdown(dim)
+        }
         None => timeline_breakdown(store, prefixes, from, to, by).await?,
     };
     let mut rows: Vec<BreakdownRow> = rows.into_iter().filter(|r| !r.counts.is_zero()).collect();
@@ -490,6 +517,11 @@ pub async fn daily(
     from_day: i64,
     to_day: i64,
 ) -> Result<Vec<(i64, Counts)>, StoreError> {
+    if finer_than_rollups(prefixes) {
+        return Ok(narrow_tally(store, prefixes, from_day, to_day)
+            .await?
+            .by_day());
+    }
     let dim = if prefixes.iter().all(|p| p.len() <= DISTRICT_LEN) {
         DISTRICT_TOTAL_DIM
     } else {
@@ -634,4 +666,124 @@ async fn reported_per_day(
         .into_iter()
         .map(|(d, day, n)| (d[dim.len()..].to_string(), day, n))
         .collect())
+}
+
+// --- grids: no rollup rows are kept below a community; a grid's few cases are tallied here --
+
+/// Whether every prefix is finer than the rollups' nodes (a grid or a part of one).
+fn finer_than_rollups(prefixes: &[String]) -> bool {
+    !prefixes.is_empty() && prefixes.iter().all(|p| p.len() > COMMUNITY_LEN)
+}
+
+/// Whether the figures of [from, to) for `prefixes` come from `narrow_tally`: grids over whole
+/// days (other periods are counted from the timeline to the millisecond).
+fn tallied_here(prefixes: &[String], from: i64, to: i64) -> bool {
+    finer_than_rollups(prefixes) && is_day_boundary(from) && is_day_boundary(to)
+}
+
+/// The rollup rows the cases under `prefixes` would have, over Beijing days [from_day, to_day):
+/// the same `Tally` that maintains the rollups, fed with only these cases and their events in
+/// the period, so a grid's figures follow the rollups' rules exactly. Both reads start from the
+/// grid index (a grid holds hundreds of cases, not the city's million): SQLite keeps the order
+/// of a CROSS JOIN, so the events are found through each case rather than through the days.
+async fn narrow_tally(
+    store: &Store,
+    prefixes: &[String],
+    from_day: i64,
+    to_day: i64,
+) -> Result<GridTally, StoreError> {
+    let (from, to) = (day_start(from_day), day_start(to_day));
+    let scope = prefix_clause("grid_code", prefixes, 3);
+    let sql = format!(
+        "SELECT {} FROM cases WHERE {TOUCHES_PERIOD} AND {scope}",
+        super::CASE_COLS
+    );
+    let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    let mut tally = Tally::default();
+    for case in q.fetch_all(store.pool()).await? {
+        tally.add_case(&case.facts());
+    }
+    let sql = format!(
+        "SELECT c.grid_code, e.command, e.to_status, e.at, e.step_due_at FROM cases c \
+         CROSS JOIN case_events e WHERE e.case_id = c.id AND e.at >= $1 AND e.at < $2 AND {}",
+        prefix_clause("c.grid_code", prefixes, 3)
+    );
+    let mut q = sqlx::query_as::<_, (String, String, String, i64, Option<i64>)>(AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to);
+    for p in prefixes {
+        q = q.bind(p.clone()).bind(upper_bound(p));
+    }
+    for (grid, command, to_status, at, step_due_at) in q.fetch_all(store.pool()).await? {
+        let event = EventFacts {
+            command: &command,
+            to_status: &to_status,
+            at,
+            step_due_at,
+        };
+        tally.add_event(&grid, &event);
+    }
+    Ok(GridTally {
+        tally,
+        from_day,
+        to_day,
+    })
+}
+
+/// A tally read back like the rollup table, limited to its period.
+struct GridTally {
+    tally: Tally,
+    from_day: i64,
+    to_day: i64,
+}
+
+impl GridTally {
+    fn rows<'a>(&'a self, dim: &'a str) -> impl Iterator<Item = (&'a RollupKey, &'a Counts)> + 'a {
+        self.tally.rows().filter(move |(k, _)| {
+            k.dim.starts_with(dim)
+                && (dim != COMMUNITY_TOTAL_DIM || k.dim.is_empty())
+                && k.day >= self.from_day
+                && k.day < self.to_day
+        })
+    }
+
+    fn totals(&self) -> Counts {
+        let mut sum = Counts::default();
+        for (_, c) in self.rows(COMMUNITY_TOTAL_DIM) {
+            sum += *c;
+        }
+        sum
+    }
+
+    fn by_day(&self) -> Vec<(i64, Counts)> {
+        let mut out: Vec<(i64, Counts)> = Vec::new();
+        for (k, c) in self.rows(COMMUNITY_TOTAL_DIM) {
+            match out.last_mut() {
+                Some((day, sum)) if *day == k.day => *sum += *c,
+                _ => out.push((k.day, *c)),
+            }
+        }
+        out.sort_by_key(|(day, _)| *day);
+        out
+    }
+
+    /// Per key of the `dim<key>` rows (an empty key is "none", as in the rollups).
+    fn breakdown(&self, dim: &str) -> Vec<BreakdownRow> {
+        let mut groups: std::collections::BTreeMap<String, Counts> = Default::default();
+        for (k, c) in self.rows(dim) {
+            *groups.entry(k.dim[dim.len()..].to_string()).or_default() += case_part(*c);
+        }
+        groups
+            .into_iter()
+            .map(|(key, counts)| BreakdownRow {
+                key: (!key.is_empty()).then_some(key),
+                counts,
+            })
+            .collect()
+    }
 }
