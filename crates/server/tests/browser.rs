@@ -885,6 +885,35 @@ async fn map_draws_the_city_and_reports_its_load_time() {
     );
     assert_no_console_errors(&driver, &c, "drilling into a community").await;
 
+    // A grid chosen twice (the two clicks of a double click) asks for its panel once.
+    for _ in 0..2 {
+        c.execute(
+            "return window.tongxinMap.drill(arguments[0]);",
+            vec![json!(grid)],
+        )
+        .await
+        .unwrap();
+    }
+    let panel = format!("/api/v1/map/node/{grid}");
+    wait_js(
+        &c,
+        &format!(
+            "performance.getEntriesByType('resource').some(e => e.name.endsWith({}))",
+            json!(panel)
+        ),
+        "the grid's panel requested",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // room for a second request to land
+    let asked = c
+        .execute(
+            "return performance.getEntriesByType('resource').filter(e => e.name.endsWith(arguments[0])).length;",
+            vec![json!(panel)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(asked, json!(1), "{panel} requested {asked} times");
+
     let geometry = "/api/v1/map/geometry?level=grid&within=450100&detail=simplified";
     let bytes = fetch_bytes(&c, geometry).await;
     let full = fetch_bytes(
