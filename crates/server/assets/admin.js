@@ -69,6 +69,7 @@
         tr.appendChild(el('td', (u.roles || []).map(function (r) { return r.role + '@' + r.node; }).join(', ')));
         tr.appendChild(el('td', u.disabled ? t('已停用', 'disabled') : t('正常', 'active')));
         var td = el('td'), b = el('button', u.disabled ? t('启用', 'Enable') : t('停用', 'Disable')); b.type = 'button'; b.className = 'quiet';
+        b.setAttribute('aria-label', b.textContent + ' ' + u.username);
         b.addEventListener('click', function () { call('POST', '/api/v1/users/' + u.id + (u.disabled ? '/enable' : '/disable'), '{}', 'application/json').then(function () { users(true); }); });
         td.appendChild(b); tr.appendChild(td); tb.appendChild(tr);
       });

@@ -328,7 +328,7 @@ const renderInfo = (d, c) => {
       el('span', {class: 'map-st', text: ST[k.status] ? stName(k.status) : k.status_name}), k.overdue && badge()]))),
     el('div', {class: 'map-actions'}, [
       lv !== 'grid' && levelIndex(c) > levelIndex(S.node) && btn(L('进入', 'Drill in'), () => drill(c)),
-      link(L('查看案件', 'Cases', ' / '), '/cases?within=' + enc(apiCode(c)), 'map-btn map-btn-2')])
+      ds.cases === '1' && link(L('查看案件', 'Cases', ' / '), '/cases?within=' + enc(apiCode(c)), 'map-btn map-btn-2')])
   ]);
 };
 const showCase = m => {

@@ -12,6 +12,8 @@ mod cases_pages;
 mod paging;
 #[path = "browser/councils.rs"]
 mod councils;
+#[path = "browser/sweep.rs"]
+mod sweep;
 
 use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};

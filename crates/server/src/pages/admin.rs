@@ -35,7 +35,7 @@ pub async fn admin_page(Extension(caller): Extension<Caller>, headers: HeaderMap
             section.card {
                 h2 { (v.t("导入网格（GeoJSON）", "Import grids (GeoJSON)")) }
                 p.muted { (v.t("全部校验通过才会导入；先试运行可只看校验报告。", "Nothing is imported unless every feature is valid; a dry run shows the report only.")) }
-                input #grid-file type="file" accept=".geojson,.json,application/geo+json";
+                label { (v.t("网格文件（GeoJSON）", "Grid file (GeoJSON)")) input #grid-file type="file" accept=".geojson,.json,application/geo+json"; }
                 label { input #grid-dry type="checkbox" checked style="width:auto"; " " (v.t("仅试运行", "Dry run only")) }
                 button type="button" #grid-import { (v.t("导入", "Import")) }
                 div #grid-report {}
@@ -50,11 +50,11 @@ pub async fn admin_page(Extension(caller): Extension<Caller>, headers: HeaderMap
                     }
                 }
                 p { (v.t("模板：", "Templates: "))
-                    @for kind in ["residents", "buildings", "organisations"] {
-                        a href={ "/api/v1/ledgers/" (kind) "/template?format=xlsx" } { (kind) ".xlsx" } " "
+                    @for (kind, name) in [("residents", v.t("居民", "Residents")), ("buildings", v.t("楼栋", "Buildings")), ("organisations", v.t("单位组织", "Organisations"))] {
+                        a href={ "/api/v1/ledgers/" (kind) "/template?format=xlsx" } { (name) " XLSX" } " "
                     }
                 }
-                input #ledger-file type="file" accept=".xlsx,.csv";
+                label { (v.t("台账文件（XLSX / CSV）", "Ledger file (XLSX / CSV)")) input #ledger-file type="file" accept=".xlsx,.csv"; }
                 label { input #ledger-partial type="checkbox" style="width:auto"; " " (v.t("只导入正确的行（其余列出）", "Import the good rows (report the rest)")) }
                 label { input #ledger-dry type="checkbox" style="width:auto"; " " (v.t("仅试运行", "Dry run only")) }
                 button type="button" #ledger-import { (v.t("导入", "Import")) }

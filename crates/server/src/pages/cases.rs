@@ -272,7 +272,7 @@ pub async fn list_page(
                 @for c in &rows {
                     @let open = Status::parse(&c.status).is_some_and(|s| s.is_open());
                     tr {
-                        td { @if c.status == "filed" { input type="checkbox" name="ids" value=(c.id) style="width:auto"; } }
+                        td { @if c.status == "filed" { input type="checkbox" name="ids" value=(c.id) style="width:auto" aria-label=(format!("{} #{}", v.t("选择案件", "Select case"), c.id)); } }
                         td { a href={ "/cases/" (c.id) } { (c.id) } }
                         td { (catalogue.leaf(&c.category_code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_default()) }
                         td { (status_name(&v, &c.status)) }

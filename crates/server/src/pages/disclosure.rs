@@ -57,12 +57,13 @@ fn public_frame(lang: Lang, title: &str, here: &str, body: Markup) -> String {
                 link rel="stylesheet" href="/assets/app.css";
             }
             body {
+                a.skip href="#main" { (lang.t("跳到正文", "Skip to content")) }
                 header.top {
                     span.brand { "同心 Tongxin" }
                     a href="/disclosure" { (lang.t("三务公开", "Disclosure")) }
                     span.me { a href={ "/lang?to=" (other.0) "&back=" (urlencode(here)) } { (other.1) } }
                 }
-                main { (body) }
+                main #main tabindex="-1" { (body) }
             }
         }
     }

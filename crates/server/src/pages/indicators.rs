@@ -114,14 +114,7 @@ pub async fn indicators_page(
     let within = q.within.clone().filter(|w| !w.is_empty());
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, within.as_deref()) {
         Ok(p) => p,
-        Err(e) => {
-            return layout(
-                &v,
-                "指标",
-                "/indicators",
-                html! { p.err { (e.to_string()) } },
-            );
-        }
+        Err(e) => return super::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e),
     };
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let now = now_millis();

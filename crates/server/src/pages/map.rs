@@ -36,7 +36,8 @@ pub async fn map_page(
         @if let Some(d) = &q.done { p.ok { (d) } }
         div.grid-map {
             div #map-app data-lang=(v.lang.code()) data-tiles=(state.config.map_tiles.clone().unwrap_or_default())
-                data-within=(within) data-csrf=(v.csrf) {
+                data-within=(within) data-csrf=(v.csrf)
+                data-cases=(if v.actor.scope_prefixes(Action::WorkCase).is_empty() { "0" } else { "1" }) {
                 nav #map-crumbs {}
                 div #map-tools {
                     label {

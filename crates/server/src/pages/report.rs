@@ -70,8 +70,9 @@ fn render(state: &AppState, v: &Viewer, typed: &ReportForm, error: Option<&ApiEr
             input type="hidden" name="csrf_token" value=(v.csrf);
             input type="hidden" name="idempotency_key" value=(key);
             input type="hidden" name="photos" value=(typed.photos);
-            label { (v.t("类别", "Category"))
-                input #category-search type="search" placeholder=(v.t("搜索类别…", "Search categories…")) hidden;
+            // The label names the list; the search box (shown by the script) names itself.
+            label for="category" { (v.t("类别", "Category"))
+                input #category-search type="search" aria-label=(v.t("搜索类别", "Search categories")) placeholder=(v.t("搜索类别…", "Search categories…")) hidden;
                 select name="category" #category required {
                     option value="" { (v.t("请选择", "Choose")) }
                     @for major in catalogue.majors() {

@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongxin_core::access::Action;
 use tongxin_core::cases::indicators::{Rates, china_day, day_start};
+use tongxin_core::territory::NodeCode;
 use tongxin_store::{map, now_millis, people, territory};
 
 pub type CountsCache = Arc<Mutex<HashMap<String, (Instant, people::PeopleCounts)>>>;
@@ -39,6 +40,17 @@ async fn registry_counts(state: &AppState, prefix: &str) -> Option<people::Peopl
 fn percent(r: Option<f64>) -> String {
     r.map(|x| format!("{:.1}%", x * 100.0))
         .unwrap_or_else(|| "—".into())
+}
+
+/// Whether the node lies wholly within what the viewer may do `action` on.
+fn reaches(v: &Viewer, action: Action, code: &str) -> bool {
+    let Ok(node) = NodeCode::parse(code) else {
+        return false;
+    };
+    v.actor
+        .scope_prefixes(action)
+        .iter()
+        .any(|p| node.scope_prefix().starts_with(p.as_str()))
 }
 
 /// The viewer's own node.
@@ -66,14 +78,7 @@ pub async fn node_page(
     };
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
         Ok(p) => p,
-        Err(e) => {
-            return layout(
-                &v,
-                "辖区",
-                "/territory",
-                html! { p.err { (e.to_string()) } },
-            );
-        }
+        Err(e) => return super::error_page(&v, v.t("辖区", "Territory"), "/territory", &e),
     };
     let prefix = prefixes[0].clone();
     let path = state.locator().path(&code);
@@ -141,11 +146,18 @@ pub async fn node_page(
             .await
             .unwrap_or_default()
     };
+    // Links only to what the viewer can open: the nodes above their reach are named, not
+    // linked, and the case list only for those who work cases there.
+    let cases_here = reach_within(&v.actor, Action::WorkCase, Some(&code)).is_ok();
     let body = html! {
         p.muted {
             @for (i, n) in path.iter().enumerate() {
                 @if i > 0 { " › " }
-                a href={ "/territory/" (n.code) } { (n.name) }
+                @if reaches(&v, Action::ViewTerritory, &n.code) {
+                    a href={ "/territory/" (n.code) } { (n.name) }
+                } @else {
+                    (n.name)
+                }
             }
         }
         h1 { (name) " " span.muted { (code) } }
@@ -175,7 +187,9 @@ pub async fn node_page(
                 p {
                     (v.t("未结案件 ", "Open cases ")) strong { (open_cases) }
                     " · " (v.t("超期 ", "overdue ")) strong { (overdue) }
-                    " · " a href={ "/cases?within=" (code) } { (v.t("查看案件", "See cases")) }
+                    @if cases_here {
+                        " · " a href={ "/cases?within=" (code) } { (v.t("查看案件", "See cases")) }
+                    }
                     " · " a href={ "/indicators?within=" (code) } { (v.t("指标", "Indicators")) }
                 }
                 @if let Some(i) = &indicators {
