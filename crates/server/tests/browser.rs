@@ -5,13 +5,13 @@
 //! (`apt-get install -y chromium chromium-driver`). Under `CI=true` a missing driver fails the
 //! test; elsewhere the test prints a note and passes without running.
 
-mod common;
 #[path = "browser/cases_pages.rs"]
 mod cases_pages;
-#[path = "browser/paging.rs"]
-mod paging;
+mod common;
 #[path = "browser/councils.rs"]
 mod councils;
+#[path = "browser/paging.rs"]
+mod paging;
 #[path = "browser/sweep.rs"]
 mod sweep;
 
