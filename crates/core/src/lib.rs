@@ -9,6 +9,7 @@ pub mod cases;
 pub mod deliberation;
 pub mod demo;
 pub mod disclosure;
+pub mod invalid;
 pub mod map;
 pub mod open311;
 pub mod people;

@@ -172,6 +172,12 @@ impl From<Denial> for ApiError {
     }
 }
 
+impl From<tongxin_core::invalid::Invalid> for ApiError {
+    fn from(e: tongxin_core::invalid::Invalid) -> Self {
+        ApiError::field(e.field, e.reason)
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -7,5 +7,6 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod handover;
 pub mod indicators;
+pub mod intake;
 pub mod machine;
 pub mod warnings;

@@ -157,19 +157,8 @@ pub struct ItemDraft {
 }
 
 /// A rule broken by a catalogue item or posting: the field and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct Invalid {
-    pub field: &'static str,
-    pub reason: String,
-}
-
-fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        field,
-        reason: reason.into(),
-    }
-}
+pub use crate::invalid::Invalid;
+use crate::invalid::invalid;
 
 /// The publication rule (DOMAIN: ordinary matters at least quarterly, finance monthly where
 /// busy, major matters at once): a major matter is immediate; finance is published at least

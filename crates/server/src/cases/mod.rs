@@ -24,28 +24,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
-use tongxin_core::access::{Action, Actor, Denial, Role, Target, authorize};
+use tongxin_core::access::{Action, Actor, Denial, Target, authorize};
 use tongxin_core::cases::catalogue::StepLimits;
 use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
+use tongxin_core::cases::intake::{self as intake_rules, Placement};
 use tongxin_core::cases::machine::{
     self, CaseState, Command, CommandKind, Refusal, Rules, Satisfaction, Status, Tier,
 };
 use tongxin_core::people::has_personal_numbers;
-use tongxin_core::territory::GridCode;
 use tongxin_store::cases::{self, CaseRow, EventRow};
 use tongxin_store::{audit, commit, now_millis, territory};
 use utoipa::{IntoParams, ToSchema};
 
-pub const CHANNELS: [&str; 8] = [
-    "patrol",
-    "resident",
-    "hotline",
-    "enterprise",
-    "camera",
-    "meeting",
-    "open311",
-    "api",
-];
+pub use tongxin_core::cases::intake::CHANNELS;
 
 #[derive(Serialize, ToSchema)]
 pub struct CategoryView {
@@ -279,20 +270,6 @@ fn limits_of(state: &AppState, category: &str) -> ApiResult<(StepLimits, u32)> {
     Ok((limits, leaf.version))
 }
 
-fn default_channel(actor: &Actor) -> &'static str {
-    let roles: Vec<Role> = actor.bindings.iter().map(|b| b.role).collect();
-    if roles.contains(&Role::GridWorker) {
-        "patrol"
-    } else if roles
-        .iter()
-        .all(|r| matches!(r, Role::Resident | Role::PartyMember))
-    {
-        "resident"
-    } else {
-        "api"
-    }
-}
-
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCaseRequest,
     responses((status = 201, body = CaseView), (status = 422, body = crate::error::Problem)))]
 pub async fn post_case(
@@ -325,76 +302,45 @@ pub async fn report(
     let state = state.clone();
     let actor = actor.clone();
     let (limits, version) = limits_of(&state, &req.category)?;
-    let description = req.description.trim();
-    if description.is_empty() || description.chars().count() > 4_000 {
-        return Err(ApiError::field(
-            "description",
-            "须为 1–4000 字 / must have 1–4,000 characters",
-        ));
-    }
-    let address_max = crate::util::max_chars("address");
-    if req.address.trim().chars().count() > address_max {
-        return Err(ApiError::field(
-            "address",
-            format!("最多 {address_max} 字 / at most {address_max} characters"),
-        ));
-    }
-    if let Some(url) = req.media_url.as_deref().filter(|u| !u.is_empty())
-        && (!(url.starts_with("http://") || url.starts_with("https://"))
-            || url.chars().count() > crate::util::max_chars("media_url"))
-    {
-        return Err(ApiError::field(
-            "media_url",
-            "须为 http(s) 地址，最多 2000 字 / must be an http(s) URL of at most 2,000 characters",
-        ));
-    }
-    let channel = req
-        .channel
-        .clone()
-        .unwrap_or_else(|| default_channel(&actor).into());
-    if !CHANNELS.contains(&channel.as_str()) {
-        return Err(ApiError::field(
-            "channel",
-            format!(
-                "可用：{} / one of {}",
-                CHANNELS.join(", "),
-                CHANNELS.join(", ")
-            ),
-        ));
-    }
-    let enterprise_grid = match req.organisation_id {
-        Some(org) => Some(enterprise::check_report(&state, &actor, org, &req.category).await?),
-        None => None,
-    };
-    let channel = if enterprise_grid.is_some() {
-        "enterprise".to_string()
-    } else {
-        channel
-    };
-    let (grid, position) = match (req.lon, req.lat, &req.grid_code) {
-        _ if enterprise_grid.is_some() => (enterprise_grid.clone().unwrap_or_default(), None),
-        (Some(lon), Some(lat), _) => {
+    let checked = intake_rules::check(
+        &intake_rules::NewCase {
+            description: &req.description,
+            address: &req.address,
+            media_url: req.media_url.as_deref(),
+            channel: req.channel.as_deref(),
+            photos: req.photos.len(),
+            organisation_id: req.organisation_id,
+            lon: req.lon,
+            lat: req.lat,
+            grid_code: req.grid_code.as_deref(),
+        },
+        &actor,
+        intake_rules::FieldLimits {
+            address: crate::util::max_chars("address"),
+            media_url: crate::util::max_chars("media_url"),
+        },
+    )?;
+    let (description, channel) = (checked.description, checked.channel.to_string());
+    let (grid, position, enterprise_grid) = match checked.placement {
+        Placement::Organisation(org) => {
+            let grid = enterprise::check_report(&state, &actor, org, &req.category).await?;
+            (grid.clone(), None, Some(grid))
+        }
+        Placement::Position { lon, lat } => {
             let (x, y, _) = point_to_wgs84(lon, lat, req.crs.as_deref())?;
             let grid = state.locator().locate(x, y).map(str::to_string).ok_or_else(|| {
                 ApiError::field("lon/lat", "该位置不在任何网格内，请指定网格 / the position is outside every grid; give a grid_code")
             })?;
-            (grid, Some((x, y)))
+            (grid, Some((x, y)), None)
         }
-        (None, None, Some(code)) => {
-            GridCode::parse(code).map_err(|e| ApiError::field("grid_code", e.to_string()))?;
+        Placement::Grid(code) => {
             if territory::get_grid(&state.store, code).await?.is_none() {
                 return Err(ApiError::field(
                     "grid_code",
                     format!("网格 {code} 不存在 / grid does not exist"),
                 ));
             }
-            (code.clone(), None)
-        }
-        _ => {
-            return Err(ApiError::field(
-                "lon/lat",
-                "须给出经纬度（两者）或网格代码 / give lon and lat, or a grid_code",
-            ));
+            (code.to_string(), None, None)
         }
     };
     if enterprise_grid.is_none() {
@@ -412,7 +358,7 @@ pub async fn report(
     let now = now_millis();
     let protector = &state.config.protector;
     let description = protector.guard_text(description);
-    let address = protector.guard_text(req.address.trim());
+    let address = protector.guard_text(checked.address);
     let mut data = serde_json::json!({ "photos": req.photos, "attributes": req.attributes, "media_url": req.media_url });
     mask_json_strings(&mut data);
     let mut row = CaseRow {
@@ -1029,12 +975,6 @@ pub async fn act(
 /// Every photo must have been uploaded (by its hash) before a case refers to it, and be one
 /// the actor may read: knowing a hash does not let anyone attach (and so read) a photo.
 async fn check_photos(state: &AppState, actor: &Actor, photos: &[String]) -> ApiResult<()> {
-    if photos.len() > 9 {
-        return Err(ApiError::field(
-            "photos",
-            "最多 9 张照片 / at most 9 photos",
-        ));
-    }
     for (i, hash) in photos.iter().enumerate() {
         if media::readable(state, actor, hash).await.is_err() {
             return Err(ApiError::field(
