@@ -138,3 +138,28 @@ async fn the_open_view_lists_only_cases_still_in_the_loop() {
     assert!(!open.text.contains(&link), "the open view leaves it out");
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn a_grid_worker_lands_on_the_list_not_on_a_desk_form() {
+    let app = sqlite_app().await;
+    let grid = app.city.grids[2].code.clone();
+    let worker = app.login(&format!("g{grid}-1")).await;
+    let landing = app
+        .get(&worker.auth(), &format!("/cases?within={grid}&view=open"))
+        .await;
+    assert_eq!(landing.status, 200);
+    assert!(
+        landing.text.contains("<details class=\"filter-box\">"),
+        "the filter form is folded away on the landing list"
+    );
+    let filtered = app
+        .get(&worker.auth(), &format!("/cases?within={grid}&status=filed"))
+        .await;
+    assert!(
+        filtered
+            .text
+            .contains("<details class=\"filter-box\" open>"),
+        "a filtered view shows its filters"
+    );
+    app.cleanup().await;
+}

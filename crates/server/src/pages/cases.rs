@@ -216,6 +216,9 @@ pub async fn list_page(
     }
     let base = format!("/cases?{view_query}");
     let selected = |a: &Option<String>, b: &str| a.as_deref() == Some(b);
+    let filtered = [&f.status, &f.category, &f.channel, &f.q, &f.overdue]
+        .iter()
+        .any(|x| x.as_deref().is_some_and(|s| !s.is_empty()));
     let body = html! {
         h1 { (v.t("案件", "Cases")) }
         @if let Some(done) = &q.done { p.ok { (done) } }
@@ -230,6 +233,10 @@ pub async fn list_page(
             a href="/cases/warnings" { (v.t("预警", "Early warning")) }
             span #saved-views {}
         }
+        // Open only when the view is filtered: a grid worker on a phone lands on the list,
+        // not on a desk form.
+        details.filter-box open[filtered] {
+        summary { (v.t("筛选与搜索", "Filter and search")) }
         form.filters method="get" action="/cases" {
             label { (v.t("辖区代码", "Territory code")) input name="within" value=[f.within.as_deref()]; }
             label { (v.t("状态", "Status"))
@@ -260,6 +267,7 @@ pub async fn list_page(
             label { input type="checkbox" name="overdue" value="1" checked[f.overdue.as_deref() == Some("1")] style="width:auto"; " " (v.t("仅超期", "Overdue only")) }
             button type="submit" { (v.t("筛选", "Filter")) }
             button.quiet type="button" #save-view { (v.t("保存视图", "Save view")) }
+        }
         }
         form method="post" action="/cases/dispatch" {
             input type="hidden" name="csrf_token" value=(v.csrf);
