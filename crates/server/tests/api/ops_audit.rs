@@ -1,9 +1,7 @@
 //! The audit trail over HTTP, Idempotency-Key, operations endpoints, OpenAPI, and the
 //! shape of errors.
 
-mod common;
-
-use common::{Auth, apps, send, sqlite_app};
+use crate::common::{Auth, apps, send, sqlite_app};
 use reqwest::Method;
 use serde_json::{Value, json};
 

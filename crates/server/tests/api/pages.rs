@@ -1,9 +1,7 @@
 //! Pages over HTTP (the browser tests drive them in Chromium): the warning panel finds
 //! clusters under the city's thresholds, and only administrators change those thresholds.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]
@@ -153,7 +151,10 @@ async fn a_grid_worker_lands_on_the_list_not_on_a_desk_form() {
         "the filter form is folded away on the landing list"
     );
     let filtered = app
-        .get(&worker.auth(), &format!("/cases?within={grid}&status=filed"))
+        .get(
+            &worker.auth(),
+            &format!("/cases?within={grid}&status=filed"),
+        )
         .await;
     assert!(
         filtered

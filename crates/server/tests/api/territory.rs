@@ -1,8 +1,6 @@
 //! Point → grid, grid import/export, and list pagination, against the real app.
 
-mod common;
-
-use common::{App, Auth, apps, collection, feature, interior_point, rect, sqlite_app};
+use crate::common::{App, Auth, apps, collection, feature, interior_point, rect, sqlite_app};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 use tongxin_geo::crs::{wgs84_to_bd09, wgs84_to_gcj02};
@@ -25,7 +23,7 @@ fn path_levels(v: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn locate(app: &App, auth: &Auth, query: &str) -> common::Reply {
+async fn locate(app: &App, auth: &Auth, query: &str) -> crate::common::Reply {
     app.get(auth, &format!("/api/v1/locate?{query}")).await
 }
 

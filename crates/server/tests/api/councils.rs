@@ -5,9 +5,7 @@
 //! (403), a vote after closing (409), an unknown candidate or option (422 naming the field).
 //! Then the demo loader and the voting page without JavaScript.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tongxin_core::demo::DEFAULT_SEED;
 

@@ -2,9 +2,7 @@
 //! rate — with timeline, audit, refusals that list what is allowed, and one winner among
 //! concurrent transitions.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use tongxin_core::cases::catalogue::Catalogue;
 

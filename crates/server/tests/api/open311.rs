@@ -2,9 +2,7 @@
 //! service definitions, creating and reading requests through the one case engine, and the
 //! spec's errors.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -6,9 +6,7 @@
 //! the city), and each response — its status, its content type and its body — is checked
 //! against what the document gives for it; so are the request bodies sent.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -668,7 +666,7 @@ fn id(v: &Value) -> i64 {
 /// The rest of the demo on top of the city: people, a year of cases, disclosure, councils and
 /// deliberation.
 async fn load_demo(app: &App) {
-    common::with_people(app).await;
+    crate::common::with_people(app).await;
     let calendar = Calendar::builtin();
     load_history(
         app.store(),

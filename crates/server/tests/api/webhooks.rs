@@ -1,11 +1,9 @@
 //! Outbound webhooks against local receivers on 127.0.0.1: signed JSON, retries after a
 //! failure, a receiver that hangs never slows case work, territory and event filters.
 
-mod common;
-
+use crate::common::*;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use common::*;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -1,9 +1,7 @@
 //! The indicator rollups against the timeline: a generated history plus live transitions,
 //! then every node level and several periods answered both ways, on every engine.
 
-mod common;
-
-use common::{App, apps, interior_point};
+use crate::common::{App, apps, interior_point};
 use serde_json::json;
 use tongxin_core::cases::calendar::Calendar;
 use tongxin_core::cases::catalogue::Catalogue;
@@ -280,7 +278,8 @@ async fn indicator_exports_from_the_page_carry_their_view_and_hold_numbers() {
             let exports = links(&page.text, "/indicators/export");
             assert_eq!(exports.len(), 2, "{label}: {who}: {exports:?}");
             for href in exports {
-                let file = common::send(app.req(&s.auth(), reqwest::Method::GET, &href)).await;
+                let file =
+                    crate::common::send(app.req(&s.auth(), reqwest::Method::GET, &href)).await;
                 assert_eq!(file.status, 200, "{label}: {who} {href}: {}", file.text);
                 let disposition = file.header("content-disposition").unwrap_or_default();
                 assert!(

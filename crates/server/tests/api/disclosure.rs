@@ -2,9 +2,7 @@
 //! approval, publication onto the hash chain, corrections as new versions, the public
 //! portal (no sign-in, updated at once), overdue warnings, and tampering found by the check.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use tongxin_core::demo::DEFAULT_SEED;
 use tongxin_server::disclosure::demo::DisclosureDemoCounts;

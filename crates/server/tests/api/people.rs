@@ -1,9 +1,7 @@
 //! Residents with protected personal data: masked by default, revealed only by an audited
 //! action, found by keyed hash, never in plain text in the database file or the logs.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tongxin_core::people::CitizenId;
 

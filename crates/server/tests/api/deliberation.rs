@@ -3,9 +3,7 @@
 //! 四议两公开 strictly in order with the meeting rules, decisions rolling up to completion and
 //! rated once per resident; and the demo's generated year.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tongxin_core::cases::calendar::Calendar;

@@ -12,9 +12,7 @@
 //! A path parameter the document gains must be given a fixture in [`TABLE`] (or a reason in
 //! [`EXEMPT`]): the test fails until it is, so a new route cannot reintroduce the defect.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;

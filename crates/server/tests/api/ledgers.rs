@@ -3,9 +3,7 @@
 //! its row number and column — dry runs, and resident exports masked unless the caller may
 //! reveal personal data.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,22 +1,20 @@
 //! Sign-in, sessions, CSRF, bearer tokens, and who may see or grant what.
 
-mod common;
-
-use common::{Auth, PASSWORD, apps, sqlite_app};
+use crate::common::{Auth, PASSWORD, apps, sqlite_app};
 use serde_json::json;
 
 fn compound(community: &str, grid: &str, name: &str) -> serde_json::Value {
     json!({"community_code": community, "grid_code": grid, "name": name, "households": 120})
 }
 
-async fn compound_count(app: &common::App) -> i64 {
+async fn compound_count(app: &crate::common::App) -> i64 {
     tongxin_store::territory::counts(app.store(), "")
         .await
         .unwrap()
         .compounds
 }
 
-async fn user_id(app: &common::App, username: &str) -> i64 {
+async fn user_id(app: &crate::common::App, username: &str) -> i64 {
     tongxin_store::accounts::find_user_by_name(app.store(), username)
         .await
         .unwrap()
@@ -165,7 +163,7 @@ async fn bad_password_and_unknown_user_get_the_same_401() {
     assert!(wrong.header("set-cookie").is_none());
     assert!(unknown.header("set-cookie").is_none());
     // Malformed login bodies are problems too, never a session.
-    let r = common::send(
+    let r = crate::common::send(
         app.http
             .post(app.url("/api/v1/auth/login"))
             .header("content-type", "application/json")
@@ -725,7 +723,7 @@ async fn people_change_their_own_password_and_other_sessions_end() {
         // The same from the account page.
         let page = app.get(&here.auth(), "/account").await;
         assert!(page.text.contains("/account/password"), "{label}");
-        let posted = common::send(
+        let posted = crate::common::send(
             app.req(&here.auth(), reqwest::Method::POST, "/account/password")
                 .form(&[
                     ("csrf_token", here.csrf.as_str()),

@@ -2,9 +2,7 @@
 //! that answer "not found" outside one's reach, personal numbers typed into free text masked
 //! for every reader (and sealed at rest), and every text field held to its maximum.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tongxin_core::cases::catalogue::Catalogue;
