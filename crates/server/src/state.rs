@@ -48,7 +48,7 @@ pub struct AppState {
     pub intake: crate::cases::intake::Intake,
     /// Pattern warnings (clusters, spikes, repeated places) per scope, recomputed at most
     /// once a minute: they look at weeks of reports and change slowly.
-    pub pattern_warnings: crate::pages::cases::PatternCache,
+    pub pattern_warnings: crate::cases::patterns::PatternCache,
     /// Registry counts per node for the territory pages, recomputed at most once a minute.
     pub people_counts: crate::pages::territory::CountsCache,
     /// Indicator page views longer than a month, recomputed at most once a minute.

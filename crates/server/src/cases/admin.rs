@@ -252,7 +252,7 @@ pub async fn get_warning_rules(
     Authenticated(_actor): Authenticated,
 ) -> ApiResult<Json<WarningRulesView>> {
     Ok(Json(
-        crate::pages::cases::warning_rules(&state).await.into(),
+        super::patterns::warning_rules(&state).await.into(),
     ))
 }
 
@@ -282,7 +282,7 @@ pub async fn put_warning_rules(
     let text = serde_json::to_string(&rules).map_err(ApiError::internal)?;
     state
         .store
-        .set_setting(crate::pages::cases::WARNING_RULES_SETTING, &text)
+        .set_setting(super::patterns::WARNING_RULES_SETTING, &text)
         .await?;
     state.pattern_warnings.lock().expect("cache lock").clear();
     let mut tx = state.store.begin().await?;

@@ -10,6 +10,7 @@ pub mod indicators;
 pub mod intake;
 pub mod media;
 pub mod patrols;
+pub mod patterns;
 pub mod warnings;
 
 use crate::access::session::request_id;

@@ -16,14 +16,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::cases::catalogue::Department;
-use tongxin_core::cases::indicators::china_day;
 use tongxin_core::cases::machine::{ALL_COMMANDS, Command, CommandKind, Satisfaction, Status};
-use tongxin_core::cases::warnings::WarningRules;
 use tongxin_geo::polygon::{Bbox, Polygon};
 use tongxin_store::cases::{self, CaseRow};
 use tongxin_store::now_millis;
@@ -44,6 +39,17 @@ fn event_name(v: &Viewer, command: &str) -> String {
         .find(|k| k.as_str() == command)
         .map(|k| action_name(v, *k).to_string())
         .unwrap_or_else(|| command.into())
+}
+
+/// A rating in the reader's language (the case keeps its code).
+fn rating_name(v: &Viewer, rating: &str) -> String {
+    let (zh, en) = match rating {
+        "satisfied" => ("满意", "Satisfied"),
+        "basic" => ("基本满意", "Basically satisfied"),
+        "dissatisfied" => ("不满意", "Dissatisfied"),
+        other => return other.to_string(),
+    };
+    v.t(zh, en).to_string()
 }
 
 /// "2 天 3 小时后到期" / "超期 5 小时"
@@ -546,7 +552,7 @@ async fn render_detail(
                         tr { th { (v.t("处置期限", "Handling deadline")) } td { (case.handle_due_at.map(time_text).unwrap_or_else(|| "—".into())) } }
                         tr { th { (v.t("返工次数", "Rework")) } td { (case.rework_count) } }
                         @if case.supervised != 0 { tr { th { (v.t("督办", "Supervised")) } td { "✔" } } }
-                        @if let Some(r) = &case.rating { tr { th { (v.t("评价", "Rating")) } td { (r) } } }
+                        @if let Some(r) = &case.rating { tr { th { (v.t("评价", "Rating")) } td { (rating_name(v, r)) } } }
                     }
                 }
                 div.card #case-location {
@@ -977,176 +983,6 @@ pub async fn act_submit(
     }
 }
 
-/// A place reports keep coming from, named as people know it (never by its coordinates).
-#[derive(Debug, Clone)]
-pub struct RepeatedPlace {
-    /// The grid's name, then the address of the newest report there when it has one; empty
-    /// when that report could not be found.
-    pub name: String,
-    pub reports: i64,
-    pub newest: i64,
-}
-
-/// Clusters, spikes and repeated places of one scope, computed at one time.
-#[derive(Debug, Clone, Default)]
-pub struct PatternWarnings {
-    pub rules: WarningRules,
-    pub clusters: Vec<(String, String, i64)>,
-    /// (category, today's reports, baseline mean per day)
-    pub spikes: Vec<(String, i64, f64)>,
-    pub places: Vec<RepeatedPlace>,
-    /// What could not be read: (Chinese, English, the error). Shown in the panel; a result
-    /// with errors is not kept.
-    pub errors: Vec<(&'static str, &'static str, String)>,
-}
-
-pub type PatternCache = Arc<Mutex<HashMap<String, (Instant, Arc<PatternWarnings>)>>>;
-
-const PATTERN_TTL: Duration = Duration::from_secs(60);
-pub const WARNING_RULES_SETTING: &str = "warning_rules";
-
-/// The city's warning rules (defaults until an administrator sets them).
-pub async fn warning_rules(state: &AppState) -> WarningRules {
-    state
-        .store
-        .setting(WARNING_RULES_SETTING)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
-}
-
-/// How a place is named: its grid, then the address of the newest report from it.
-fn place_name(state: &AppState, case: &CaseRow) -> String {
-    let grid = state
-        .locator()
-        .path(&case.grid_code)
-        .last()
-        .map(|n| n.name.clone())
-        .unwrap_or_else(|| case.grid_code.clone());
-    let address = case.address.trim();
-    if address.is_empty() {
-        grid
-    } else {
-        format!("{grid} · {address}")
-    }
-}
-
-async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternWarnings> {
-    let key = prefixes.join(",");
-    if let Some((at, data)) = state.pattern_warnings.lock().expect("cache lock").get(&key)
-        && at.elapsed() < PATTERN_TTL
-    {
-        return data.clone();
-    }
-    let rules = warning_rules(state).await;
-    let now = now_millis();
-    let day = 86_400_000;
-    let mut errors = Vec::new();
-    let clusters = cases::clusters(
-        &state.store,
-        prefixes,
-        now - rules.cluster_days * day,
-        rules.cluster_min,
-    )
-    .await
-    .unwrap_or_else(|e| {
-        errors.push((
-            "聚集未能计算：",
-            "Clusters could not be computed: ",
-            e.to_string(),
-        ));
-        Vec::new()
-    });
-    let today = china_day(now);
-    let mut per_category: HashMap<String, (i64, i64)> = HashMap::new();
-    if prefixes.iter().all(|p| p.len() <= 6) {
-        let reported = tongxin_store::cases::indicators::reported_by_category(
-            &state.store,
-            prefixes,
-            today - rules.baseline_days,
-            today + 1,
-        )
-        .await
-        .unwrap_or_else(|e| {
-            errors.push((
-                "突增未能计算：",
-                "Spikes could not be computed: ",
-                e.to_string(),
-            ));
-            Vec::new()
-        });
-        for (category, d, n) in reported {
-            let e = per_category.entry(category).or_default();
-            if d == today {
-                e.0 += n;
-            } else {
-                e.1 += n;
-            }
-        }
-    }
-    let mut spikes: Vec<(String, i64, f64)> = per_category
-        .into_iter()
-        .filter(|(_, (t, base))| rules.is_spike(*t, *base))
-        .map(|(c, (t, base))| (c, t, base as f64 / rules.baseline_days as f64))
-        .collect();
-    spikes.sort_by_key(|s| std::cmp::Reverse(s.1));
-    let cells = cases::repeated_places(
-        &state.store,
-        prefixes,
-        now - rules.place_days * day,
-        rules.place_cell_degrees(),
-        rules.place_min,
-    )
-    .await
-    .unwrap_or_else(|e| {
-        errors.push((
-            "同一地点反复上报未能计算：",
-            "Repeated places could not be computed: ",
-            e.to_string(),
-        ));
-        Vec::new()
-    });
-    let newest: Vec<i64> = cells.iter().map(|c| c.3).collect();
-    let named: HashMap<i64, String> = cases::cases_by_ids(&state.store, &newest)
-        .await
-        .unwrap_or_else(|e| {
-            errors.push((
-                "地点名称未能读取：",
-                "The places' names could not be read: ",
-                e.to_string(),
-            ));
-            Vec::new()
-        })
-        .iter()
-        .map(|c| (c.id, place_name(state, c)))
-        .collect();
-    let places = cells
-        .into_iter()
-        .map(|(_, _, reports, newest)| RepeatedPlace {
-            name: named.get(&newest).cloned().unwrap_or_default(),
-            reports,
-            newest,
-        })
-        .collect();
-    let data = Arc::new(PatternWarnings {
-        rules,
-        clusters,
-        spikes,
-        places,
-        errors,
-    });
-    if data.errors.is_empty() {
-        state
-            .pattern_warnings
-            .lock()
-            .expect("cache lock")
-            .insert(key, (Instant::now(), data.clone()));
-    }
-    data
-}
-
 /// Warning cases on one page of the warning list (the map shows its first page).
 pub const WARNINGS_PER_PAGE: u64 = 20;
 
@@ -1172,7 +1008,7 @@ async fn warning_section(
     back: &str,
 ) -> Markup {
     let now = now_millis();
-    let patterns = pattern_warnings(state, prefixes).await;
+    let patterns = crate::cases::patterns::pattern_warnings(state, prefixes).await;
     let rules = patterns.rules;
     let soon = cases::CaseFilter {
         overdue_at: Some(now + rules.due_soon_hours * 3_600_000),
@@ -1397,7 +1233,7 @@ pub async fn my_reports_page(
                         td { (status_name(&v, &c.status)) }
                         td { (time_text(c.reported_at)) }
                         td {
-                            @if let Some(r) = &c.rating { (r) }
+                            @if let Some(r) = &c.rating { (rating_name(&v, r)) }
                             @else if c.status == "closed" { a href={ "/cases/" (c.id) } { strong { (v.t("待您评价", "Please rate")) } } }
                         }
                     }
