@@ -50,9 +50,9 @@ pub struct AppState {
     /// once a minute: they look at weeks of reports and change slowly.
     pub pattern_warnings: crate::cases::patterns::PatternCache,
     /// Registry counts per node for the territory pages, recomputed at most once a minute.
-    pub people_counts: crate::pages::territory::CountsCache,
+    pub people_counts: crate::people::counts::CountsCache,
     /// Indicator page views longer than a month, recomputed at most once a minute.
-    pub indicator_views: crate::pages::indicators::ViewCache,
+    pub indicator_views: crate::cases::indicator_views::ViewCache,
     /// The public disclosure portal's rendered pages, dropped on publication.
     pub disclosure_portal: Arc<crate::disclosure::PortalCache>,
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod demo;
 pub mod enterprise;
 pub mod handover;
+pub mod indicator_views;
 pub mod indicators;
 pub mod intake;
 pub mod media;

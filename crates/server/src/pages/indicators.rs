@@ -3,6 +3,7 @@
 
 use super::{Viewer, layout};
 use crate::access::{Authenticated, Caller};
+use crate::cases::indicator_views::indicator_view;
 use crate::cases::indicators::{self as api, BreakdownQuery, IndicatorQuery};
 use crate::state::AppState;
 use crate::util::{ApiQuery, reach_within};
@@ -12,12 +13,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use tongxin_core::access::Action;
 use tongxin_core::cases::indicators::{Counts, Rates, china_day, day_start};
-use tongxin_store::cases::indicators::{self as store, Breakdown};
 use tongxin_store::now_millis;
 
 #[derive(Deserialize, Default)]
@@ -29,76 +26,6 @@ pub struct IndicatorPageQuery {
 fn percent(r: Option<f64>) -> String {
     r.map(|x| format!("{:.1}%", x * 100.0))
         .unwrap_or_else(|| "—".into())
-}
-
-/// What the page shows, computed once a minute at most for views longer than a month (a
-/// year of a district reads thousands of rollup rows; a month is always live).
-pub struct PageData {
-    figures: Option<store::Indicators>,
-    trend: Vec<(i64, Counts)>,
-    children: Vec<(String, Counts)>,
-    mix: Vec<(String, i64)>,
-}
-
-pub type ViewCache = Arc<Mutex<HashMap<String, (Instant, Arc<PageData>)>>>;
-
-async fn page_data(state: &AppState, prefixes: &[String], days: i64, now: i64) -> Arc<PageData> {
-    let to_day = china_day(now) + 1;
-    let key = format!("{}|{days}|{to_day}", prefixes.join(","));
-    if days > 31
-        && let Some((at, data)) = state.indicator_views.lock().expect("cache lock").get(&key)
-        && at.elapsed() < Duration::from_secs(60)
-    {
-        return data.clone();
-    }
-    let (from, to) = (day_start(to_day - days), day_start(to_day));
-    let figures = store::indicators(&state.store, prefixes, from, to, now)
-        .await
-        .ok();
-    let trend = store::daily(&state.store, prefixes, to_day - days, to_day)
-        .await
-        .unwrap_or_default();
-    let prefix = prefixes[0].clone();
-    let child_len = match prefix.len() {
-        0..=4 => 6,
-        5..=6 => 9,
-        _ => 12,
-    };
-    let children = if prefix.len() < 12 {
-        store::by_child(&state.store, &prefix, child_len, to_day - days, to_day)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let mut mix = if prefixes.iter().all(|p| p.len() <= 6) {
-        store::category_mix(&state.store, prefixes, to_day - days, to_day)
-            .await
-            .unwrap_or_default()
-    } else {
-        store::breakdown(&state.store, prefixes, from, to, Breakdown::Category)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
-            .collect()
-    };
-    mix.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    mix.truncate(10);
-    let data = Arc::new(PageData {
-        figures,
-        trend,
-        children,
-        mix,
-    });
-    if days > 31 {
-        state
-            .indicator_views
-            .lock()
-            .expect("cache lock")
-            .insert(key, (Instant::now(), data.clone()));
-    }
-    data
 }
 
 pub async fn indicators_page(
@@ -120,7 +47,10 @@ pub async fn indicators_page(
     let now = now_millis();
     let to_day = china_day(now) + 1;
     let (from, to) = (day_start(to_day - days), day_start(to_day));
-    let data = page_data(&state, &prefixes, days, now).await;
+    let data = match indicator_view(&state, &prefixes, days, now).await {
+        Ok(data) => data,
+        Err(e) => return super::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e),
+    };
     let (figures, trend, children, mix) = (&data.figures, &data.trend, &data.children, &data.mix);
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let name_of = |code: &str| {
@@ -146,10 +76,7 @@ pub async fn indicators_page(
             a.button href=(export) { (v.t("导出 XLSX", "Export XLSX")) } " "
             a.button href=(export_mix) { (v.t("类别明细 XLSX", "By category XLSX")) }
         }
-        @match figures {
-            Some(i) => (summary(&v, &i.counts, i.open_overdue)),
-            None => p.err { (v.t("指标暂不可用", "Indicators unavailable")) },
-        }
+        (summary(&v, &figures.counts, figures.open_overdue))
         details.definitions {
             summary { (v.t("指标口径", "How the rates are counted")) }
             ul {

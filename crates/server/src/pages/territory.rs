@@ -11,31 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 use tongxin_core::access::Action;
 use tongxin_core::cases::indicators::{Rates, china_day, day_start};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::{map, now_millis, people, territory};
-
-pub type CountsCache = Arc<Mutex<HashMap<String, (Instant, people::PeopleCounts)>>>;
-
-/// Registry counts change slowly; a city-wide count reads every resident, so keep it a minute.
-async fn registry_counts(state: &AppState, prefix: &str) -> Option<people::PeopleCounts> {
-    if let Some((at, c)) = state.people_counts.lock().expect("cache lock").get(prefix)
-        && at.elapsed() < Duration::from_secs(60)
-    {
-        return Some(c.clone());
-    }
-    let counts = people::counts(&state.store, prefix).await.ok()?;
-    state
-        .people_counts
-        .lock()
-        .expect("cache lock")
-        .insert(prefix.to_string(), (Instant::now(), counts.clone()));
-    Some(counts)
-}
+use tongxin_store::{map, now_millis, territory};
 
 fn percent(r: Option<f64>) -> String {
     r.map(|x| format!("{:.1}%", x * 100.0))
@@ -93,7 +72,7 @@ pub async fn node_page(
         .iter()
         .any(|p| prefix.starts_with(p.as_str()))
     {
-        registry_counts(&state, &prefix).await
+        Some(crate::people::counts::registry_counts(&state, &prefix).await)
     } else {
         None
     };
@@ -167,7 +146,10 @@ pub async fn node_page(
                 table {
                     tr { th { (v.t("户数（网格登记）", "Households (grid register)")) } td { (households) } }
                     tr { th { (v.t("人口（网格登记）", "Population (grid register)")) } td { (population) } }
-                    @if let Some(c) = &counts {
+                    @if let Some(Err(e)) = &counts {
+                        tr { td.err colspan="2" { (v.t("登记数未能读取：", "The registry counts could not be read: ")) (e.to_string()) } }
+                    }
+                    @if let Some(Ok(c)) = &counts {
                         tr { th { (v.t("登记居民", "Registered residents")) } td { (c.residents) } }
                         tr { th { (v.t("登记户", "Registered households")) } td { (c.households) } }
                         tr { th { (v.t("单位组织", "Organisations")) } td { (c.organisations) " (" (c.registered_organisations) (v.t(" 家报到", " registered")) ")" } }

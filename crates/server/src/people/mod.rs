@@ -1,6 +1,7 @@
 //! People, places and organisations in the grid: residents and households (with protected
 //! personal data), organisations, party organisations and members.
 
+pub mod counts;
 pub mod demo;
 pub mod free_text;
 mod handlers_ledger;
