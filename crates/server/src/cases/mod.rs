@@ -967,7 +967,14 @@ pub async fn act(
         .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))
         .request(request_id(headers))).await?;
     if after.status == "closed" {
-        crate::deliberation::sessions::case_closed(&mut tx, id, &actor, now).await?;
+        tongxin_store::deliberation::sessions::complete_items_of_case(
+            &mut tx,
+            id,
+            actor.user_id,
+            &actor.username,
+            now,
+        )
+        .await?;
     }
     commit(tx).await?;
     let events = cases::timeline(&state.store, id).await?;

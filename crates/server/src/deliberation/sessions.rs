@@ -26,7 +26,7 @@ use tongxin_store::deliberation::sessions::{
     self as store_sessions, AttendeeRow, ItemEventRow, ItemQuery, ItemRow, PlannedSession,
     ScheduleRow, SessionRow,
 };
-use tongxin_store::{Conn, audit, commit, now_millis};
+use tongxin_store::{audit, commit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
 const DAY_MS: i64 = 86_400_000;
@@ -1175,32 +1175,6 @@ async fn open_case(
     )
     .await?;
     Ok(case.id)
-}
-
-/// When a case closes, the session items it carried out are done (same transaction).
-pub async fn case_closed(conn: &mut Conn, case_id: i64, actor: &Actor, now: i64) -> ApiResult<()> {
-    for mut item in store_sessions::items_waiting_for_case(conn, case_id).await? {
-        let from = ItemStatus::parse(&item.status).unwrap_or(ItemStatus::InProgress);
-        item.status = ItemStatus::Done.as_str().into();
-        item.result = Some(format!("案件 #{case_id} 已结案 / case #{case_id} closed"));
-        item.updated_at = now;
-        store_sessions::update_item(conn, &item).await?;
-        let note = item.result.clone().unwrap_or_default();
-        store_sessions::insert_item_events(
-            conn,
-            &[event(
-                actor,
-                item.id,
-                now,
-                "complete",
-                Some(from),
-                ItemStatus::Done,
-                &note,
-            )],
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 #[derive(Deserialize, IntoParams)]

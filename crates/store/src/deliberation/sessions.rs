@@ -598,3 +598,36 @@ pub async fn item_counts(store: &Store, community: &str) -> Result<Vec<(String, 
     .fetch_all(store.pool())
     .await?)
 }
+
+/// When a case closes, the session items it carried out are done, in the transaction that
+/// closed it. It lives here, below both the case engine and deliberation, so that neither
+/// calls into the other for it.
+pub async fn complete_items_of_case(
+    conn: &mut Conn,
+    case_id: i64,
+    actor_id: i64,
+    actor_label: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    use tongxin_core::deliberation::items::ItemStatus;
+    for mut item in items_waiting_for_case(conn, case_id).await? {
+        let from = ItemStatus::parse(&item.status).unwrap_or(ItemStatus::InProgress);
+        let note = format!("案件 #{case_id} 已结案 / case #{case_id} closed");
+        item.status = ItemStatus::Done.as_str().into();
+        item.result = Some(note.clone());
+        item.updated_at = now;
+        update_item(conn, &item).await?;
+        let event = ItemEventRow {
+            item_id: item.id,
+            at: now,
+            actor_id,
+            actor_label: actor_label.to_string(),
+            action: "complete".into(),
+            from_status: Some(from.as_str().to_string()),
+            to_status: ItemStatus::Done.as_str().into(),
+            note,
+        };
+        insert_item_events(conn, &[event]).await?;
+    }
+    Ok(())
+}
