@@ -1,7 +1,7 @@
 //! Users, their role bindings, sessions and integration tokens.
 
 use crate::db::{Conn, Page, Store, StoreError, page};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::scope::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
 

@@ -1,7 +1,7 @@
 //! The audit log: appended in the same transaction as every change, read by auditors.
 
 use crate::db::{Conn, Page, Store, StoreError, page};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::scope::{prefix_clause, upper_bound};
 use sqlx::AssertSqlSafe;
 use sqlx::FromRow;
 use tongxin_core::audit::{AuditEntry, redact};

@@ -166,15 +166,9 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
-    /// Opens the database named by `url` and applies pending migrations.
-    /// `postgres://…` selects PostgreSQL; `sqlite://…` or a bare path selects SQLite
-    /// (the file is created if missing).
-    pub async fn open(url: &str) -> Result<Store, StoreError> {
-        Self::open_in_schema(url, None).await
-    }
-
-    /// As `open`, with PostgreSQL confined to one schema (tests use a fresh one each).
-    pub async fn open_in_schema(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
+    /// Connects and applies pending schema migrations (the data upgrades that need the
+    /// capabilities' code run in `upgrade.rs`, above them).
+    pub(crate) async fn connect(url: &str, schema: Option<&str>) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
@@ -240,7 +234,7 @@ impl Store {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
         }
-        crate::cases::indicators::ensure_rollups(self).await
+        Ok(())
     }
 
     pub fn backend(&self) -> Backend {

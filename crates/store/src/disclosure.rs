@@ -3,7 +3,7 @@
 //! Published rows are never updated; a correction is a new row that supersedes the old.
 
 use crate::db::{Conn, Store, StoreError};
-use crate::territory::upper_bound;
+use crate::scope::upper_bound;
 use sqlx::{AssertSqlSafe, FromRow};
 use std::collections::BTreeMap;
 use tongxin_core::disclosure::{

@@ -2,7 +2,7 @@
 //! problems are cases linked to the organisation.
 
 use crate::db::{Conn, Store, StoreError};
-use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
+use crate::scope::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]

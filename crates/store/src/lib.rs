@@ -12,9 +12,11 @@ pub mod enterprise;
 pub mod map;
 pub mod patrols;
 pub mod people;
+mod scope;
 pub mod territory;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod upgrade;
 pub mod webhooks;
 
 pub use db::{

@@ -3,7 +3,7 @@
 //! over whole days from the rollups, grid-level rates from one node's cases.
 
 use crate::db::{Store, StoreError};
-use crate::territory::{GRID_UNINDEXED, prefix_clause, status_col, upper_bound};
+use crate::scope::{GRID_UNINDEXED, prefix_clause, status_col, upper_bound};
 use sqlx::AssertSqlSafe;
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! Patrol logs: a grid worker's walks, their track points, findings, and daily coverage.
 
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::scope::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]

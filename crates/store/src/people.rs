@@ -3,7 +3,7 @@
 //! in plain text.
 
 use crate::db::{Conn, Page, Placeholders, Store, StoreError, Tx, Val, bulk_insert, page};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::scope::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]

@@ -251,9 +251,7 @@ pub async fn get_warning_rules(
     State(state): State<AppState>,
     Authenticated(_actor): Authenticated,
 ) -> ApiResult<Json<WarningRulesView>> {
-    Ok(Json(
-        super::patterns::warning_rules(&state).await.into(),
-    ))
+    Ok(Json(super::patterns::warning_rules(&state).await.into()))
 }
 
 #[utoipa::path(put, path = "/api/v1/warnings/rules", tag = "cases", request_body = WarningRulesView,

@@ -4,9 +4,7 @@
 
 use super::{CaseRow, EventRow};
 use crate::db::{Conn, Placeholders, Store, StoreError};
-use crate::territory::{
-    GRID_UNINDEXED, STATUS_UNINDEXED, narrow_scope, prefix_clause, upper_bound,
-};
+use crate::scope::{GRID_UNINDEXED, STATUS_UNINDEXED, narrow_scope, prefix_clause, upper_bound};
 use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 use tongxin_core::cases::indicators::{

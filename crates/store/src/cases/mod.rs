@@ -5,7 +5,7 @@
 pub mod indicators;
 
 use crate::db::{Conn, Page, Store, StoreError, page};
-use crate::territory::{GRID_UNINDEXED, prefix_clause, upper_bound};
+use crate::scope::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 use tongxin_core::cases::indicators::Tally;
 

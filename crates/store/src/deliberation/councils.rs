@@ -2,7 +2,7 @@
 //! the resident it votes as.
 
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
-use crate::territory::{prefix_clause, upper_bound};
+use crate::scope::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]

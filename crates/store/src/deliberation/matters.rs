@@ -220,7 +220,7 @@ pub async fn matters_under(store: &Store, prefix: &str) -> Result<Vec<MatterRow>
     );
     Ok(sqlx::query_as(AssertSqlSafe(sql))
         .bind(prefix)
-        .bind(crate::territory::upper_bound(prefix))
+        .bind(crate::scope::upper_bound(prefix))
         .fetch_all(store.pool())
         .await?)
 }

@@ -49,7 +49,7 @@ pub async fn communities_page(
     limit: u64,
     offset: u64,
 ) -> Result<(Vec<(String, String)>, i64), StoreError> {
-    let clause = crate::territory::prefix_clause("code", prefixes, 1);
+    let clause = crate::scope::prefix_clause("code", prefixes, 1);
     let filter = format!("FROM divisions WHERE level = 'community' AND {clause}");
     let n = 1 + 2 * prefixes.len();
     let sql = format!(
@@ -58,7 +58,7 @@ pub async fn communities_page(
     );
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
     for p in prefixes {
-        q = q.bind(p.clone()).bind(crate::territory::upper_bound(p));
+        q = q.bind(p.clone()).bind(crate::scope::upper_bound(p));
     }
     let rows = q
         .bind(limit as i64)
@@ -67,7 +67,7 @@ pub async fn communities_page(
         .await?;
     let mut count = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")));
     for p in prefixes {
-        count = count.bind(p.clone()).bind(crate::territory::upper_bound(p));
+        count = count.bind(p.clone()).bind(crate::scope::upper_bound(p));
     }
     let (total,): (i64,) = count.fetch_one(store.pool()).await?;
     Ok((rows, total))

@@ -529,7 +529,7 @@ pub async fn overdue_items_page(
     limit: u64,
     offset: u64,
 ) -> Result<(Vec<ItemRow>, i64), StoreError> {
-    let clause = crate::territory::prefix_clause("community_code", prefixes, 2);
+    let clause = crate::scope::prefix_clause("community_code", prefixes, 2);
     let filter = format!(
         "FROM session_items WHERE status IN ('referred', 'in_progress') AND due_at < $1 AND {clause}"
     );
@@ -540,7 +540,7 @@ pub async fn overdue_items_page(
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(before);
     for p in prefixes {
-        q = q.bind(p.clone()).bind(crate::territory::upper_bound(p));
+        q = q.bind(p.clone()).bind(crate::scope::upper_bound(p));
     }
     let rows = q
         .bind(limit as i64)
@@ -549,7 +549,7 @@ pub async fn overdue_items_page(
         .await?;
     let mut count = sqlx::query_as(AssertSqlSafe(format!("SELECT COUNT(*) {filter}"))).bind(before);
     for p in prefixes {
-        count = count.bind(p.clone()).bind(crate::territory::upper_bound(p));
+        count = count.bind(p.clone()).bind(crate::scope::upper_bound(p));
     }
     let (total,): (i64,) = count.fetch_one(store.pool()).await?;
     Ok((rows, total))
@@ -562,14 +562,14 @@ pub async fn overdue_items(
     before: i64,
     limit: usize,
 ) -> Result<Vec<ItemRow>, StoreError> {
-    let clause = crate::territory::prefix_clause("community_code", prefixes, 2);
+    let clause = crate::scope::prefix_clause("community_code", prefixes, 2);
     let sql = format!(
         "SELECT {ITEM_COLS} FROM session_items WHERE status IN ('referred', 'in_progress') \
          AND due_at < $1 AND {clause} ORDER BY due_at LIMIT {limit}"
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(before);
     for p in prefixes {
-        q = q.bind(p.clone()).bind(crate::territory::upper_bound(p));
+        q = q.bind(p.clone()).bind(crate::scope::upper_bound(p));
     }
     Ok(q.fetch_all(store.pool()).await?)
 }
