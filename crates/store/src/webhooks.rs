@@ -1,7 +1,6 @@
 //! Outbound webhooks: subscriptions, the outbox (written in the transaction of each case
 //! change, so a change and its notice are one), and the delivery log.
 
-use crate::cases::CaseRow;
 use crate::db::{Conn, Store, StoreError};
 use sqlx::FromRow;
 
@@ -82,19 +81,28 @@ async fn active(conn: &mut Conn) -> Result<Vec<SubscriptionRow>, StoreError> {
         .await?)
 }
 
-/// A change to announce: the event type (`case.report`, `case.file`, …) and the case after it
-/// (`case_id` is its id: a new report's row does not carry it yet).
-pub struct Change<'a> {
+/// A change to announce: the event type (`case.report`, `case.file`, …), the record after it
+/// under its kind (`case`), its id and version (a new report's row does not carry its id yet),
+/// and the node it happened in (for the subscriptions' territory filters). Any record that
+/// serializes can be announced; this module knows none of them.
+pub struct Change<'a, T: serde::Serialize> {
     pub event_type: String,
     pub at: i64,
-    pub case_id: i64,
-    pub case: &'a CaseRow,
+    pub subject: &'static str,
+    pub subject_id: i64,
+    pub version: i64,
+    pub node: &'a str,
+    pub record: &'a T,
 }
 
 /// Writes an outbox row for every active subscription that wants each change, on `conn` (the
-/// transaction of the changes). Each event id is stable — case, version, subscription — so a
-/// receiver can drop duplicates of an at-least-once delivery.
-pub async fn enqueue(conn: &mut Conn, changes: &[Change<'_>]) -> Result<(), StoreError> {
+/// transaction of the changes). Each event id is stable — record, version, subscription — so a
+/// receiver can drop duplicates of an at-least-once delivery. Records are serialized only when
+/// someone subscribed.
+pub async fn enqueue<T: serde::Serialize>(
+    conn: &mut Conn,
+    changes: &[Change<'_, T>],
+) -> Result<(), StoreError> {
     let subs = active(conn).await?;
     if subs.is_empty() {
         return Ok(());
@@ -102,18 +110,17 @@ pub async fn enqueue(conn: &mut Conn, changes: &[Change<'_>]) -> Result<(), Stor
     for change in changes {
         for s in subs
             .iter()
-            .filter(|s| s.wants(&change.event_type, &change.case.grid_code))
+            .filter(|s| s.wants(&change.event_type, change.node))
         {
-            let event_id = format!("evt_{}_{}_{}", change.case_id, change.case.version, s.id);
-            let mut case = serde_json::to_value(change.case).unwrap_or_default();
-            case["id"] = change.case_id.into();
-            let payload = serde_json::json!({
-                "id": event_id,
-                "type": change.event_type,
-                "at": change.at,
-                "case": case,
-            })
-            .to_string();
+            let event_id = format!("evt_{}_{}_{}", change.subject_id, change.version, s.id);
+            let mut record = serde_json::to_value(change.record).unwrap_or_default();
+            record["id"] = change.subject_id.into();
+            let mut payload = serde_json::Map::new();
+            payload.insert("id".into(), event_id.clone().into());
+            payload.insert("type".into(), change.event_type.clone().into());
+            payload.insert("at".into(), change.at.into());
+            payload.insert(change.subject.into(), record);
+            let payload = serde_json::Value::Object(payload).to_string();
             sqlx::query(
                 "INSERT INTO webhook_outbox (subscription_id, event_id, event_type, payload, created_at, next_attempt_at, attempts) \
                  VALUES ($1, $2, $3, $4, $5, $5, 0)",

@@ -116,8 +116,11 @@ pub async fn record_transition(
     let change = crate::webhooks::Change {
         event_type: format!("case.{}", event.command),
         at: event.at,
-        case_id: after.id,
-        case: after,
+        subject: "case",
+        subject_id: after.id,
+        version: after.version,
+        node: &after.grid_code,
+        record: after,
     };
     crate::webhooks::enqueue(conn, &[change]).await?;
     Ok(Some(event_id))
@@ -140,14 +143,17 @@ pub async fn insert_reports(
         ids.push(id);
     }
     indicators::apply(conn, &tally).await?;
-    let changes: Vec<crate::webhooks::Change> = reports
+    let changes: Vec<crate::webhooks::Change<CaseRow>> = reports
         .iter()
         .zip(&ids)
         .map(|((case, _), id)| crate::webhooks::Change {
             event_type: "case.report".into(),
             at: case.reported_at,
-            case_id: *id,
-            case,
+            subject: "case",
+            subject_id: *id,
+            version: case.version,
+            node: &case.grid_code,
+            record: *case,
         })
         .collect();
     crate::webhooks::enqueue(conn, &changes).await?;
