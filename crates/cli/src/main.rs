@@ -11,7 +11,7 @@ use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_core::people::protect::DataKeys;
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest};
-use tongxin_server::people::ledger::SheetFormat as tongxin_sheets_format;
+use tongxin_server::people::spreadsheets::SheetFormat as tongxin_sheets_format;
 use tongxin_server::people::protect::Protector;
 use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
@@ -505,7 +505,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 Some("csv") => tongxin_sheets_format::Csv,
                 _ => tongxin_sheets_format::Xlsx,
             };
-            let file = tongxin_server::people::ledger::export_residents(
+            let file = tongxin_server::people::spreadsheets::export_residents(
                 &state, prefixes, unmasked, format,
             )
             .await
@@ -549,7 +549,7 @@ async fn import_ledger(settings: &Settings, kind: &str, args: LedgerArgs) -> Res
     let state = open_state(settings).await?;
     let bytes = std::fs::read(&args.file)
         .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let opts = tongxin_server::people::ledger::ImportOptions {
+    let opts = tongxin_server::people::spreadsheets::ImportOptions {
         filename: args
             .file
             .file_name()
@@ -561,15 +561,15 @@ async fn import_ledger(settings: &Settings, kind: &str, args: LedgerArgs) -> Res
     let started = std::time::Instant::now();
     let report = match kind {
         "residents" => {
-            tongxin_server::people::ledger::import_residents(&state, &system, &bytes, &opts, None)
+            tongxin_server::people::spreadsheets::import_residents(&state, &system, &bytes, &opts, None)
                 .await
         }
         "buildings" => {
-            tongxin_server::people::ledger::import_buildings(&state, &system, &bytes, &opts, None)
+            tongxin_server::people::spreadsheets::import_buildings(&state, &system, &bytes, &opts, None)
                 .await
         }
         _ => {
-            tongxin_server::people::ledger::import_organisations(
+            tongxin_server::people::spreadsheets::import_organisations(
                 &state, &system, &bytes, &opts, None,
             )
             .await

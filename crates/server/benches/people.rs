@@ -23,7 +23,7 @@ use tongxin_core::access::Actor;
 use tongxin_core::demo::{self, DemoOptions, DemoSize, PeopleOptions};
 use tongxin_core::people::CitizenId;
 use tongxin_core::people::protect::DataKeys;
-use tongxin_server::people::ledger::{ImportOptions, import_residents};
+use tongxin_server::people::spreadsheets::{ImportOptions, import_residents};
 use tongxin_server::people::protect::Protector;
 use tongxin_server::{ServerConfig, state_for};
 use tongxin_store::Store;

@@ -8,5 +8,5 @@ pub mod councils;
 pub mod decisions;
 pub mod elections;
 pub mod items;
-pub mod procedure;
+pub mod matters;
 pub mod sessions;

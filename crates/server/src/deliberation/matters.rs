@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor};
 use tongxin_core::deliberation::decisions::DecisionStatus;
-use tongxin_core::deliberation::procedure::{
+use tongxin_core::deliberation::matters::{
     MeetingCounts, MeetingOutcome, Stage, StageRefusal, check_order, next_stage,
 };
 use tongxin_store::deliberation::matters::{self as store_matters, MatterRow, StageRow};

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use tongxin_core::access::Action;
 use tongxin_core::deliberation::decisions::DecisionStatus;
 use tongxin_core::deliberation::items::{ItemStatus, TOPIC_AREAS};
-use tongxin_core::deliberation::procedure::Stage;
+use tongxin_core::deliberation::matters::Stage;
 use tongxin_store::deliberation::matters as store_matters;
 use tongxin_store::deliberation::sessions as store_sessions;
 use tongxin_store::now_millis;

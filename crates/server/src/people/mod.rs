@@ -4,14 +4,14 @@
 pub mod counts;
 pub mod demo;
 pub mod free_text;
-mod handlers_ledger;
+mod handlers_spreadsheets;
 pub mod keys;
-pub mod ledger;
+pub mod spreadsheets;
 mod organisations;
 pub mod protect;
 mod residents;
 
-pub use handlers_ledger::*;
+pub use handlers_spreadsheets::*;
 pub use organisations::*;
 pub use residents::*;
 

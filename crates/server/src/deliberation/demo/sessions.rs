@@ -9,7 +9,7 @@ use tongxin_core::cases::calendar::Weekday;
 use tongxin_core::cases::calendar::{Calendar, LocalDate};
 use tongxin_core::deliberation::decisions::DecisionStatus;
 use tongxin_core::deliberation::items::{AttendeeKind, ItemAction, ItemStatus, next_status};
-use tongxin_core::deliberation::procedure::{MeetingCounts, Stage};
+use tongxin_core::deliberation::matters::{MeetingCounts, Stage};
 use tongxin_core::deliberation::sessions::{HolidayRule, Pattern, Schedule};
 use tongxin_store::deliberation::decisions::{
     self as store_decisions, DecisionRow, LinkRow, ProgressRow,

@@ -1,6 +1,6 @@
-//! HTTP routes for ledger import, export and templates.
+//! HTTP routes for the registers as spreadsheets (台账): import, export and templates.
 
-use super::ledger::{self, Download, ImportOptions, LedgerReport};
+use super::spreadsheets::{self, Download, ImportOptions, LedgerReport};
 use crate::access::Authenticated;
 use crate::access::session::request_id;
 use crate::error::{ApiError, ApiResult};
@@ -51,9 +51,9 @@ pub async fn import_ledger(
     let opts = options(q);
     let rid = request_id(&headers);
     let report = match kind.as_str() {
-        "residents" => ledger::import_residents(&state, &actor, &body, &opts, rid).await?,
-        "buildings" => ledger::import_buildings(&state, &actor, &body, &opts, rid).await?,
-        "organisations" => ledger::import_organisations(&state, &actor, &body, &opts, rid).await?,
+        "residents" => spreadsheets::import_residents(&state, &actor, &body, &opts, rid).await?,
+        "buildings" => spreadsheets::import_buildings(&state, &actor, &body, &opts, rid).await?,
+        "organisations" => spreadsheets::import_organisations(&state, &actor, &body, &opts, rid).await?,
         _ => return Err(ApiError::not_found()),
     };
     Ok(Json(report))
@@ -100,7 +100,7 @@ pub async fn ledger_template(
     Path(kind): Path<String>,
     ApiQuery(q): ApiQuery<FormatQuery>,
 ) -> ApiResult<Response> {
-    Ok(file_response(ledger::template(
+    Ok(file_response(spreadsheets::template(
         &kind,
         parse_format(q.format.as_deref())?,
     )?))
@@ -143,9 +143,9 @@ pub async fn export_ledger(
             }
             let prefixes = reach_within(&actor, action, q.within.as_deref())?;
             let d = if kind == "buildings" {
-                ledger::export_buildings(&state, &prefixes, format).await?
+                spreadsheets::export_buildings(&state, &prefixes, format).await?
             } else {
-                ledger::export_organisations(&state, &prefixes, unmasked, format).await?
+                spreadsheets::export_organisations(&state, &prefixes, unmasked, format).await?
             };
             if unmasked {
                 let mut tx = state.store.begin().await?;
@@ -188,7 +188,7 @@ async fn export_residents(
         authorize(&actor, action, Target::Node(w))?;
     }
     let prefixes = reach_within(&actor, action, q.within.as_deref())?;
-    let d = ledger::export_residents(&state, prefixes.clone(), unmasked, format).await?;
+    let d = spreadsheets::export_residents(&state, prefixes.clone(), unmasked, format).await?;
     let mut tx = state.store.begin().await?;
     audit::record(
         &mut tx,
