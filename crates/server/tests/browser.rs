@@ -14,6 +14,8 @@ mod councils;
 mod paging;
 #[path = "browser/sweep.rs"]
 mod sweep;
+#[path = "browser/roles.rs"]
+mod roles;
 
 use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -194,8 +194,11 @@ fn figure(value: &str) -> Option<Figure> {
     let digits_only = !v.is_empty()
         && v.bytes()
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-');
-    // Long digit strings are codes (grid and ID numbers), not quantities.
-    (digits_only && v.len() <= 12)
+    // Long digit strings are codes (grid and ID numbers), not quantities; so is one with a
+    // leading zero (category "0101"), which a number would lose.
+    let code =
+        v.len() > 12 || (v.starts_with('0') && v.as_bytes().get(1).is_some_and(u8::is_ascii_digit));
+    (digits_only && !code)
         .then(|| v.parse::<f64>().ok().filter(|n| n.is_finite()))
         .flatten()
         .map(Figure::Number)
@@ -303,4 +306,20 @@ fn cell_error(row: usize, col: usize, e: XlsxError) -> SheetError {
 
 fn xlsx_error(context: &str, e: XlsxError) -> SheetError {
     SheetError::Xlsx(format!("{context}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Figure, figure};
+
+    #[test]
+    fn figures_are_numbers_and_codes_stay_text() {
+        assert!(matches!(figure("10607"), Some(Figure::Number(n)) if n == 10607.0));
+        assert!(matches!(figure("0"), Some(Figure::Number(n)) if n == 0.0));
+        assert!(matches!(figure("0.5"), Some(Figure::Number(n)) if n == 0.5));
+        assert!(matches!(figure("75.20%"), Some(Figure::Percent(p)) if (p - 0.752).abs() < 1e-9));
+        for code in ["0101", "00", "450103001001001", "cgj-450103", "—"] {
+            assert!(figure(code).is_none(), "{code} is a code");
+        }
+    }
 }

@@ -11,20 +11,24 @@ pub async fn scan_deadlines(store: &Store, now: i64) -> Result<usize, StoreError
     let mut written = 0;
     for case in cases::due_before(store, now + DUE_SOON_MS, 5_000).await? {
         let due = case.step_due_at.unwrap_or(now);
+        // The step it waits in, by name (the code is for programs).
+        let (zh, en) = tongxin_core::cases::machine::Status::parse(&case.status)
+            .map(|s| (s.name_zh(), s.name_en()))
+            .unwrap_or((case.status.as_str(), case.status.as_str()));
         let (kind, message) = if due < now {
             (
                 "overdue",
                 format!(
-                    "案件 #{} 已超期（{}）/ case #{} is overdue ({})",
-                    case.id, case.status, case.id, case.status
+                    "案件 #{} 已超期（{zh}）/ case #{} is overdue ({en})",
+                    case.id, case.id
                 ),
             )
         } else {
             (
                 "due_soon",
                 format!(
-                    "案件 #{} 即将到期（{}）/ case #{} is nearly due ({})",
-                    case.id, case.status, case.id, case.status
+                    "案件 #{} 即将到期（{zh}）/ case #{} is nearly due ({en})",
+                    case.id, case.id
                 ),
             )
         };

@@ -49,7 +49,7 @@ pub async fn notifications_page(
                 li class=[n.read_at.is_none().then_some("unread")] {
                     form method="post" action={ "/notifications/" (n.id) "/open" } {
                         input type="hidden" name="csrf_token" value=(v.csrf);
-                        button.link type="submit" { (n.message) }
+                        button.link type="submit" { (message_in(&v, &n.message)) }
                     }
                     " " span.muted { (super::cases::time_text(n.created_at)) }
                 }
@@ -57,6 +57,18 @@ pub async fn notifications_page(
         }
     };
     layout(&v, v.t("通知", "Notifications"), "/notifications", body)
+}
+
+/// A notification in the reader's language: hand-overs and deadline warnings are written
+/// "中文 / case #…" (the API gives both); the page shows the half the reader reads.
+fn message_in(v: &Viewer, message: &str) -> String {
+    match message.rsplit_once("/ case #") {
+        Some((zh, en)) => match v.lang {
+            super::Lang::Zh => zh.trim_end().to_string(),
+            super::Lang::En => format!("case #{en}"),
+        },
+        None => message.to_string(),
+    }
 }
 
 #[derive(Deserialize)]

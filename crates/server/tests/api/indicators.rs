@@ -313,7 +313,7 @@ async fn indicator_exports_from_the_page_carry_their_view_and_hold_numbers() {
                     .skip(1)
                     .flat_map(|r| r.iter())
                     .filter(|c| {
-                        matches!(c, Data::String(t) if t.trim_end_matches('%').parse::<f64>().is_ok() && t.len() < 12)
+                        matches!(c, Data::String(t) if t.trim_end_matches('%').parse::<f64>().is_ok() && t.len() < 12 && !(t.starts_with('0') && t.as_bytes().get(1).is_some_and(u8::is_ascii_digit)))
                     })
                     .count();
                 assert!(numbers > 0, "{label}: {href}: figures are numbers");
