@@ -11,8 +11,8 @@ use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_core::people::protect::DataKeys;
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest};
-use tongxin_server::people::spreadsheets::SheetFormat as tongxin_sheets_format;
 use tongxin_server::people::protect::Protector;
+use tongxin_server::people::spreadsheets::SheetFormat as tongxin_sheets_format;
 use tongxin_server::{AppState, ServerConfig};
 use tongxin_store::{Store, accounts};
 
@@ -561,12 +561,16 @@ async fn import_ledger(settings: &Settings, kind: &str, args: LedgerArgs) -> Res
     let started = std::time::Instant::now();
     let report = match kind {
         "residents" => {
-            tongxin_server::people::spreadsheets::import_residents(&state, &system, &bytes, &opts, None)
-                .await
+            tongxin_server::people::spreadsheets::import_residents(
+                &state, &system, &bytes, &opts, None,
+            )
+            .await
         }
         "buildings" => {
-            tongxin_server::people::spreadsheets::import_buildings(&state, &system, &bytes, &opts, None)
-                .await
+            tongxin_server::people::spreadsheets::import_buildings(
+                &state, &system, &bytes, &opts, None,
+            )
+            .await
         }
         _ => {
             tongxin_server::people::spreadsheets::import_organisations(

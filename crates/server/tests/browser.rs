@@ -12,10 +12,10 @@ mod common;
 mod councils;
 #[path = "browser/paging.rs"]
 mod paging;
-#[path = "browser/sweep.rs"]
-mod sweep;
 #[path = "browser/roles.rs"]
 mod roles;
+#[path = "browser/sweep.rs"]
+mod sweep;
 
 use common::*;
 use fantoccini::{Client, ClientBuilder, Locator};

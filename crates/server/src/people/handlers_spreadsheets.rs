@@ -53,7 +53,9 @@ pub async fn import_ledger(
     let report = match kind.as_str() {
         "residents" => spreadsheets::import_residents(&state, &actor, &body, &opts, rid).await?,
         "buildings" => spreadsheets::import_buildings(&state, &actor, &body, &opts, rid).await?,
-        "organisations" => spreadsheets::import_organisations(&state, &actor, &body, &opts, rid).await?,
+        "organisations" => {
+            spreadsheets::import_organisations(&state, &actor, &body, &opts, rid).await?
+        }
         _ => return Err(ApiError::not_found()),
     };
     Ok(Json(report))

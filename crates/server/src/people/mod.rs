@@ -6,10 +6,10 @@ pub mod demo;
 pub mod free_text;
 mod handlers_spreadsheets;
 pub mod keys;
-pub mod spreadsheets;
 mod organisations;
 pub mod protect;
 mod residents;
+pub mod spreadsheets;
 
 pub use handlers_spreadsheets::*;
 pub use organisations::*;
