@@ -1216,6 +1216,21 @@ async fn desk_pages_fit_a_phone_without_sideways_scrolling() {
             if overflow > 0 {
                 wide.push(format!("{who} {page}: {overflow}px"));
             }
+            // The top bar is two rows at most: who is signed in, then the pages (which scroll
+            // sideways inside the bar when they do not fit).
+            let bar = c
+                .execute(
+                    "const r = s => { const e = document.querySelector('header.top ' + s); return e && e.getBoundingClientRect(); }; \
+                     const brand = r('.brand'), nav = r('nav.links'), me = r('.me'), link = r('nav.links a'); \
+                     if (!brand || !nav || !me || !link) return true; \
+                     return nav.height < 1.8 * link.height && me.bottom <= nav.top + 1 && Math.abs(me.top - brand.top) < brand.height;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if bar != serde_json::json!(true) {
+                wide.push(format!("{who} {page}: the top bar takes more than two rows"));
+            }
         }
     }
     assert!(

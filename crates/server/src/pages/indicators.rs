@@ -34,7 +34,13 @@ pub async fn indicators_page(
     headers: HeaderMap,
     Query(q): Query<IndicatorPageQuery>,
 ) -> Response {
-    let v = match Viewer::require(caller, &headers, "/indicators") {
+    let here = match (&q.within, q.days) {
+        (Some(w), Some(d)) => format!("/indicators?within={}&days={d}", super::urlencode(w)),
+        (Some(w), None) => format!("/indicators?within={}", super::urlencode(w)),
+        (None, Some(d)) => format!("/indicators?days={d}"),
+        (None, None) => "/indicators".to_string(),
+    };
+    let v = match Viewer::require(caller, &headers, &here) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
@@ -62,11 +68,16 @@ pub async fn indicators_page(
             .map(|n| n.name.clone())
             .unwrap_or_else(|| code.to_string())
     };
-    let w = within.clone().unwrap_or_default();
+    // The view's own territory, also when the page was opened without one: a viewer with one
+    // area gets links and files that name it.
+    let w = within
+        .clone()
+        .or_else(|| (prefixes.len() == 1 && prefixes[0].len() >= 6).then(|| prefixes[0].clone()))
+        .unwrap_or_default();
     let export = format!("/indicators/export?within={w}&from={from}&to={to}");
     let export_mix = format!("/indicators/export?within={w}&from={from}&to={to}&by=category");
     let body = html! {
-        h1 { (v.t("指标", "Indicators")) " · " (if within.is_some() { name_of(&w) } else { v.t("我的辖区", "my territory").to_string() }) }
+        h1 { (v.t("指标", "Indicators")) " · " (if !w.is_empty() { name_of(&w) } else { v.t("我的辖区", "my territory").to_string() }) }
         form.filters method="get" action="/indicators" {
             label { (v.t("辖区代码", "Territory code")) input name="within" value=(w); }
             label { (v.t("天数", "Days")) input name="days" type="number" min="1" max="366" value=(days); }

@@ -327,11 +327,13 @@ pub fn layout(v: &Viewer, title: &str, here: &str, body: Markup) -> Response {
                 a.skip href="#main" { (v.t("跳到正文", "Skip to content")) }
                 header.top {
                     span.brand { "同心 Tongxin" }
-                    @for (href, label) in nav {
-                        a href=(href) class=[here.starts_with(href).then_some("on")] { (label) }
-                    }
-                    @if admin {
-                        a href="/admin" class=[here.starts_with("/admin").then_some("on")] { (v.t("管理", "Admin")) }
+                    nav.links aria-label=(v.t("主导航", "Main navigation")) {
+                        @for (href, label) in nav {
+                            a href=(href) class=[here.starts_with(href).then_some("on")] { (label) }
+                        }
+                        @if admin {
+                            a href="/admin" class=[here.starts_with("/admin").then_some("on")] { (v.t("管理", "Admin")) }
+                        }
                     }
                     span.me {
                         a href="/account" title=(v.actor.username) { (v.actor.name()) } " · "
