@@ -1229,7 +1229,9 @@ async fn desk_pages_fit_a_phone_without_sideways_scrolling() {
                 .await
                 .unwrap();
             if bar != serde_json::json!(true) {
-                wide.push(format!("{who} {page}: the top bar takes more than two rows"));
+                wide.push(format!(
+                    "{who} {page}: the top bar takes more than two rows"
+                ));
             }
         }
     }
