@@ -38,6 +38,7 @@ impl std::ops::DerefMut for Tx {
 impl Tx {
     async fn begin(
         mut conn: PoolConnection<Any>,
+        backend: Backend,
         bulk: bool,
         writer: Option<tokio::sync::OwnedMutexGuard<()>>,
     ) -> Result<Tx, StoreError> {
@@ -54,7 +55,15 @@ impl Tx {
             bulk,
             _writer: writer,
         };
-        AnyTransactionManager::begin(&mut tx.conn, None).await?;
+        // On SQLite the write lock is taken at BEGIN, where the busy timeout waits for it.
+        // A deferred transaction that reads first and writes later is refused at once
+        // ("database is locked") when another connection still holds the lock — e.g. one
+        // whose dropped transaction has not finished rolling back.
+        let statement = match backend {
+            Backend::Sqlite => Some(sqlx::SqlStr::from_static("BEGIN IMMEDIATE")),
+            Backend::Postgres => None,
+        };
+        AnyTransactionManager::begin(&mut tx.conn, statement).await?;
         Ok(tx)
     }
 
@@ -252,7 +261,7 @@ impl Store {
 
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let writer = self.writer_lock().await;
-        Tx::begin(self.pool.acquire().await?, false, writer).await
+        Tx::begin(self.pool.acquire().await?, self.backend, false, writer).await
     }
 
     /// A transaction for loading many rows whose references the caller has already checked
@@ -264,7 +273,7 @@ impl Store {
     pub async fn begin_bulk(&self) -> Result<Tx, StoreError> {
         let writer = self.writer_lock().await;
         let bulk = self.backend == Backend::Sqlite;
-        Tx::begin(self.pool.acquire().await?, bulk, writer).await
+        Tx::begin(self.pool.acquire().await?, self.backend, bulk, writer).await
     }
 
     async fn writer_lock(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
