@@ -116,6 +116,48 @@ impl Tier {
     }
 }
 
+impl Tier {
+    pub fn parse(text: &str) -> Option<Tier> {
+        [
+            Tier::Grid,
+            Tier::Community,
+            Tier::Street,
+            Tier::District,
+            Tier::City,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == text)
+    }
+}
+
+/// A stored code that names nothing this build knows: reading it is an error, never a guess.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {code:?}")]
+pub struct UnknownCode {
+    pub what: &'static str,
+    pub code: String,
+}
+
+impl TryFrom<String> for Status {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Status, UnknownCode> {
+        Status::parse(&code).ok_or(UnknownCode {
+            what: "case status",
+            code,
+        })
+    }
+}
+
+impl TryFrom<String> for Tier {
+    type Error = UnknownCode;
+    fn try_from(code: String) -> Result<Tier, UnknownCode> {
+        Tier::parse(&code).ok_or(UnknownCode {
+            what: "case tier",
+            code,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {

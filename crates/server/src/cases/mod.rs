@@ -129,18 +129,10 @@ pub struct CaseView {
     pub notice: Option<String>,
 }
 
-fn parse_status(s: &str) -> Status {
-    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Status::Reported)
-}
-
-fn parse_tier(s: &str) -> Tier {
-    serde_json::from_value(serde_json::Value::String(s.into())).unwrap_or(Tier::Grid)
-}
-
 pub(crate) fn machine_state(c: &CaseRow) -> CaseState {
     CaseState {
-        status: parse_status(&c.status),
-        tier: parse_tier(&c.tier),
+        status: c.status,
+        tier: c.tier,
         department: c.department.clone(),
         rework_count: c.rework_count as u32,
         reopen_count: c.reopen_count as u32,
@@ -368,8 +360,8 @@ pub async fn report(
         category_code: req.category.clone(),
         category_version: i64::from(version),
         channel,
-        status: Status::Reported.as_str().into(),
-        tier: Tier::Grid.as_str().into(),
+        status: Status::Reported,
+        tier: Tier::Grid,
         department: None,
         district_code: grid[..6].into(),
         grid_code: grid,
@@ -402,7 +394,7 @@ pub async fn report(
             actor: actor.username.clone(),
             command: "report".into(),
             from_status: None,
-            to_status: row.status.clone(),
+            to_status: row.status.as_str().into(),
             note: row.description.clone(),
             data: data.to_string(),
             step_due_at: None,
@@ -662,7 +654,7 @@ pub async fn support_case(
         .await?
         .ok_or_else(ApiError::not_found)?;
     authorize(&actor, Action::ReportCase, Target::Record(&c.grid_code))?;
-    if !parse_status(&c.status).is_open() {
+    if !c.status.is_open() {
         return Err(ApiError::conflict(
             "案件已结束，不能再附议 / the case is no longer open",
         ));
@@ -882,8 +874,8 @@ pub async fn act(
     let (limits, _) = limits_of(&state, &before.category_code)?;
     let mut after = before.clone();
     let s = &t.state;
-    after.status = s.status.as_str().into();
-    after.tier = s.tier.as_str().into();
+    after.status = s.status;
+    after.tier = s.tier;
     after.department = s.department.clone();
     after.rework_count = i64::from(s.rework_count);
     after.reopen_count = i64::from(s.reopen_count);
@@ -966,7 +958,7 @@ pub async fn act(
         .before(Some(serde_json::json!({"status": before.status, "department": before.department})))
         .after(Some(serde_json::json!({"status": after.status, "department": after.department, "rework_count": after.rework_count})))
         .request(request_id(headers))).await?;
-    if after.status == "closed" {
+    if after.status == Status::Closed {
         tongxin_store::deliberation::sessions::complete_items_of_case(
             &mut tx,
             id,
@@ -1015,7 +1007,7 @@ async fn check_merge_target(
         .ok_or_else(|| field("原案件不存在 / no such case"))?;
     authorize(actor, Action::WorkCase, Target::Node(&original.grid_code))
         .map_err(|_| field("原案件不存在 / no such case"))?;
-    if !parse_status(&original.status).is_open() {
+    if !original.status.is_open() {
         return Err(field("原案件已结束 / the original case is no longer open"));
     }
     if original.category_code != duplicate.category_code {

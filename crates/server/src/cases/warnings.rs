@@ -12,9 +12,7 @@ pub async fn scan_deadlines(store: &Store, now: i64) -> Result<usize, StoreError
     for case in cases::due_before(store, now + DUE_SOON_MS, 5_000).await? {
         let due = case.step_due_at.unwrap_or(now);
         // The step it waits in, by name (the code is for programs).
-        let (zh, en) = tongxin_core::cases::machine::Status::parse(&case.status)
-            .map(|s| (s.name_zh(), s.name_en()))
-            .unwrap_or((case.status.as_str(), case.status.as_str()));
+        let (zh, en) = (case.status.name_zh(), case.status.name_en());
         let (kind, message) = if due < now {
             (
                 "overdue",
@@ -38,7 +36,7 @@ pub async fn scan_deadlines(store: &Store, now: i64) -> Result<usize, StoreError
             cases::users_with_role_at(store, "community_admin", &case.grid_code[..12]).await?,
         );
         for user in recipients {
-            let key = format!("{kind}:{}:{}:{due}:{user}", case.id, case.status);
+            let key = format!("{kind}:{}:{}:{due}:{user}", case.id, case.status.as_str());
             if cases::notify(store, user, Some(case.id), kind, &message, &key, now).await? {
                 written += 1;
             }
@@ -61,7 +59,9 @@ pub async fn escalate_overdue(
     use tongxin_core::cases::machine::{self, Command, Rules};
     let mut escalated = 0;
     for case in cases::due_before(store, now, 5_000).await? {
-        if !matches!(case.status.as_str(), "filed" | "dispatched") || case.tier == "city" {
+        if !matches!(case.status.as_str(), "filed" | "dispatched")
+            || case.tier == tongxin_core::cases::machine::Tier::City
+        {
             continue;
         }
         let Some(limits) = catalogue.leaf(&case.category_code).and_then(|l| l.limits) else {
@@ -80,8 +80,8 @@ pub async fn escalate_overdue(
             continue;
         };
         let mut after = case.clone();
-        after.status = t.to.as_str().into();
-        after.tier = t.state.tier.as_str().into();
+        after.status = t.to;
+        after.tier = t.state.tier;
         after.department = None;
         after.escalation_count = i64::from(t.state.escalation_count);
         after.step_due_at = step_deadline(calendar, &limits, t.to, now);
@@ -94,8 +94,8 @@ pub async fn escalate_overdue(
             actor_id: 0,
             actor: "system".into(),
             command: "escalate".into(),
-            from_status: Some(case.status.clone()),
-            to_status: after.status.clone(),
+            from_status: Some(case.status.as_str().into()),
+            to_status: after.status.as_str().into(),
             note: reason,
             data: "{\"automatic\":true}".into(),
             step_due_at: case.step_due_at,

@@ -338,7 +338,7 @@ pub async fn get_service(
 
 fn request_view(state: &AppState, c: &CaseRow) -> Value {
     let catalogue = state.catalogue.read().expect("catalogue lock");
-    let status = Status::parse(&c.status).unwrap_or(Status::Reported);
+    let status = c.status;
     let agency = c
         .department
         .as_deref()

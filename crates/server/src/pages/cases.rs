@@ -206,7 +206,8 @@ pub async fn list_page(
     let dispatchable: Vec<&str> = rows
         .iter()
         .filter(|c| {
-            c.status == "filed" && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok()
+            c.status == Status::Filed
+                && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok()
         })
         .map(|c| c.grid_code.as_str())
         .collect();
@@ -284,12 +285,12 @@ pub async fn list_page(
                     th { (v.t("网格", "Grid")) } th { (v.t("上报时间", "Reported")) } th { (v.t("期限", "Deadline")) }
                 }
                 @for c in &rows {
-                    @let open = Status::parse(&c.status).is_some_and(|s| s.is_open());
+                    @let open = c.status.is_open();
                     tr {
-                        td { @if c.status == "filed" { input type="checkbox" name="ids" value=(c.id) style="width:auto" aria-label=(format!("{} #{}", v.t("选择案件", "Select case"), c.id)); } }
+                        td { @if c.status == Status::Filed { input type="checkbox" name="ids" value=(c.id) style="width:auto" aria-label=(format!("{} #{}", v.t("选择案件", "Select case"), c.id)); } }
                         td { a href={ "/cases/" (c.id) } { (c.id) } }
                         td { (catalogue.leaf(&c.category_code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_default()) }
-                        td { (status_name(&v, &c.status)) }
+                        td { (status_name(&v, c.status.as_str())) }
                         td { (state.locator().path(&c.grid_code).last().map(|n| n.name.clone()).unwrap_or_else(|| c.grid_code.clone())) }
                         td { (time_text(c.reported_at)) }
                         td { (due_text(&v, c.step_due_at, open, now)) }
@@ -489,7 +490,7 @@ async fn render_detail(
     let view = api::view(state, &case, Some(timeline));
     let path = state.locator().path(&case.grid_code);
     let now = now_millis();
-    let open = Status::parse(&case.status).is_some_and(|s| s.is_open());
+    let open = case.status.is_open();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let routed = catalogue
         .route(&case.category_code, &case.grid_code)
@@ -531,7 +532,7 @@ async fn render_detail(
         .filter(|k| api::authorize_kind(&v.actor, &case, *k).is_ok())
         .collect();
     let body = html! {
-        h1 { "#" (case.id) " " (view.category_name) " · " (status_name(v, &case.status)) }
+        h1 { "#" (case.id) " " (view.category_name) " · " (status_name(v, case.status.as_str())) }
         @if let Some(d) = done { p.ok { (d) } }
         @if let Some(e) = error { (error_box(v, e)) }
         @for p in &problems { p.err role="alert" { (p) } }
@@ -545,7 +546,7 @@ async fn render_detail(
                     @if may_reveal { (reveal_form(v, case.id)) }
                     table {
                         tr { th { (v.t("渠道", "Channel")) } td { (channel_name(v, &case.channel)) } }
-                        tr { th { (v.t("层级", "Tier")) } td { (tier_name(v, &case.tier)) } }
+                        tr { th { (v.t("层级", "Tier")) } td { (tier_name(v, case.tier.as_str())) } }
                         tr { th { (v.t("处置部门", "Department")) } td { (case.department.as_deref().and_then(|d| catalogue.department(d)).map(|d| v.t(&d.name, &d.name_en).to_string()).unwrap_or_else(|| "—".into())) } }
                         tr { th { (v.t("上报时间", "Reported")) } td { (time_text(case.reported_at)) } }
                         tr { th { (v.t("本环节期限", "Step deadline")) } td { (case.step_due_at.map(time_text).unwrap_or_default()) " " (due_text(v, case.step_due_at, open, now)) } }
@@ -1069,7 +1070,7 @@ async fn warning_section(
                                         td {
                                             a href={ "/cases/" (c.id) } { "#" (c.id) } " "
                                             (catalogue.leaf(&c.category_code).map(|l| v.t(&l.name, &l.name_en).to_string()).unwrap_or_else(|| c.category_code.clone()))
-                                            br; span.muted { (status_name(v, &c.status)) }
+                                            br; span.muted { (status_name(v, c.status.as_str())) }
                                         }
                                         td {
                                             span.grid title=(c.grid_code) { (grid_name(&c.grid_code)) }
@@ -1077,13 +1078,13 @@ async fn warning_section(
                                             span.department {
                                                 @match c.department.as_deref() {
                                                     Some(d) => { (catalogue.department(d).map(|d| v.t(&d.name, &d.name_en).to_string()).unwrap_or_else(|| d.to_string())) }
-                                                    None => { span.muted { (v.t("未派遣 · ", "not dispatched · ")) (tier_name(v, &c.tier)) } }
+                                                    None => { span.muted { (v.t("未派遣 · ", "not dispatched · ")) (tier_name(v, c.tier.as_str())) } }
                                                 }
                                             }
                                         }
                                         td { (due_text(v, c.step_due_at, true, now)) }
                                         td {
-                                            @if c.status == "filed" && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() {
+                                            @if c.status == Status::Filed && api::authorize_kind(&v.actor, c, CommandKind::Dispatch).is_ok() {
                                                 form.dispatch method="post" action={ "/cases/" (c.id) "/act" } {
                                                     input type="hidden" name="csrf_token" value=(v.csrf);
                                                     input type="hidden" name="action" value="dispatch";
@@ -1230,11 +1231,11 @@ pub async fn my_reports_page(
                     tr {
                         td { a href={ "/cases/" (c.id) } { "#" (c.id) } }
                         td { (api::category_name(&state, &c.category_code)) }
-                        td { (status_name(&v, &c.status)) }
+                        td { (status_name(&v, c.status.as_str())) }
                         td { (time_text(c.reported_at)) }
                         td {
                             @if let Some(r) = &c.rating { (rating_name(&v, r)) }
-                            @else if c.status == "closed" { a href={ "/cases/" (c.id) } { strong { (v.t("待您评价", "Please rate")) } } }
+                            @else if c.status == Status::Closed { a href={ "/cases/" (c.id) } { strong { (v.t("待您评价", "Please rate")) } } }
                         }
                     }
                 }

@@ -22,7 +22,7 @@ impl CaseRow {
             grid_code: &self.grid_code,
             category: &self.category_code,
             department: self.department.as_deref(),
-            status: &self.status,
+            status: self.status.as_str(),
             reported_at: self.reported_at,
             dispatched_at: self.dispatched_at,
             closed_at: self.closed_at,

@@ -8,6 +8,7 @@ use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::scope::{GRID_UNINDEXED, prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
 use tongxin_core::cases::indicators::Tally;
+use tongxin_core::cases::machine::{Status, Tier};
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct CaseRow {
@@ -15,8 +16,10 @@ pub struct CaseRow {
     pub category_code: String,
     pub category_version: i64,
     pub channel: String,
-    pub status: String,
-    pub tier: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
+    #[sqlx(try_from = "String")]
+    pub tier: Tier,
     pub department: Option<String>,
     pub grid_code: String,
     pub district_code: String,
@@ -69,8 +72,8 @@ async fn insert_case(conn: &mut Conn, c: &CaseRow) -> Result<i64, StoreError> {
     .bind(&c.category_code)
     .bind(c.category_version)
     .bind(&c.channel)
-    .bind(&c.status)
-    .bind(&c.tier)
+    .bind(c.status.as_str())
+    .bind(c.tier.as_str())
     .bind(&c.department)
     .bind(&c.grid_code)
     .bind(&c.district_code)
@@ -172,8 +175,8 @@ async fn update_case(
          escalation_count = $6, supervised = $7, merged_into = $8, rating = $9, dispatched_at = $10, closed_at = $11, \
          step_due_at = $12, handle_due_at = $13, updated_at = $14, version = $15 WHERE id = $16 AND version = $17",
     )
-    .bind(&c.status)
-    .bind(&c.tier)
+    .bind(c.status.as_str())
+    .bind(c.tier.as_str())
     .bind(&c.department)
     .bind(c.rework_count)
     .bind(c.reopen_count)

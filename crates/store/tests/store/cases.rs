@@ -3,6 +3,7 @@
 //! notifications and media.
 
 use crate::{assert_same_on_every_engine, division, grid, new_user, seed_tree, testing};
+use tongxin_core::cases::machine::{Status, Tier};
 use tongxin_store::Store;
 use tongxin_store::cases::{
     self, CaseFilter, CaseOrder, CaseRow, EventRow, MediaHolder, MediaRow, RequestQuery,
@@ -47,8 +48,8 @@ pub fn new_case(grid: &str, category: &str, reported_at: i64) -> CaseRow {
         category_code: category.into(),
         category_version: 1,
         channel: "app".into(),
-        status: "reported".into(),
-        tier: "grid".into(),
+        status: Status::Reported,
+        tier: Tier::Grid,
         department: None,
         grid_code: grid.into(),
         district_code: grid[..6].into(),
@@ -83,7 +84,7 @@ pub fn report_event(c: &CaseRow) -> EventRow {
         actor: format!("user{}", c.reporter_id),
         command: "report".into(),
         from_status: None,
-        to_status: c.status.clone(),
+        to_status: c.status.as_str().into(),
         note: c.description.clone(),
         data: "{}".into(),
         step_due_at: None,
@@ -114,7 +115,7 @@ pub async fn transition(
     let before = case.clone();
     let mut after = before.clone();
     change(&mut after);
-    after.status = to_status.into();
+    after.status = Status::parse(to_status).expect("a status");
     after.updated_at = at;
     after.version = before.version + 1;
     let event = EventRow {
@@ -124,7 +125,7 @@ pub async fn transition(
         actor_id: 2,
         actor: "staff".into(),
         command: command.into(),
-        from_status: Some(before.status.clone()),
+        from_status: Some(before.status.as_str().into()),
         to_status: to_status.into(),
         note: String::new(),
         data: "{}".into(),
@@ -204,7 +205,7 @@ async fn cases_insert_read_transition_and_timeline() {
 
         // A transition from a version already gone writes nothing.
         let mut lost = stale.clone();
-        lost.status = "cancelled".into();
+        lost.status = Status::Cancelled;
         lost.version = 2;
         let mut tx = store.begin().await.unwrap();
         let raced = cases::record_transition(
@@ -223,7 +224,7 @@ async fn cases_insert_read_transition_and_timeline() {
         assert_eq!(raced, None, "{label}: the stale transition loses");
         assert_eq!(
             cases::get_case(store, 1).await.unwrap().unwrap().status,
-            "filed",
+            Status::Filed,
             "{label}"
         );
         let timeline = cases::timeline(store, 1).await.unwrap();
@@ -315,7 +316,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G1, "0101", 1)
         },
         CaseRow {
-            status: "filed".into(),
+            status: Status::Filed,
             channel: "hotline".into(),
             step_due_at: Some(2_000),
             reporter_id: 7,
@@ -323,7 +324,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G1, "0202", 2)
         },
         CaseRow {
-            status: "dispatched".into(),
+            status: Status::Dispatched,
             department: Some("cgj".into()),
             step_due_at: Some(900),
             reporter_id: 8,
@@ -334,7 +335,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G2, "0101", 3)
         },
         CaseRow {
-            status: "closed".into(),
+            status: Status::Closed,
             department: Some("cgj".into()),
             reporter_id: 7,
             description: "井盖松动".into(),
@@ -343,7 +344,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G3, "0101", 4)
         },
         CaseRow {
-            status: "accepted".into(),
+            status: Status::Accepted,
             channel: "hotline".into(),
             department: Some("sw".into()),
             step_due_at: Some(1_500),
@@ -352,7 +353,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G4, "0303", 5)
         },
         CaseRow {
-            status: "handled".into(),
+            status: Status::Handled,
             department: Some("cgj".into()),
             step_due_at: Some(800),
             reporter_id: 9,
@@ -360,7 +361,7 @@ fn list_fixture() -> Vec<CaseRow> {
             ..c(G5, "0101", 6)
         },
         CaseRow {
-            status: "cancelled".into(),
+            status: Status::Cancelled,
             reporter_id: 7,
             step_due_at: Some(100),
             description: "重复上报".into(),
@@ -932,5 +933,36 @@ async fn media_once_per_hash_with_its_holders() {
         );
         assert!(cases::media_holders(store, "cd").await.unwrap().is_empty());
         db.cleanup().await;
+    }
+}
+
+/// A status or tier the build does not know is an error when read, never a guess.
+#[tokio::test]
+async fn an_unknown_status_in_the_database_is_an_error() {
+    for db in testing::all().await {
+        let store = &db.store;
+        seed_case_grids(store).await;
+        insert(store, &[new_case(G1, "0101", 10_000)]).await;
+        assert!(cases::get_case(store, 1).await.unwrap().is_some());
+        sqlx::query("UPDATE cases SET status = 'lost' WHERE id = 1")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let err = cases::get_case(store, 1).await.unwrap_err();
+        assert!(
+            err.to_string().contains("decoding column status"),
+            "{}: {err}",
+            db.label
+        );
+        sqlx::query("UPDATE cases SET status = 'filed', tier = 'province' WHERE id = 1")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        let err = cases::get_case(store, 1).await.unwrap_err();
+        assert!(
+            err.to_string().contains("decoding column tier"),
+            "{}: {err}",
+            db.label
+        );
     }
 }

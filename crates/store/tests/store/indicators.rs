@@ -173,7 +173,7 @@ async fn load(store: &Store) {
     })
     .await;
     transition(s, c6, "escalate", "filed", at(4, 1, 9), |c| {
-        c.tier = "street".into();
+        c.tier = tongxin_core::cases::machine::Tier::Street;
         c.escalation_count = 1;
     })
     .await;
