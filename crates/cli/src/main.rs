@@ -14,7 +14,7 @@ use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest};
 use tongxin_server::people::protect::Protector;
 use tongxin_server::people::spreadsheets::SheetFormat as tongxin_sheets_format;
 use tongxin_server::{AppState, ServerConfig};
-use tongxin_store::{Store, accounts};
+use tongxin_store::{Store, access};
 
 // Bulk work (ledger imports, the demo city) allocates and frees millions of small strings
 // across the async and database threads, where glibc's allocator spent a third of the time
@@ -684,7 +684,7 @@ async fn build_demo(
     )
     .await
     .map_err(|e| format!("loading the demo case history: {e}"))?;
-    let enterprise = tongxin_store::enterprise::summary(store, &[String::new()])
+    let enterprise = tongxin_store::cases::enterprise::summary(store, &[String::new()])
         .await
         .map_err(|e| e.to_string())?;
     let c = city.counts();
@@ -822,7 +822,7 @@ fn prompt_password() -> Result<String, String> {
 
 /// `serve` on an empty database has no default password: the first admin is given or asked for.
 async fn ensure_first_admin(state: &AppState, opts: &ServeOpts) -> Result<(), String> {
-    if accounts::count_users(&state.store)
+    if access::count_users(&state.store)
         .await
         .map_err(|e| e.to_string())?
         > 0
@@ -877,7 +877,7 @@ async fn first_city(state: &AppState) -> Result<String, String> {
 }
 
 async fn user_id(state: &AppState, username: &str) -> Result<i64, String> {
-    accounts::find_user_by_name(&state.store, username)
+    access::find_user_by_name(&state.store, username)
         .await
         .map_err(|e| e.to_string())?
         .map(|u| u.id)
@@ -929,7 +929,7 @@ async fn user_command(state: &AppState, cmd: UserCommand) -> Result<(), String> 
             .map_err(problem_text)?;
             let mut after = None;
             loop {
-                let page = accounts::list_users(&state.store, &prefixes, after, 1000)
+                let page = access::list_users(&state.store, &prefixes, after, 1000)
                     .await
                     .map_err(|e| e.to_string())?;
                 for (u, bindings) in &page.items {

@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use tongxin_store::{accounts, now_millis};
+use tongxin_store::{access, now_millis};
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -59,7 +59,7 @@ async fn run_once(
     hasher.update(&bytes);
     let fingerprint = hex::encode(hasher.finalize());
     let store = &state.store;
-    let claimed = accounts::reserve_idempotent(store, user_id, key, &fingerprint, now_millis())
+    let claimed = access::reserve_idempotent(store, user_id, key, &fingerprint, now_millis())
         .await
         .map_err(|e| ApiError::from(e).into_response())?;
     if !claimed {
@@ -73,11 +73,10 @@ async fn run_once(
     // A refusal changed nothing: the key is free again, so the corrected request (a phone
     // that moved its position) may go out under it; only a success is replayed.
     let outcome = if rparts.status.is_server_error() || rparts.status.is_client_error() {
-        accounts::release_idempotent(store, user_id, key).await
+        access::release_idempotent(store, user_id, key).await
     } else {
         let text = String::from_utf8_lossy(&rbytes);
-        accounts::complete_idempotent(store, user_id, key, rparts.status.as_u16() as i64, &text)
-            .await
+        access::complete_idempotent(store, user_id, key, rparts.status.as_u16() as i64, &text).await
     };
     if let Err(e) = outcome {
         tracing::error!(error = %e, "idempotency record not saved");
@@ -86,7 +85,7 @@ async fn run_once(
 }
 
 async fn replay(state: &AppState, user_id: i64, key: &str, fingerprint: &str) -> Response {
-    let found = match accounts::find_idempotent(&state.store, user_id, key).await {
+    let found = match access::find_idempotent(&state.store, user_id, key).await {
         Ok(f) => f,
         Err(e) => return ApiError::from(e).into_response(),
     };

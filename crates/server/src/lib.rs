@@ -609,7 +609,7 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
             if round % 20 != 1 {
                 continue;
             }
-            match tongxin_store::accounts::delete_expired_sessions(
+            match tongxin_store::access::delete_expired_sessions(
                 &state.store,
                 tongxin_store::now_millis(),
             )

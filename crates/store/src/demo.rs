@@ -1,6 +1,6 @@
 //! Loading a generated demo city in one transaction.
 
-use crate::accounts;
+use crate::access;
 use crate::audit;
 use crate::cases::CaseRow;
 use crate::db::{
@@ -95,9 +95,9 @@ pub async fn load(store: &Store, city: &DemoCity, password_hash: &str) -> Result
         territory::insert_building(&mut tx, &row).await?;
     }
     for a in &city.accounts {
-        let id = accounts::insert_user(&mut tx, &a.username, &a.display_name, password_hash, now)
-            .await?;
-        accounts::add_binding(&mut tx, id, a.role, &a.node_code).await?;
+        let id =
+            access::insert_user(&mut tx, &a.username, &a.display_name, password_hash, now).await?;
+        access::add_binding(&mut tx, id, a.role, &a.node_code).await?;
     }
     let counts = city.counts();
     audit::record(
@@ -214,7 +214,7 @@ pub async fn load_case_history(store: &Store, chunk: &[HistoryCase]) -> Result<(
     .await?;
     for (i, c) in chunk.iter().enumerate() {
         if let Some(org) = c.organisation_id {
-            crate::enterprise::set_case_organisation(&mut tx, first + i as i64, org).await?;
+            crate::cases::enterprise::set_case_organisation(&mut tx, first + i as i64, org).await?;
         }
     }
     sync_ids(&mut tx, backend, "cases").await?;

@@ -1,16 +1,14 @@
 //! Persistence for Tongxin: one set of portable SQL over SQLite (embedded, the default) and
 //! PostgreSQL (production), through sqlx's `Any` driver.
 
-pub mod accounts;
+pub mod access;
 pub mod audit;
 pub mod cases;
 mod db;
 pub mod deliberation;
 pub mod demo;
 pub mod disclosure;
-pub mod enterprise;
 pub mod map;
-pub mod patrols;
 pub mod people;
 mod scope;
 pub mod territory;

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{self, Action, Actor, Binding, Role, Target, authorize, may_grant};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::accounts::{self, SessionRow};
+use tongxin_store::access::{self as store_access, SessionRow};
 use tongxin_store::{audit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
@@ -70,7 +70,7 @@ pub async fn open_session(
     let csrf = random_token(16);
     let now = now_millis();
     let mut tx = state.store.begin().await?;
-    accounts::create_session(
+    store_access::create_session(
         &mut tx,
         &SessionRow {
             id_hash: secret_hash(&sid),
@@ -136,7 +136,7 @@ pub async fn check_credentials(
 
 async fn verify_credentials(state: &AppState, username: &str, password: &str) -> ApiResult<Actor> {
     let bad = || ApiError::unauthenticated("用户名或密码错误 / wrong username or password");
-    let Some(user) = accounts::find_user_by_name(&state.store, username).await? else {
+    let Some(user) = store_access::find_user_by_name(&state.store, username).await? else {
         let p = password.to_string();
         let _ = tokio::task::spawn_blocking(move || burn_verification(&p)).await;
         return Err(bad());
@@ -190,7 +190,7 @@ pub fn clear_cookie(state: &AppState) -> HeaderValue {
 pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap) -> ApiResult<()> {
     if let Some(sid) = session_cookie_value(headers) {
         let mut tx = state.store.begin().await?;
-        accounts::delete_session(&mut tx, &secret_hash(&sid)).await?;
+        store_access::delete_session(&mut tx, &secret_hash(&sid)).await?;
         audit::record(
             &mut tx,
             &audit_entry(actor, "session.logout", "user", actor.user_id.to_string())
@@ -234,7 +234,7 @@ pub async fn change_password(
     headers: &HeaderMap,
     req: &PasswordChange,
 ) -> ApiResult<()> {
-    let user = accounts::get_user(&state.store, actor.user_id)
+    let user = store_access::get_user(&state.store, actor.user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let (current, new) = (req.current_password.clone(), req.new_password.clone());
@@ -264,8 +264,8 @@ pub async fn change_password(
         .unwrap_or_default();
     let now = now_millis();
     let mut tx = state.store.begin().await?;
-    accounts::set_password(&mut tx, actor.user_id, &hash, now).await?;
-    let ended = accounts::delete_other_sessions(&mut tx, actor.user_id, &keep).await?;
+    store_access::set_password(&mut tx, actor.user_id, &hash, now).await?;
+    let ended = store_access::delete_other_sessions(&mut tx, actor.user_id, &keep).await?;
     audit::record(
         &mut tx,
         &audit_entry(actor, "user.password", "user", actor.user_id.to_string())
@@ -416,10 +416,10 @@ pub async fn create_user(
         .map_err(ApiError::internal)?;
     let now = now_millis();
     let mut tx = state.store.begin().await?;
-    let id =
-        accounts::insert_user(&mut tx, &req.username, req.display_name.trim(), &hash, now).await?;
+    let id = store_access::insert_user(&mut tx, &req.username, req.display_name.trim(), &hash, now)
+        .await?;
     for b in &bindings {
-        accounts::add_binding(&mut tx, id, b.role.as_str(), b.node.as_str()).await?;
+        store_access::add_binding(&mut tx, id, b.role.as_str(), b.node.as_str()).await?;
     }
     let after = serde_json::json!({
         "username": req.username, "display_name": req.display_name.trim(),
@@ -471,14 +471,14 @@ pub async fn post_user(
 }
 
 async fn user_view(state: &AppState, id: i64) -> ApiResult<UserView> {
-    let user = accounts::get_user(&state.store, id)
+    let user = store_access::get_user(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let bindings = accounts::bindings(&state.store, id).await?;
+    let bindings = store_access::bindings(&state.store, id).await?;
     Ok(to_view(user, bindings))
 }
 
-fn to_view(user: accounts::UserRow, bindings: Vec<accounts::BindingRow>) -> UserView {
+fn to_view(user: store_access::UserRow, bindings: Vec<store_access::BindingRow>) -> UserView {
     UserView {
         id: user.id,
         disabled: user.is_disabled(),
@@ -517,7 +517,8 @@ pub async fn list_users(
 ) -> ApiResult<JsonOut<PageOut<UserView>>> {
     let prefixes = crate::util::reach_within(&actor, Action::ManageUsers, q.within.as_deref())?;
     let after = Cursor::decode_i64(q.cursor.as_deref())?;
-    let page = accounts::list_users(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
+    let page =
+        store_access::list_users(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
     Ok(JsonOut(PageOut::new(
         page.items.into_iter().map(|(u, b)| to_view(u, b)).collect(),
         page.next,
@@ -527,11 +528,15 @@ pub async fn list_users(
 /// The user, if `actor` may manage every one of the user's bindings: managing an account
 /// (disabling it, minting its tokens) wields all its roles, so reaching one is not enough.
 /// Hidden when the actor manages users where none of them lie.
-async fn managed_user(state: &AppState, actor: &Actor, id: i64) -> ApiResult<accounts::UserRow> {
-    let user = accounts::get_user(&state.store, id)
+async fn managed_user(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+) -> ApiResult<store_access::UserRow> {
+    let user = store_access::get_user(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let bindings = accounts::bindings(&state.store, id).await?;
+    let bindings = store_access::bindings(&state.store, id).await?;
     let mut reached_any = false;
     let mut all_granted = true;
     for b in &bindings {
@@ -570,12 +575,12 @@ pub async fn set_user_disabled(
             "不能停用自己的账号 / you cannot disable your own account",
         ));
     }
-    let node = accounts::bindings(&state.store, id)
+    let node = store_access::bindings(&state.store, id)
         .await?
         .first()
         .map(|b| b.node_code.clone());
     let mut tx = state.store.begin().await?;
-    accounts::set_disabled(&mut tx, id, disabled, now_millis()).await?;
+    store_access::set_disabled(&mut tx, id, disabled, now_millis()).await?;
     audit::record(
         &mut tx,
         &audit_entry(
@@ -678,7 +683,7 @@ pub async fn issue_token(
     let now = now_millis();
     let expires_at = req.expires_in_days.map(|d| now + d * 86_400_000);
     let mut tx = state.store.begin().await?;
-    let id = accounts::create_token(
+    let id = store_access::create_token(
         &mut tx,
         req.user_id,
         req.name.trim(),
@@ -689,7 +694,7 @@ pub async fn issue_token(
     .await?;
     match req.scope.as_deref() {
         None => {}
-        Some("open311") => accounts::set_token_scope(&mut tx, id, "open311").await?,
+        Some("open311") => store_access::set_token_scope(&mut tx, id, "open311").await?,
         Some(other) => {
             return Err(ApiError::field(
                 "scope",
@@ -739,12 +744,12 @@ pub async fn revoke_token(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
-    let token = accounts::get_token(&state.store, id)
+    let token = store_access::get_token(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     managed_user(&state, &actor, token.user_id).await?;
     let mut tx = state.store.begin().await?;
-    accounts::revoke_token(&mut tx, id, now_millis()).await?;
+    store_access::revoke_token(&mut tx, id, now_millis()).await?;
     audit::record(
         &mut tx,
         &audit_entry(&actor, "token.revoke", "api_token", id.to_string())

@@ -10,7 +10,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tongxin_core::access::{Actor, Binding, Credential, Role};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::{accounts, now_millis};
+use tongxin_store::{access, now_millis};
 
 pub const SESSION_COOKIE: &str = "tongxin_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -66,13 +66,13 @@ pub async fn load_actor(
     user_id: i64,
     credential: Credential,
 ) -> Result<Option<Actor>, ApiError> {
-    let Some(user) = accounts::get_user(&state.store, user_id).await? else {
+    let Some(user) = access::get_user(&state.store, user_id).await? else {
         return Ok(None);
     };
     if user.is_disabled() {
         return Ok(None);
     }
-    let bindings = accounts::bindings(&state.store, user_id)
+    let bindings = access::bindings(&state.store, user_id)
         .await?
         .into_iter()
         .filter_map(|b| {
@@ -94,7 +94,7 @@ pub async fn load_actor(
 async fn identify(state: &AppState, parts: &axum::http::HeaderMap) -> Result<Caller, ApiError> {
     let now = now_millis();
     if let Some(token) = bearer(parts) {
-        let Some(row) = accounts::find_token(&state.store, &secret_hash(&token)).await? else {
+        let Some(row) = access::find_token(&state.store, &secret_hash(&token)).await? else {
             return Ok(Caller::Rejected("令牌无效 / invalid token"));
         };
         if row.revoked_at.is_some() {
@@ -116,7 +116,7 @@ async fn identify(state: &AppState, parts: &axum::http::HeaderMap) -> Result<Cal
         );
     }
     if let Some(sid) = session_cookie_value(parts) {
-        let Some(session) = accounts::find_session(&state.store, &secret_hash(&sid)).await? else {
+        let Some(session) = access::find_session(&state.store, &secret_hash(&sid)).await? else {
             return Ok(Caller::Rejected(
                 "会话无效，请重新登录 / session not found, sign in again",
             ));

@@ -9,8 +9,8 @@ use tongxin_core::demo::DemoCity;
 use tongxin_core::demo::cases::{
     Actor, HISTORY_DAYS, HistoryEnterprise, HistoryGenerator, HistoryGrid, HistoryOptions,
 };
-use tongxin_store::enterprise::{self, AssignmentRow};
-use tongxin_store::{Store, StoreError, accounts, now_millis};
+use tongxin_store::cases::enterprise::{self, AssignmentRow};
+use tongxin_store::{Store, StoreError, access, now_millis};
 
 /// The seed's enterprise service figures (数字: 137 名特派员, 141 家企业, 587 个问题, 338 个已解决).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,7 +174,7 @@ async fn commission_enterprises(
     for n in 1..=figures.commissioners {
         let (_, grid) = chosen[(n - 1) % chosen.len()];
         let username = format!("t{n:03}");
-        let id = accounts::insert_user(
+        let id = access::insert_user(
             &mut tx,
             &username,
             &format!("工业振兴特派员{n:03}"),
@@ -182,7 +182,7 @@ async fn commission_enterprises(
             now,
         )
         .await?;
-        accounts::add_binding(&mut tx, id, "department_handler", &grid[..6]).await?;
+        access::add_binding(&mut tx, id, "department_handler", &grid[..6]).await?;
         ids.insert(username.clone(), id);
         commissioners.push(Actor { id, username });
     }

@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::cases::calendar::LocalDate;
-use tongxin_store::enterprise::{self, AssignmentRow};
-use tongxin_store::{accounts, audit, commit, now_millis, people};
+use tongxin_store::cases::enterprise::{self, AssignmentRow};
+use tongxin_store::{access, audit, commit, now_millis, people};
 use utoipa::{IntoParams, ToSchema};
 
 /// The major category whose leaves are enterprise problems.
@@ -77,7 +77,7 @@ pub async fn assign(
             "须为企业 / must be an enterprise",
         ));
     }
-    if accounts::get_user(&state.store, req.commissioner_id)
+    if access::get_user(&state.store, req.commissioner_id)
         .await?
         .is_none_or(|u| u.is_disabled())
     {

@@ -381,7 +381,7 @@ pub async fn get_breakdown(
                 .category(k)
                 .map(|c| c.name.clone()),
             (Breakdown::Reporter, Some(k)) => match k.parse::<i64>() {
-                Ok(id) => tongxin_store::accounts::get_user(&state.store, id)
+                Ok(id) => tongxin_store::access::get_user(&state.store, id)
                     .await?
                     .map(|u| u.display_name),
                 Err(_) => None,

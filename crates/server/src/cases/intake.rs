@@ -104,11 +104,11 @@ async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreErro
     let ids = cases::insert_reports(&mut tx, &rows).await?;
     for (r, &id) in reports.iter().zip(&ids) {
         if let Some(org) = r.organisation_id {
-            tongxin_store::enterprise::set_case_organisation(&mut tx, id, org).await?;
+            tongxin_store::cases::enterprise::set_case_organisation(&mut tx, id, org).await?;
         }
         if let Some(pid) = r.patrol_id {
             cases::set_patrol(&mut tx, id, pid).await?;
-            tongxin_store::patrols::count_finding(&mut tx, pid).await?;
+            tongxin_store::cases::patrols::count_finding(&mut tx, pid).await?;
         }
         cases::link_media(
             &mut tx,

@@ -341,7 +341,7 @@ pub async fn report(
         check_report_reach(&state, &actor, &grid, position.is_some())?;
     }
     if let Some(pid) = req.patrol_id {
-        let patrol = tongxin_store::patrols::get(&state.store, pid).await?;
+        let patrol = tongxin_store::cases::patrols::get(&state.store, pid).await?;
         if patrol.is_none_or(|p| p.worker_id != actor.user_id || p.ended_at.is_some()) {
             return Err(ApiError::field(
                 "patrol_id",

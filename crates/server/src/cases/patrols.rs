@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Role};
 use tongxin_core::cases::calendar::LocalDate;
-use tongxin_store::patrols::{self, CoverageRow, PatrolRow};
+use tongxin_store::cases::patrols::{self, CoverageRow, PatrolRow};
 use tongxin_store::{audit, commit, now_millis, territory};
 use utoipa::{IntoParams, ToSchema};
 

@@ -715,12 +715,12 @@ pub async fn put_user_resident(
         Action::ManagePeople,
         Target::Record(&person.grid_code),
     )?;
-    tongxin_store::accounts::get_user(&state.store, user_id)
+    tongxin_store::access::get_user(&state.store, user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     // …and only an account bound where they register people: another territory's accounts
     // are not theirs to hand a vote, nor to learn of.
-    let bindings = tongxin_store::accounts::bindings(&state.store, user_id).await?;
+    let bindings = tongxin_store::access::bindings(&state.store, user_id).await?;
     if !bindings
         .iter()
         .any(|b| authorize(&actor, Action::ManagePeople, Target::Record(&b.node_code)).is_ok())

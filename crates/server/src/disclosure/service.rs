@@ -113,7 +113,7 @@ pub async fn add_member(
 ) -> ApiResult<()> {
     let code = community(state, code).await?;
     authorize(actor, Action::ManageDisclosure, Target::Node(&code))?;
-    let user = tongxin_store::accounts::get_user(&state.store, user_id).await?;
+    let user = tongxin_store::access::get_user(&state.store, user_id).await?;
     if user.is_none_or(|u| u.is_disabled()) {
         return Err(ApiError::field(
             "user_id",

@@ -16,7 +16,7 @@ use tongxin_core::open311::{
     Open311Error, attributes_from_form, check_attributes, status_of, statuses_for,
 };
 use tongxin_store::cases::{self, CaseRow, EventRow, RequestQuery};
-use tongxin_store::{accounts, now_millis};
+use tongxin_store::{access, now_millis};
 
 const CITY: &str = "450100";
 const DAY_MS: i64 = 86_400_000;
@@ -561,7 +561,7 @@ pub async fn get_token(Path(file): Path<String>) -> Response {
 async fn key_actor(state: &AppState, key: Option<&str>) -> Result<Actor, Open311Error> {
     let key = key.ok_or_else(|| Open311Error::new(403, "api_key is required"))?;
     let forbidden = || Open311Error::new(403, "api_key is not valid");
-    let row = accounts::find_token(&state.store, &secret_hash(key))
+    let row = access::find_token(&state.store, &secret_hash(key))
         .await
         .map_err(|e| from_api(e.into()))?
         .ok_or_else(forbidden)?;

@@ -451,7 +451,7 @@ async fn render_detail(
     let mut actor_ids: Vec<i64> = timeline.iter().map(|e| e.actor_id).collect();
     actor_ids.sort_unstable();
     actor_ids.dedup();
-    let names = match tongxin_store::accounts::display_names(&state.store, &actor_ids).await {
+    let names = match tongxin_store::access::display_names(&state.store, &actor_ids).await {
         Ok(n) => n,
         Err(e) => {
             problems.push(format!(

@@ -28,7 +28,7 @@ use tongxin_core::deliberation::ballots::parse_choice;
 use tongxin_core::deliberation::councils::Share;
 use tongxin_store::deliberation::ballots as ballot_store;
 use tongxin_store::deliberation::councils as council_store;
-use tongxin_store::{accounts, now_millis};
+use tongxin_store::{access, now_millis};
 
 fn time_text(at: i64) -> String {
     let minutes = (at + 8 * 3_600_000).rem_euclid(86_400_000) / 60_000;
@@ -830,7 +830,7 @@ async fn once(
     }
     let stored = format!("council-form:{key}");
     if !key.is_empty() {
-        let fresh = accounts::reserve_idempotent(
+        let fresh = access::reserve_idempotent(
             &state.store,
             v.actor.user_id,
             &stored,
@@ -839,7 +839,7 @@ async fn once(
         )
         .await?;
         if !fresh {
-            let first = accounts::find_idempotent(&state.store, v.actor.user_id, &stored)
+            let first = access::find_idempotent(&state.store, v.actor.user_id, &stored)
                 .await?
                 .filter(|a| a.status == 303)
                 .map(|a| a.body);
@@ -850,10 +850,10 @@ async fn once(
     if !key.is_empty() {
         let _ = match &result {
             Ok(target) => {
-                accounts::complete_idempotent(&state.store, v.actor.user_id, &stored, 303, target)
+                access::complete_idempotent(&state.store, v.actor.user_id, &stored, 303, target)
                     .await
             }
-            Err(_) => accounts::release_idempotent(&state.store, v.actor.user_id, &stored).await,
+            Err(_) => access::release_idempotent(&state.store, v.actor.user_id, &stored).await,
         };
     }
     result
@@ -970,7 +970,7 @@ pub async fn link_submit(
         })?;
         // An unknown login name goes to the API as an account that does not exist, so the
         // API decides on the resident first and every refusal is told alike.
-        let user_id = accounts::find_user_by_name(&state.store, username)
+        let user_id = access::find_user_by_name(&state.store, username)
             .await?
             .map(|u| u.id)
             .unwrap_or(0);

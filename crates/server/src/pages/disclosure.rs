@@ -903,7 +903,7 @@ pub async fn staff_submit(
         )
         .await
         .map(|i| format!("{} {}", v.t("已添加目录项目", "Item added:"), i.title)),
-        "committee" => match tongxin_store::accounts::find_user_by_name(
+        "committee" => match tongxin_store::access::find_user_by_name(
             &state.store,
             field(&f, "username").trim(),
         )

@@ -15,7 +15,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tongxin_store::{accounts, now_millis};
+use tongxin_store::{access, now_millis};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ReportForm {
@@ -155,7 +155,7 @@ pub async fn report_submit(
     }
     let key = format!("report-form:{}", form.idempotency_key);
     if !form.idempotency_key.is_empty() {
-        match accounts::reserve_idempotent(
+        match access::reserve_idempotent(
             &state.store,
             v.actor.user_id,
             &key,
@@ -166,7 +166,7 @@ pub async fn report_submit(
         {
             Ok(true) => {}
             Ok(false) => {
-                let done = accounts::find_idempotent(&state.store, v.actor.user_id, &key)
+                let done = access::find_idempotent(&state.store, v.actor.user_id, &key)
                     .await
                     .ok()
                     .flatten()
@@ -213,13 +213,12 @@ pub async fn report_submit(
                     notice.map(|n| format!(" {n}")).unwrap_or_default()
                 ))
             );
-            let _ =
-                accounts::complete_idempotent(&state.store, v.actor.user_id, &key, 303, &target)
-                    .await;
+            let _ = access::complete_idempotent(&state.store, v.actor.user_id, &key, 303, &target)
+                .await;
             Redirect::to(&target).into_response()
         }
         Err(e) => {
-            let _ = accounts::release_idempotent(&state.store, v.actor.user_id, &key).await;
+            let _ = access::release_idempotent(&state.store, v.actor.user_id, &key).await;
             render(&state, &v, &form, Some(&e))
         }
     }

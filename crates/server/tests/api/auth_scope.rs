@@ -15,7 +15,7 @@ async fn compound_count(app: &crate::common::App) -> i64 {
 }
 
 async fn user_id(app: &crate::common::App, username: &str) -> i64 {
-    tongxin_store::accounts::find_user_by_name(app.store(), username)
+    tongxin_store::access::find_user_by_name(app.store(), username)
         .await
         .unwrap()
         .unwrap_or_else(|| panic!("no user {username}"))
@@ -277,7 +277,7 @@ async fn bearer_token_issue_use_and_revoke() {
         let token_id = t["id"].as_i64().unwrap();
         // Only the hash is stored.
         assert!(
-            tongxin_store::accounts::find_token(app.store(), &token)
+            tongxin_store::access::find_token(app.store(), &token)
                 .await
                 .unwrap()
                 .is_none(),
@@ -489,7 +489,7 @@ async fn district_admin_grants_only_inside_the_district_and_no_auditors() {
         let own_grid = app.grids_of(own)[0].clone();
         let other_grid = app.grids_of(other)[0].clone();
         let d = app.login(&format!("d{own}")).await;
-        let users_before = tongxin_store::accounts::count_users(app.store())
+        let users_before = tongxin_store::access::count_users(app.store())
             .await
             .unwrap();
         let new_user = |username: &str, role: &str, node: &str| {
@@ -529,7 +529,7 @@ async fn district_admin_grants_only_inside_the_district_and_no_auditors() {
         .await
         .problem(404);
         assert_eq!(
-            tongxin_store::accounts::count_users(app.store())
+            tongxin_store::access::count_users(app.store())
                 .await
                 .unwrap(),
             users_before,

@@ -2,7 +2,9 @@
 //! an immutable event. Updates are guarded by the row's version, so of two concurrent
 //! transitions exactly one wins.
 
+pub mod enterprise;
 pub mod indicators;
+pub mod patrols;
 
 use crate::db::{Conn, Page, Store, StoreError, page};
 use crate::scope::{GRID_UNINDEXED, prefix_clause, upper_bound};

@@ -729,14 +729,14 @@ async fn notifications_once_per_key_read_and_paged() {
         let u3 = new_user(store, "worker3").await;
         let mut tx = store.begin().await.unwrap();
         for u in [u1, u2, u3] {
-            tongxin_store::accounts::add_binding(&mut tx, u, "grid_worker", G1)
+            tongxin_store::access::add_binding(&mut tx, u, "grid_worker", G1)
                 .await
                 .unwrap();
         }
-        tongxin_store::accounts::add_binding(&mut tx, u1, "grid_worker", G2)
+        tongxin_store::access::add_binding(&mut tx, u1, "grid_worker", G2)
             .await
             .unwrap();
-        tongxin_store::accounts::set_disabled(&mut tx, u3, true, 1_000)
+        tongxin_store::access::set_disabled(&mut tx, u3, true, 1_000)
             .await
             .unwrap();
         let bound = cases::users_bound_at(&mut tx, "grid_worker", G1)

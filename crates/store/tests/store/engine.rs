@@ -2,7 +2,7 @@
 
 use crate::new_user;
 use crate::testing::{self, TestDb};
-use tongxin_store::accounts;
+use tongxin_store::access;
 use tongxin_store::{Backend, Store};
 
 async fn reopen(db: &TestDb) -> Store {
@@ -36,7 +36,7 @@ async fn migrations_apply_twice_and_keep_data() {
         let again = reopen(&db).await;
         assert_eq!(again.backend(), db.store.backend(), "{label}");
         let third = reopen(&db).await;
-        let user = accounts::find_user_by_name(&third, "keeper")
+        let user = access::find_user_by_name(&third, "keeper")
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{label}: user lost after reopening"));

@@ -2,7 +2,7 @@
 //! the run: SQLite always, PostgreSQL when `TONGXIN_TEST_DATABASE_URL` is set (and under
 //! `CI=true` it must be; see `tongxin_store::testing`).
 
-mod accounts;
+mod access;
 mod audit;
 mod cases;
 mod deliberation;
@@ -104,7 +104,7 @@ pub async fn seed_grid(store: &Store, code: &str) {
 pub async fn new_user(store: &Store, username: &str) -> i64 {
     let mut tx = store.begin().await.unwrap();
     let id =
-        tongxin_store::accounts::insert_user(&mut tx, username, "测试用户", "hash", now_millis())
+        tongxin_store::access::insert_user(&mut tx, username, "测试用户", "hash", now_millis())
             .await
             .unwrap();
     tx.commit().await.unwrap();

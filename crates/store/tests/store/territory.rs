@@ -4,7 +4,7 @@ use crate::testing;
 use crate::{division, grid, seed_tree};
 use tongxin_core::demo::{DEFAULT_SEED, DemoOptions, DemoSize, generate};
 use tongxin_store::StoreError;
-use tongxin_store::accounts;
+use tongxin_store::access;
 use tongxin_store::audit::{self, AuditFilter};
 use tongxin_store::territory::{self, GridRow};
 
@@ -247,7 +247,7 @@ async fn demo_load_counts_match_the_generated_city() {
         assert_eq!(c.population, expected.population, "{label}");
         assert_eq!(c.grid_workers, expected.grid_workers as i64, "{label}");
         assert_eq!(
-            accounts::count_users(store).await.unwrap(),
+            access::count_users(store).await.unwrap(),
             expected.accounts as i64,
             "{label}"
         );
@@ -287,11 +287,11 @@ async fn demo_load_counts_match_the_generated_city() {
             serde_json::to_string(&[&g.boundary]).unwrap(),
             "{label}: boundary stored as written"
         );
-        let admin = accounts::find_user_by_name(store, "admin")
+        let admin = access::find_user_by_name(store, "admin")
             .await
             .unwrap()
             .unwrap();
-        let b = accounts::bindings(store, admin.id).await.unwrap();
+        let b = access::bindings(store, admin.id).await.unwrap();
         assert_eq!(b.len(), 1);
         assert_eq!(
             (b[0].role.as_str(), b[0].node_code.as_str()),
@@ -299,7 +299,7 @@ async fn demo_load_counts_match_the_generated_city() {
         );
         let worker = format!("g{}-1", g.code);
         assert!(
-            accounts::find_user_by_name(store, &worker)
+            access::find_user_by_name(store, &worker)
                 .await
                 .unwrap()
                 .is_some(),
