@@ -393,3 +393,262 @@ mod tests {
         assert_eq!(check_window(10, 20, 20), Err(Refusal::Closed));
     }
 }
+
+// --- a new motion --------------------------------------------------------------------------
+
+/// Who may vote on a motion: the members serving when it opens, or a listed set of residents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Electorate {
+    Members,
+    Listed,
+}
+
+/// A new motion as it arrives, before any lookup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MotionDraft<'a> {
+    pub title: &'a str,
+    pub meeting_date: Option<&'a str>,
+    pub mode: &'a str,
+    pub opens_at: Millis,
+    pub closes_at: Millis,
+    pub quorum: Option<Share>,
+    pub majority: Option<Share>,
+    pub majority_base: Option<&'a str>,
+    pub electorate: Option<&'a str>,
+}
+
+/// A motion that keeps the rules: its title, mode, the council's rules with this motion's
+/// overrides, and who votes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedMotion {
+    pub title: String,
+    pub mode: BallotMode,
+    pub rules: CouncilRules,
+    pub electorate: Electorate,
+}
+
+/// Checks a new motion against the rules (as `machine::apply` checks a case's step), the
+/// first broken rule named by its field; looking up the electors is the caller's part.
+pub fn check_motion(
+    draft: &MotionDraft,
+    council: &CouncilRules,
+    now: Millis,
+) -> Result<CheckedMotion, crate::invalid::Invalid> {
+    use crate::invalid::invalid;
+    let title = draft.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(invalid(
+            "title",
+            "须为 1–200 字 / must have 1–200 characters",
+        ));
+    }
+    let mode = BallotMode::parse(draft.mode).ok_or_else(|| {
+        invalid(
+            "mode",
+            "须为 open、secret 或 show_of_hands / must be open, secret or show_of_hands",
+        )
+    })?;
+    check_times(draft.opens_at, draft.closes_at, now)?;
+    if let Some(d) = draft.meeting_date {
+        let b = d.as_bytes();
+        let ok = d.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && d.chars().filter(|c| c.is_ascii_digit()).count() == 8;
+        if !ok {
+            return Err(invalid(
+                "meeting_date",
+                "须为 YYYY-MM-DD / must be YYYY-MM-DD",
+            ));
+        }
+    }
+    let mut rules = *council;
+    for (field, share, slot) in [
+        ("quorum", draft.quorum, &mut rules.quorum),
+        ("majority", draft.majority, &mut rules.majority),
+    ] {
+        if let Some(s) = share {
+            s.check(field).map_err(|e| invalid(field, e.reason))?;
+            *slot = s;
+        }
+    }
+    rules.majority_base = match draft.majority_base {
+        None => rules.majority_base,
+        Some("present") => MajorityBase::Present,
+        Some("members") => MajorityBase::Members,
+        Some(_) => {
+            return Err(invalid(
+                "majority_base",
+                "须为 present 或 members / must be present or members",
+            ));
+        }
+    };
+    let electorate = match draft.electorate.unwrap_or("members") {
+        "members" => Electorate::Members,
+        "listed" => Electorate::Listed,
+        _ => {
+            return Err(invalid(
+                "electorate",
+                "须为 members 或 listed / must be members or listed",
+            ));
+        }
+    };
+    Ok(CheckedMotion {
+        title: title.to_string(),
+        mode,
+        rules,
+        electorate,
+    })
+}
+
+/// A ballot closes after it opens, and in the future.
+pub fn check_times(
+    opens_at: Millis,
+    closes_at: Millis,
+    now: Millis,
+) -> Result<(), crate::invalid::Invalid> {
+    use crate::invalid::invalid;
+    if closes_at <= opens_at {
+        return Err(invalid(
+            "closes_at",
+            "须晚于 opens_at / must be after opens_at",
+        ));
+    }
+    if closes_at <= now {
+        return Err(invalid("closes_at", "须在将来 / must be in the future"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod motion_tests {
+    use super::*;
+
+    fn draft<'a>() -> MotionDraft<'a> {
+        MotionDraft {
+            title: " 加装电梯 ",
+            meeting_date: Some("2026-12-04"),
+            mode: "secret",
+            opens_at: 1_000,
+            closes_at: 2_000,
+            quorum: None,
+            majority: None,
+            majority_base: None,
+            electorate: None,
+        }
+    }
+
+    #[test]
+    fn a_motion_keeps_the_councils_rules_unless_it_says_otherwise() {
+        let council = CouncilRules::default();
+        let m = check_motion(&draft(), &council, 500).unwrap();
+        assert_eq!(m.title, "加装电梯");
+        assert_eq!(m.mode, BallotMode::Secret);
+        assert_eq!(m.rules, council);
+        assert_eq!(m.electorate, Electorate::Members);
+        let m = check_motion(
+            &MotionDraft {
+                majority_base: Some("members"),
+                electorate: Some("listed"),
+                ..draft()
+            },
+            &council,
+            500,
+        )
+        .unwrap();
+        assert_eq!(m.rules.majority_base, MajorityBase::Members);
+        assert_eq!(m.electorate, Electorate::Listed);
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        let council = CouncilRules::default();
+        let field = |d: MotionDraft, now| check_motion(&d, &council, now).unwrap_err().field;
+        assert_eq!(
+            field(
+                MotionDraft {
+                    title: " ",
+                    ..draft()
+                },
+                500
+            ),
+            "title"
+        );
+        assert_eq!(
+            field(
+                MotionDraft {
+                    mode: "raised",
+                    ..draft()
+                },
+                500
+            ),
+            "mode"
+        );
+        assert_eq!(
+            field(
+                MotionDraft {
+                    closes_at: 1_000,
+                    ..draft()
+                },
+                500
+            ),
+            "closes_at"
+        );
+        assert_eq!(field(draft(), 3_000), "closes_at");
+        assert_eq!(
+            field(
+                MotionDraft {
+                    meeting_date: Some("4/12/2026"),
+                    ..draft()
+                },
+                500
+            ),
+            "meeting_date"
+        );
+        let bad = Share {
+            num: 3,
+            den: 2,
+            strict: false,
+        };
+        assert_eq!(
+            field(
+                MotionDraft {
+                    quorum: Some(bad),
+                    ..draft()
+                },
+                500
+            ),
+            "quorum"
+        );
+        assert_eq!(
+            field(
+                MotionDraft {
+                    majority: Some(bad),
+                    ..draft()
+                },
+                500
+            ),
+            "majority"
+        );
+        assert_eq!(
+            field(
+                MotionDraft {
+                    majority_base: Some("all"),
+                    ..draft()
+                },
+                500
+            ),
+            "majority_base"
+        );
+        assert_eq!(
+            field(
+                MotionDraft {
+                    electorate: Some("everyone"),
+                    ..draft()
+                },
+                500
+            ),
+            "electorate"
+        );
+    }
+}

@@ -15,12 +15,10 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::deliberation::ballots::{
-    BallotMode, Choice, Counts, MotionOutcome, Refusal, check_marks, check_window,
-    counts_from_votes, decide, parse_choice,
+    BallotMode, Choice, Counts, Electorate, MotionDraft, MotionOutcome, Refusal, check_marks,
+    check_motion, check_window, counts_from_votes, decide, parse_choice,
 };
-use tongxin_core::deliberation::councils::{
-    CouncilRules, MajorityBase, MemberRole, Share, add_months,
-};
+use tongxin_core::deliberation::councils::{CouncilRules, MemberRole, Share, add_months};
 use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
 use tongxin_store::deliberation::ballots::{self as store, BallotRow, Elector, OptionRow};
 use tongxin_store::deliberation::councils::{self as councils_store, CouncilRow, MemberRow};
@@ -60,19 +58,9 @@ pub async fn ballot_for(
 }
 
 fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
-    if closes_at <= opens_at {
-        return Err(ApiError::field(
-            "closes_at",
-            "须晚于 opens_at / must be after opens_at",
-        ));
-    }
-    if closes_at <= now {
-        return Err(ApiError::field(
-            "closes_at",
-            "须在将来 / must be in the future",
-        ));
-    }
-    Ok(())
+    Ok(tongxin_core::deliberation::ballots::check_times(
+        opens_at, closes_at, now,
+    )?)
 }
 
 fn check_title(title: &str) -> ApiResult<String> {
@@ -839,15 +827,6 @@ pub struct MotionView {
     pub me: Option<MyBallot>,
 }
 
-fn parse_mode(mode: &str) -> ApiResult<BallotMode> {
-    BallotMode::parse(mode).ok_or_else(|| {
-        ApiError::field(
-            "mode",
-            "须为 open、secret 或 show_of_hands / must be open, secret or show_of_hands",
-        )
-    })
-}
-
 #[utoipa::path(post, path = "/api/v1/councils/{id}/motions", tag = "deliberation", params(("id" = i64, Path)), request_body = NewMotionRequest,
     responses((status = 201, body = MotionView), (status = 422, body = crate::error::Problem)))]
 pub async fn post_motion(
@@ -859,47 +838,29 @@ pub async fn post_motion(
 ) -> ApiResult<(StatusCode, Json<MotionView>)> {
     let c = council_for(&state, &actor, council_id, Action::ManageDeliberation).await?;
     let now = now_millis();
-    let title = check_title(&req.title)?;
-    let mode = parse_mode(&req.mode)?;
     let opens_at = req.opens_at.unwrap_or(now);
-    check_times(opens_at, req.closes_at, now)?;
-    if let Some(d) = &req.meeting_date {
-        let ok = d.len() == 10
-            && d.as_bytes()[4] == b'-'
-            && d.as_bytes()[7] == b'-'
-            && d.chars().filter(|c| c.is_ascii_digit()).count() == 8;
-        if !ok {
-            return Err(ApiError::field(
-                "meeting_date",
-                "须为 YYYY-MM-DD / must be YYYY-MM-DD",
-            ));
-        }
-    }
-    let mut rules = rules_of(&c.rules);
-    if let Some(q) = req.quorum {
-        q.check("quorum")
-            .map_err(|e| ApiError::field(&e.field, e.reason))?;
-        rules.quorum = q;
-    }
-    if let Some(m) = req.majority {
-        m.check("majority")
-            .map_err(|e| ApiError::field(&e.field, e.reason))?;
-        rules.majority = m;
-    }
-    match req.majority_base.as_deref() {
-        None => {}
-        Some("present") => rules.majority_base = MajorityBase::Present,
-        Some("members") => rules.majority_base = MajorityBase::Members,
-        Some(_) => {
-            return Err(ApiError::field(
-                "majority_base",
-                "须为 present 或 members / must be present or members",
-            ));
-        }
-    }
-    let kind = req.electorate.as_deref().unwrap_or("members");
-    let electors: Vec<Elector> = match kind {
-        "members" => serving(&state, council_id, opens_at)
+    let checked = check_motion(
+        &MotionDraft {
+            title: &req.title,
+            meeting_date: req.meeting_date.as_deref(),
+            mode: &req.mode,
+            opens_at,
+            closes_at: req.closes_at,
+            quorum: req.quorum,
+            majority: req.majority,
+            majority_base: req.majority_base.as_deref(),
+            electorate: req.electorate.as_deref(),
+        },
+        &rules_of(&c.rules),
+        now,
+    )?;
+    let (title, mode, rules) = (checked.title, checked.mode, checked.rules);
+    let kind = match checked.electorate {
+        Electorate::Members => "members",
+        Electorate::Listed => "listed",
+    };
+    let electors: Vec<Elector> = match checked.electorate {
+        Electorate::Members => serving(&state, council_id, opens_at)
             .await?
             .into_iter()
             .map(|m| Elector {
@@ -908,7 +869,7 @@ pub async fn post_motion(
                 valid_to: m.term_end,
             })
             .collect(),
-        "listed" => listed_electors(&state, &c, &req.electors, "electors")
+        Electorate::Listed => listed_electors(&state, &c, &req.electors, "electors")
             .await?
             .into_iter()
             .map(|r| Elector {
@@ -917,12 +878,6 @@ pub async fn post_motion(
                 valid_to: i64::MAX,
             })
             .collect(),
-        _ => {
-            return Err(ApiError::field(
-                "electorate",
-                "须为 members 或 listed / must be members or listed",
-            ));
-        }
     };
     if electors.is_empty() {
         return Err(ApiError::field(
