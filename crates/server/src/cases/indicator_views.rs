@@ -36,8 +36,15 @@ pub async fn indicator_view(
         return Ok(data.clone());
     }
     let (from, to) = (day_start(to_day - days), day_start(to_day));
-    let figures = store::indicators(&state.store, prefixes, from, to, now).await?;
-    let trend = store::daily(&state.store, prefixes, to_day - days, to_day).await?;
+    let grid = store::grid_page(&state.store, prefixes, to_day - days, to_day, now).await?;
+    let (figures, trend, grid_mix) = match grid {
+        Some((figures, trend, mix)) => (figures, trend, Some(mix)),
+        None => (
+            store::indicators(&state.store, prefixes, from, to, now).await?,
+            store::daily(&state.store, prefixes, to_day - days, to_day).await?,
+            None,
+        ),
+    };
     let prefix = prefixes[0].clone();
     let child_len = match prefix.len() {
         0..=4 => 6,
@@ -49,7 +56,11 @@ pub async fn indicator_view(
     } else {
         Vec::new()
     };
-    let mut mix = if prefixes.iter().all(|p| p.len() <= 6) {
+    let mut mix = if let Some(rows) = grid_mix {
+        rows.into_iter()
+            .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
+            .collect()
+    } else if prefixes.iter().all(|p| p.len() <= 6) {
         store::category_mix(&state.store, prefixes, to_day - days, to_day).await?
     } else {
         store::breakdown(&state.store, prefixes, from, to, Breakdown::Category)

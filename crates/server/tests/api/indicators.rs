@@ -8,7 +8,7 @@ use tongxin_core::cases::catalogue::Catalogue;
 use tongxin_core::cases::indicators::{DAY_MS, china_day, day_start};
 use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
 use tongxin_store::cases::indicators::{
-    Breakdown, breakdown, category_mix, daily, indicators, rebuild, timeline_breakdown,
+    Breakdown, breakdown, category_mix, daily, grid_page, indicators, rebuild, timeline_breakdown,
     timeline_totals,
 };
 use tongxin_store::now_millis;
@@ -226,6 +226,16 @@ async fn grid_figures_follow_the_rollup_rules(app: &App, periods: &[(i64, i64)],
                 "{}: the trend of {prefixes:?} adds up",
                 app.label
             );
+            let (page, page_days, page_mix) = grid_page(store, &prefixes, from_day, to_day, now)
+                .await
+                .unwrap()
+                .expect("a grid is tallied");
+            assert_eq!(page, fast, "{}: the page's totals", app.label);
+            assert_eq!(page_days, days, "{}: the page's trend", app.label);
+            let categories = breakdown(store, &prefixes, from, to, Breakdown::Category)
+                .await
+                .unwrap();
+            assert_eq!(page_mix, categories, "{}: the page's categories", app.label);
             for by in [Breakdown::Category, Breakdown::Department] {
                 let fast = breakdown(store, &prefixes, from, to, by).await.unwrap();
                 let mut slow: Vec<_> = timeline_breakdown(store, &prefixes, from, to, by)

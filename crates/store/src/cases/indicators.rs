@@ -679,6 +679,34 @@ fn tallied_here(prefixes: &[String], from: i64, to: i64) -> bool {
     finer_than_rollups(prefixes) && is_day_boundary(from) && is_day_boundary(to)
 }
 
+/// What a grid's indicators page shows — totals, the trend by day and the category
+/// breakdown over Beijing days [from_day, to_day) — read from one tally of its cases instead of
+/// one per figure. `None` for the scopes the rollups answer.
+pub async fn grid_page(
+    store: &Store,
+    prefixes: &[String],
+    from_day: i64,
+    to_day: i64,
+    now: i64,
+) -> Result<Option<(Indicators, Vec<(i64, Counts)>, Vec<BreakdownRow>)>, StoreError> {
+    if !finer_than_rollups(prefixes) {
+        return Ok(None);
+    }
+    let tally = narrow_tally(store, prefixes, from_day, to_day).await?;
+    let figures = Indicators {
+        counts: tally.totals(),
+        open_overdue: open_overdue(store, prefixes, now).await?,
+        source: "grid tally",
+    };
+    let mut mix: Vec<BreakdownRow> = tally
+        .breakdown(CATEGORY_DIM)
+        .into_iter()
+        .filter(|r| !r.counts.is_zero())
+        .collect();
+    mix.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(Some((figures, tally.by_day(), mix)))
+}
+
 /// The rollup rows the cases under `prefixes` would have, over Beijing days [from_day, to_day):
 /// the same `Tally` that maintains the rollups, fed with only these cases and their events in
 /// the period, so a grid's figures follow the rollups' rules exactly. Both reads start from the
