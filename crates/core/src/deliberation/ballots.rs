@@ -435,13 +435,7 @@ pub fn check_motion(
     now: Millis,
 ) -> Result<CheckedMotion, crate::invalid::Invalid> {
     use crate::invalid::invalid;
-    let title = draft.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(invalid(
-            "title",
-            "须为 1–200 字 / must have 1–200 characters",
-        ));
-    }
+    let title = check_title(draft.title)?;
     let mode = BallotMode::parse(draft.mode).ok_or_else(|| {
         invalid(
             "mode",
@@ -499,6 +493,18 @@ pub fn check_motion(
         rules,
         electorate,
     })
+}
+
+/// A ballot's title: 1–200 characters once trimmed.
+pub fn check_title(title: &str) -> Result<&str, crate::invalid::Invalid> {
+    let t = title.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return Err(crate::invalid::invalid(
+            "title",
+            "须为 1–200 字 / must have 1–200 characters",
+        ));
+    }
+    Ok(t)
 }
 
 /// A ballot closes after it opens, and in the future.

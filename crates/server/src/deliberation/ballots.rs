@@ -64,14 +64,7 @@ fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
 }
 
 fn check_title(title: &str) -> ApiResult<String> {
-    let t = title.trim();
-    if t.is_empty() || t.chars().count() > 200 {
-        return Err(ApiError::field(
-            "title",
-            "须为 1–200 字 / must have 1–200 characters",
-        ));
-    }
-    Ok(t.into())
+    Ok(tongxin_core::deliberation::ballots::check_title(title)?.to_string())
 }
 
 /// Residents listed as electors, each checked to live in the council's area.
