@@ -7,13 +7,13 @@ use config::{CommonOpts, ServeOpts, Settings};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tongxin_core::access::Actor;
-use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_core::people::protect::DataKeys;
+use tongxin_demo::load::cases::{EnterpriseFigures, HistoryRequest};
+use tongxin_demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoOptions, DemoSize};
 use tongxin_server::access::{NewTokenRequest, NewUserRequest, RoleRequest};
-use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest};
-use tongxin_server::people::protect::Protector;
 use tongxin_server::people::spreadsheets::SheetFormat as tongxin_sheets_format;
 use tongxin_server::{AppState, ServerConfig};
+use tongxin_store::protect::Protector;
 use tongxin_store::{Store, access};
 
 // Bulk work (ledger imports, the demo city) allocates and frees millions of small strings
@@ -386,11 +386,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .ok_or_else(|| format!("--size must be small or default, not {size:?}"))?;
             let residents = residents.unwrap_or(match size {
                 DemoSize::Small => 2_000,
-                DemoSize::Default => tongxin_core::demo::DEFAULT_RESIDENTS,
+                DemoSize::Default => tongxin_demo::DEFAULT_RESIDENTS,
             });
             let cases = cases.unwrap_or(match size {
                 DemoSize::Small => 2_000,
-                DemoSize::Default => tongxin_core::demo::cases::DEFAULT_CASES,
+                DemoSize::Default => tongxin_demo::cases::DEFAULT_CASES,
             });
             let state = open_state(&settings).await?;
             build_demo(&state, size, seed, residents, cases).await?;
@@ -639,7 +639,7 @@ async fn build_demo(
     cases: usize,
 ) -> Result<(), String> {
     let store = &state.store;
-    if tongxin_store::demo::has_territory(store)
+    if tongxin_demo::load::city::has_territory(store)
         .await
         .map_err(|e| e.to_string())?
     {
@@ -649,16 +649,14 @@ async fn build_demo(
         return Ok(());
     }
     let started = std::time::Instant::now();
-    let city = tongxin_core::demo::generate(&DemoOptions { size, seed });
+    let city = tongxin_demo::generate(&DemoOptions { size, seed });
     let hash = tongxin_server::access::password::hash_password(DEMO_PASSWORD)?;
-    tongxin_store::demo::load(store, &city, &hash)
+    tongxin_demo::load::city::load(store, &city, &hash)
         .await
         .map_err(|e| format!("loading the demo city: {e}"))?;
-    let people = tongxin_core::demo::generate_people(
-        &city,
-        &tongxin_core::demo::PeopleOptions { residents, seed },
-    );
-    tongxin_server::people::demo::load_people(store, &state.config.protector, &city, &people)
+    let people =
+        tongxin_demo::generate_people(&city, &tongxin_demo::PeopleOptions { residents, seed });
+    tongxin_demo::load::people::load_people(store, &state.config.protector, &city, &people)
         .await
         .map_err(|e| format!("loading the demo people: {e}"))?;
     tongxin_server::territory::grids::rebuild_locator(state)
@@ -670,7 +668,7 @@ async fn build_demo(
         DemoSize::Small => EnterpriseFigures::SMALL,
         DemoSize::Default => EnterpriseFigures::SEED,
     };
-    let written = tongxin_server::cases::demo::load_history(
+    let written = tongxin_demo::load::cases::load_history(
         store,
         &HistoryRequest {
             city: &city,
@@ -720,15 +718,15 @@ async fn build_demo(
         (started.elapsed() - people_done).as_secs_f64()
     );
     let disclosure_started = std::time::Instant::now();
-    let disclosure = tongxin_server::disclosure::demo::load(store, &city, seed, &hash)
+    let disclosure = tongxin_demo::load::disclosure::load(store, &city, seed, &hash)
         .await
         .map_err(|e| format!("loading the demo disclosure: {e}"))?;
     let disclosure_secs = disclosure_started.elapsed().as_secs_f64();
     let deliberation_started = std::time::Instant::now();
-    let councils = tongxin_server::deliberation::demo::load_councils(store, seed)
+    let councils = tongxin_demo::load::councils::load_councils(store, seed)
         .await
         .map_err(|e| format!("loading the demo councils: {e}"))?;
-    let d = tongxin_server::deliberation::demo::load_sessions(
+    let d = tongxin_demo::load::sessions::load_sessions(
         store,
         &state.working_calendar(),
         seed,
@@ -791,7 +789,7 @@ async fn verify_chains(store: &Store, within: &str) -> Result<(), String> {
     }
 }
 
-fn print_demo_accounts(city: &tongxin_core::demo::DemoCity) {
+fn print_demo_accounts(city: &tongxin_demo::DemoCity) {
     eprintln!("\ndemo accounts (password for all: {DEMO_PASSWORD}):");
     let mut shown = std::collections::HashSet::new();
     for a in &city.accounts {

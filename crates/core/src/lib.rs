@@ -7,7 +7,6 @@ pub mod access;
 pub mod audit;
 pub mod cases;
 pub mod deliberation;
-pub mod demo;
 pub mod disclosure;
 pub mod invalid;
 pub mod map;

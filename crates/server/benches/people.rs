@@ -20,14 +20,14 @@ use std::time::{Duration, Instant};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use tongxin_core::access::Actor;
-use tongxin_core::demo::{self, DemoOptions, DemoSize, PeopleOptions};
 use tongxin_core::people::CitizenId;
 use tongxin_core::people::protect::DataKeys;
-use tongxin_server::people::protect::Protector;
+use tongxin_demo::{self as demo, DemoOptions, DemoSize, PeopleOptions};
 use tongxin_server::people::spreadsheets::{ImportOptions, import_residents};
 use tongxin_server::{ServerConfig, state_for};
 use tongxin_store::Store;
 use tongxin_store::people::{ResidentQuery, search_residents};
+use tongxin_store::protect::Protector;
 
 fn protector() -> Protector {
     Protector::new(DataKeys::from_master(&[42; 32]))
@@ -125,7 +125,9 @@ async fn bench_import(dir: &std::path::Path) {
             Some(db) => db.store.clone(),
             None => fresh_sqlite(&dir.join(format!("import-{round}.db"))).await,
         };
-        tongxin_store::demo::load(&store, &city, "x").await.unwrap();
+        tongxin_demo::load::city::load(&store, &city, "x")
+            .await
+            .unwrap();
         let state = state_for(store, config()).await.unwrap();
         let opts = ImportOptions {
             filename: Some("bench.csv".into()),
@@ -173,8 +175,10 @@ async fn bench_lookups(dir: &std::path::Path) {
     let store = Store::open(path.to_str().unwrap()).await.unwrap();
     if fresh {
         let started = Instant::now();
-        tongxin_store::demo::load(&store, &city, "x").await.unwrap();
-        tongxin_server::people::demo::load_people(&store, &protector(), &city, &people)
+        tongxin_demo::load::city::load(&store, &city, "x")
+            .await
+            .unwrap();
+        tongxin_demo::load::people::load_people(&store, &protector(), &city, &people)
             .await
             .unwrap();
         println!(

@@ -10,11 +10,11 @@
 
 use std::time::{Duration, Instant};
 use tongxin_core::deliberation::councils::CouncilRules;
-use tongxin_core::demo::{self, DemoOptions, DemoSize, PeopleOptions};
-use tongxin_server::deliberation::ballots::count_election;
-use tongxin_server::people::protect::Protector;
+use tongxin_demo::{self as demo, DemoOptions, DemoSize, PeopleOptions};
+use tongxin_store::deliberation::ballots::count_election;
 use tongxin_store::deliberation::ballots::{self as ballots, BallotRow, Elector, OptionRow, Paper};
 use tongxin_store::deliberation::councils::{self as councils, CouncilRow};
+use tongxin_store::protect::Protector;
 use tongxin_store::{Store, testing};
 
 const VOTES: usize = 10_000;
@@ -32,7 +32,9 @@ async fn prepare(store: &Store) -> i64 {
         size: DemoSize::Small,
         seed: demo::DEFAULT_SEED,
     });
-    tongxin_store::demo::load(store, &city, "x").await.unwrap();
+    tongxin_demo::load::city::load(store, &city, "x")
+        .await
+        .unwrap();
     let people = demo::generate_people(
         &city,
         &PeopleOptions {
@@ -40,7 +42,7 @@ async fn prepare(store: &Store) -> i64 {
             seed: demo::DEFAULT_SEED,
         },
     );
-    tongxin_server::people::demo::load_people(store, &Protector::ephemeral(), &city, &people)
+    tongxin_demo::load::people::load_people(store, &Protector::ephemeral(), &city, &people)
         .await
         .unwrap();
     let residents: Vec<(i64,)> = sqlx::query_as("SELECT id FROM residents ORDER BY id")
@@ -192,15 +194,15 @@ async fn demo_councils() {
         size: DemoSize::Default,
         seed: demo::DEFAULT_SEED,
     });
-    tongxin_store::demo::load(&db.store, &city, "x")
+    tongxin_demo::load::city::load(&db.store, &city, "x")
         .await
         .unwrap();
     let people = demo::generate_people(&city, &PeopleOptions::default());
-    tongxin_server::people::demo::load_people(&db.store, &Protector::ephemeral(), &city, &people)
+    tongxin_demo::load::people::load_people(&db.store, &Protector::ephemeral(), &city, &people)
         .await
         .unwrap();
     let started = Instant::now();
-    let counts = tongxin_server::deliberation::demo::load_councils(&db.store, demo::DEFAULT_SEED)
+    let counts = tongxin_demo::load::councils::load_councils(&db.store, demo::DEFAULT_SEED)
         .await
         .unwrap();
     println!(

@@ -13,7 +13,7 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Keys for personal data at rest. The CLI always sets the configured key; the default
     /// is a throwaway key for tests.
-    pub protector: crate::people::protect::Protector,
+    pub protector: tongxin_store::protect::Protector,
     /// Where uploaded photos are kept (content-addressed).
     pub media_dir: std::path::PathBuf,
     /// An XYZ tile URL (e.g. the national Tianditu service) drawn under the map; none = no
@@ -27,7 +27,7 @@ impl Default for ServerConfig {
             session_ttl_ms: 12 * 3600 * 1000,
             secure_cookies: false,
             max_body_bytes: 64 * 1024 * 1024,
-            protector: crate::people::protect::Protector::ephemeral(),
+            protector: tongxin_store::protect::Protector::ephemeral(),
             media_dir: std::env::temp_dir().join(format!("tongxin-media-{}", std::process::id())),
             map_tiles: None,
         }

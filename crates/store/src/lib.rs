@@ -6,10 +6,10 @@ pub mod audit;
 pub mod cases;
 mod db;
 pub mod deliberation;
-pub mod demo;
 pub mod disclosure;
 pub mod map;
 pub mod people;
+pub mod protect;
 mod scope;
 pub mod territory;
 #[cfg(any(test, feature = "testing"))]

@@ -6,11 +6,11 @@
 
 use super::handover::{HandOver, announce};
 use crate::people::free_text::keep_originals;
-use crate::people::protect::GuardedText;
 use tokio::sync::{mpsc, oneshot};
 use tongxin_core::audit::AuditEntry;
 use tongxin_core::cases::machine::{Status, Tier};
 use tongxin_store::cases::{self, CaseRow, EventRow};
+use tongxin_store::protect::GuardedText;
 use tongxin_store::{Store, StoreError, audit};
 
 /// Largest number of reports written in one transaction.

@@ -3,7 +3,6 @@
 //! one transaction, guarded by the case's version.
 
 pub mod admin;
-pub mod demo;
 pub mod enterprise;
 pub mod handover;
 pub mod indicator_views;
@@ -18,7 +17,6 @@ use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
 use crate::people::free_text::{RevealOf, keep_originals, reveal};
-use crate::people::protect::mask_json_strings;
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
 use crate::util::{ApiJson, ApiQuery, Cursor, PageOut, clamp_limit, reach_within};
@@ -35,6 +33,7 @@ use tongxin_core::cases::machine::{
 };
 use tongxin_core::people::has_personal_numbers;
 use tongxin_store::cases::{self, CaseRow, EventRow};
+use tongxin_store::protect::mask_json_strings;
 use tongxin_store::{audit, commit, now_millis, territory};
 use utoipa::{IntoParams, ToSchema};
 

@@ -19,14 +19,14 @@ use tongxin_core::deliberation::ballots::{
     check_motion, check_window, counts_from_votes, decide, parse_choice,
 };
 use tongxin_core::deliberation::councils::{CouncilRules, MemberRole, Share, add_months};
-use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
-use tongxin_store::deliberation::ballots::{self as store, BallotRow, Elector, OptionRow};
+use tongxin_core::deliberation::elections::ElectionResult;
+use tongxin_store::deliberation::ballots::{
+    self as store, BallotRow, Elector, OptionRow, count_election, members_from_result,
+};
+pub use tongxin_store::deliberation::ballots::{ELECTION, MOTION};
 use tongxin_store::deliberation::councils::{self as councils_store, CouncilRow, MemberRow};
 use tongxin_store::{audit, now_millis};
 use utoipa::ToSchema;
-
-pub const ELECTION: &str = "election";
-pub const MOTION: &str = "motion";
 
 /// scheduled, open, closed or published.
 pub fn ballot_state(b: &BallotRow, now: i64) -> &'static str {
@@ -391,33 +391,6 @@ pub async fn election_result(
     Ok(count_election(b, &options, &tally, &area))
 }
 
-/// The count of an election from its papers (no I/O: the bench and the demo call it too).
-pub fn count_election(
-    b: &BallotRow,
-    options: &[OptionRow],
-    tally: &store::Tally,
-    area: &[i64],
-) -> ElectionResult {
-    let candidates: Vec<Candidate> = options
-        .iter()
-        .map(|o| Candidate {
-            number: o.option_no,
-            resident_id: o.resident_id.unwrap_or(0),
-            building_id: o.building_id,
-            party_member: o.party_member != 0,
-        })
-        .collect();
-    elections::count(
-        &rules_of(&b.rules),
-        b.seats as u32,
-        b.electorate_size as u64,
-        tally.papers,
-        &candidates,
-        &tally.marks,
-        area,
-    )
-}
-
 /// The caller's standing in a ballot: `None` when their account is linked to no resident.
 pub async fn my_ballot(
     state: &AppState,
@@ -727,35 +700,6 @@ pub async fn elected_members(
     }
     let options = store::options(&state.store, b.id).await?;
     Ok(members_from_result(b, &options, result, now_millis()))
-}
-
-pub fn members_from_result(
-    b: &BallotRow,
-    options: &[OptionRow],
-    result: &ElectionResult,
-    at: i64,
-) -> Vec<MemberRow> {
-    let start = b.term_start.unwrap_or(b.closes_at);
-    let end = b
-        .term_end
-        .unwrap_or_else(|| add_months(start, rules_of(&b.rules).term_months));
-    result
-        .elected
-        .iter()
-        .filter_map(|r| options.iter().find(|o| o.resident_id == Some(*r)))
-        .map(|o| MemberRow {
-            id: 0,
-            council_id: b.council_id,
-            resident_id: o.resident_id.unwrap_or(0),
-            building_id: o.building_id,
-            party_member: o.party_member,
-            role: MemberRole::Member.as_str().into(),
-            term_start: start,
-            term_end: end,
-            election_id: Some(b.id),
-            created_at: at,
-        })
-        .collect()
 }
 
 // --- Motions ---------------------------------------------------------------------------

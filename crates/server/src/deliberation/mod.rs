@@ -6,7 +6,6 @@
 pub mod ballots;
 pub mod councils;
 pub mod decisions;
-pub mod demo;
 pub mod matters;
 pub mod sessions;
 
@@ -15,7 +14,6 @@ use crate::state::AppState;
 use axum::http::StatusCode;
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::deliberation::ballots::Refusal;
-use tongxin_core::deliberation::councils::CouncilRules;
 use tongxin_core::territory::{Level, NodeCode};
 use tongxin_store::deliberation::councils::{self as store_councils, CouncilRow};
 
@@ -40,9 +38,7 @@ pub async fn council_for(
     Ok(council)
 }
 
-pub fn rules_of(json: &str) -> CouncilRules {
-    serde_json::from_str(json).unwrap_or_default()
-}
+pub use tongxin_store::deliberation::councils::rules_of;
 
 /// The registry resident the actor votes as (see docs/councils.md: an account is linked to a
 /// resident by someone who manages that resident's grid).

@@ -7,7 +7,6 @@ use crate::access::{Authenticated, audit_entry};
 use crate::cases::NewCaseRequest;
 use crate::error::{ApiError, ApiResult};
 use crate::people::free_text::{RevealOf, keep_originals, reveal};
-use crate::people::protect::GuardedText;
 use crate::state::AppState;
 use crate::util::{ApiJson, ApiQuery, reach_within};
 use axum::Json;
@@ -26,6 +25,7 @@ use tongxin_store::deliberation::sessions::{
     self as store_sessions, AttendeeRow, ItemEventRow, ItemQuery, ItemRow, PlannedSession,
     ScheduleRow, SessionRow,
 };
+use tongxin_store::protect::GuardedText;
 use tongxin_store::{audit, commit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 

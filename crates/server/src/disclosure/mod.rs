@@ -2,7 +2,6 @@
 //! drafting, two-member approval, publication onto the hash chain, corrections, overdue
 //! warnings and the chain check. The public portal is in `pages::disclosure`.
 
-pub mod demo;
 pub mod service;
 
 use crate::access::session::request_id;

@@ -1,12 +1,12 @@
 //! Free text that held personal numbers: the record keeps it masked, the original is sealed
 //! in `sealed_texts`, and the audited reveal opens it for those who may see personal data.
 
-use super::protect::GuardedText;
 use crate::access::audit_entry;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_store::people::{self, SealedText};
+use tongxin_store::protect::GuardedText;
 use tongxin_store::{Conn, StoreError, audit, commit};
 
 /// Keeps the originals of `fields` of `holder` #`id` that were masked.

@@ -2,11 +2,11 @@
 //! the data was sealed with, and rotation to a new key (every sealed number re-sealed, every
 //! keyed hash recomputed, in one transaction).
 
-use super::protect::Protector;
 use tongxin_core::people::protect::Field;
 use tongxin_store::people::{
     SealedTable, SealedText, all_sealed_texts, put_sealed_texts, reseal, sealed_batch,
 };
+use tongxin_store::protect::Protector;
 use tongxin_store::{Store, commit, set_setting};
 
 /// The setting holding the current key's fingerprint.

@@ -2,12 +2,10 @@
 //! personal data), organisations, party organisations and members.
 
 pub mod counts;
-pub mod demo;
 pub mod free_text;
 mod handlers_spreadsheets;
 pub mod keys;
 mod organisations;
-pub mod protect;
 mod residents;
 pub mod spreadsheets;
 

@@ -4,7 +4,6 @@ use super::{invalid_fields, today};
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
-use crate::people::protect::Protected;
 use crate::state::AppState;
 use crate::util::{ApiJson, Cursor, PageOut, clamp_limit, reach_within};
 use axum::Json;
@@ -18,6 +17,7 @@ use tongxin_core::people::{
 };
 use tongxin_core::territory::GridCode;
 use tongxin_store::people::{self, HouseholdRow, ResidentQuery, ResidentRow};
+use tongxin_store::protect::Protected;
 use tongxin_store::{Backend, audit, commit, now_millis, reserve_ids, sync_ids, territory};
 use utoipa::ToSchema;
 

@@ -323,7 +323,11 @@ impl ResidentSheet<'_> {
 
     /// Each row's name, ID and phone checked and its ID keyed-hashed: pure computation, on
     /// all cores.
-    fn check_numbers(&self, p: &super::protect::Protector, today: u32) -> Vec<CheckedNumbers> {
+    fn check_numbers(
+        &self,
+        p: &tongxin_store::protect::Protector,
+        today: u32,
+    ) -> Vec<CheckedNumbers> {
         in_parallel(self.sheet.rows.len(), |r| {
             validate_resident(
                 self.cell(r, 0),

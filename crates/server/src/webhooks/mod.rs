@@ -6,7 +6,6 @@
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};
-use crate::people::protect::Protector;
 use crate::state::AppState;
 use crate::util::{ApiJson, reach_within};
 use axum::Json;
@@ -21,6 +20,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::territory::NodeCode;
+use tongxin_store::protect::Protector;
 use tongxin_store::webhooks::{self, Attempt, OutboxRow, Outcome, SubscriptionRow};
 use tongxin_store::{Store, audit, commit, now_millis};
 use utoipa::ToSchema;

@@ -7,7 +7,7 @@
 
 use crate::common::*;
 use serde_json::{Value, json};
-use tongxin_core::demo::DEFAULT_SEED;
+use tongxin_demo::DEFAULT_SEED;
 
 /// The community of the demo's sample resident accounts (`r<community>001`).
 fn sample_community(app: &App) -> String {
@@ -475,7 +475,7 @@ async fn motions(
 
 async fn demo_and_pages(app: &App) {
     let started = std::time::Instant::now();
-    let counts = tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    let counts = tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap_or_else(|e| panic!("{}: demo councils: {e}", app.label));
     eprintln!(
@@ -502,7 +502,7 @@ async fn demo_and_pages(app: &App) {
             .unwrap();
     }
     let started = std::time::Instant::now();
-    let counts = tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    let counts = tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap();
     eprintln!(
@@ -601,7 +601,7 @@ async fn demo_and_pages(app: &App) {
 async fn demo_residents_see_why_and_vote_from_the_pages() {
     let app = sqlite_app().await;
     with_people(&app).await;
-    let counts = tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    let counts = tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap();
     assert!(counts.linked_accounts > 0, "{counts:?}");
@@ -748,7 +748,7 @@ fn location(r: &Reply) -> String {
 async fn staff_pages_create_count_and_link_on_both_engines() {
     for app in apps().await {
         with_people(&app).await;
-        tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+        tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
             .await
             .unwrap_or_else(|e| panic!("{}: demo councils: {e}", app.label));
         staff_pages(&app).await;

@@ -585,14 +585,10 @@ async fn four_deliberations_two_disclosures_in_strict_order() {
 async fn the_demo_generates_a_year_of_deliberation_by_the_rules() {
     for app in apps().await {
         let now = tongxin_store::now_millis();
-        let loaded = tongxin_server::deliberation::demo::load_sessions(
-            app.store(),
-            &Calendar::builtin(),
-            7,
-            now,
-        )
-        .await
-        .unwrap();
+        let loaded =
+            tongxin_demo::load::sessions::load_sessions(app.store(), &Calendar::builtin(), 7, now)
+                .await
+                .unwrap();
         let communities = app
             .city
             .divisions
@@ -644,14 +640,10 @@ async fn the_demo_generates_a_year_of_deliberation_by_the_rules() {
             .expect(200);
         assert_eq!(d["decision"]["status"], "done", "{}", d);
         assert!(d["decision"]["satisfaction"].as_f64().is_some());
-        let again = tongxin_server::deliberation::demo::load_sessions(
-            app.store(),
-            &Calendar::builtin(),
-            7,
-            now,
-        )
-        .await
-        .unwrap();
+        let again =
+            tongxin_demo::load::sessions::load_sessions(app.store(), &Calendar::builtin(), 7, now)
+                .await
+                .unwrap();
         assert_eq!(again.sessions, 0, "loading twice adds nothing");
         app.cleanup().await;
     }
@@ -686,7 +678,7 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
 #[tokio::test]
 async fn the_community_page_pages_its_lists_with_totals() {
     for app in apps().await {
-        tongxin_server::deliberation::demo::load_sessions(
+        tongxin_demo::load::sessions::load_sessions(
             app.store(),
             &Calendar::builtin(),
             7,

@@ -4,16 +4,15 @@
 
 use crate::common::*;
 use serde_json::json;
-use tongxin_core::demo::DEFAULT_SEED;
-use tongxin_server::disclosure::demo::DisclosureDemoCounts;
+use tongxin_demo::DEFAULT_SEED;
+use tongxin_demo::load::disclosure::DisclosureDemoCounts;
 
 async fn with_disclosure(app: &App) -> DisclosureDemoCounts {
     let hash = tongxin_server::access::password::hash_password(PASSWORD).unwrap();
     let started = std::time::Instant::now();
-    let counts =
-        tongxin_server::disclosure::demo::load(app.store(), &app.city, DEFAULT_SEED, &hash)
-            .await
-            .unwrap_or_else(|e| panic!("{}: disclosure demo: {e}", app.label));
+    let counts = tongxin_demo::load::disclosure::load(app.store(), &app.city, DEFAULT_SEED, &hash)
+        .await
+        .unwrap_or_else(|e| panic!("{}: disclosure demo: {e}", app.label));
     assert!(
         started.elapsed().as_secs() < 30,
         "{}: loads in seconds",

@@ -6,7 +6,7 @@ use serde_json::json;
 use tongxin_core::cases::calendar::Calendar;
 use tongxin_core::cases::catalogue::Catalogue;
 use tongxin_core::cases::indicators::{DAY_MS, china_day, day_start};
-use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
+use tongxin_demo::load::cases::{EnterpriseFigures, HistoryRequest, load_history};
 use tongxin_store::cases::indicators::{
     Breakdown, breakdown, category_mix, daily, grid_page, indicators, rebuild, timeline_breakdown,
     timeline_totals,

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use tongxin_core::cases::calendar::Calendar;
 use tongxin_core::cases::catalogue::Catalogue;
-use tongxin_core::demo::DEFAULT_SEED;
-use tongxin_server::cases::demo::{EnterpriseFigures, HistoryRequest, load_history};
+use tongxin_demo::DEFAULT_SEED;
+use tongxin_demo::load::cases::{EnterpriseFigures, HistoryRequest, load_history};
 use utoipa::OpenApi;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
@@ -683,13 +683,13 @@ async fn load_demo(app: &App) {
     .await
     .unwrap_or_else(|e| panic!("{}: cases: {e}", app.label));
     let hash = tongxin_server::access::password::hash_password(PASSWORD).unwrap();
-    tongxin_server::disclosure::demo::load(app.store(), &app.city, DEFAULT_SEED, &hash)
+    tongxin_demo::load::disclosure::load(app.store(), &app.city, DEFAULT_SEED, &hash)
         .await
         .unwrap_or_else(|e| panic!("{}: disclosure: {e}", app.label));
-    tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap_or_else(|e| panic!("{}: councils: {e}", app.label));
-    tongxin_server::deliberation::demo::load_sessions(
+    tongxin_demo::load::sessions::load_sessions(
         app.store(),
         &calendar,
         DEFAULT_SEED,

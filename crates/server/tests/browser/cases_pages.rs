@@ -12,15 +12,15 @@ async fn app_with_late_cases() -> App {
     let app = sqlite_app().await;
     let catalogue = Catalogue::seed();
     let calendar = tongxin_core::cases::calendar::Calendar::builtin();
-    tongxin_server::cases::demo::load_history(
+    tongxin_demo::load::cases::load_history(
         app.store(),
-        &tongxin_server::cases::demo::HistoryRequest {
+        &tongxin_demo::load::cases::HistoryRequest {
             city: &app.city,
             catalogue: &catalogue,
             calendar: &calendar,
             cases: 1_500,
             seed: 11,
-            figures: tongxin_server::cases::demo::EnterpriseFigures::SMALL,
+            figures: tongxin_demo::load::cases::EnterpriseFigures::SMALL,
             password_hash: "x",
         },
     )

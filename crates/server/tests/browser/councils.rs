@@ -5,14 +5,14 @@
 //! the page.
 
 use super::*;
-use tongxin_core::demo::DEFAULT_SEED;
+use tongxin_demo::DEFAULT_SEED;
 
 /// The small city with its people and the demo's councils (each demo resident account linked
 /// to a member of their community's council).
 async fn app_with_councils() -> App {
     let app = sqlite_app().await;
     with_people(&app).await;
-    tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap();
     app

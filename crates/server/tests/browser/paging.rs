@@ -5,17 +5,17 @@
 
 use super::*;
 use tongxin_core::cases::calendar::Calendar;
-use tongxin_core::demo::DEFAULT_SEED;
+use tongxin_demo::DEFAULT_SEED;
 
 /// The small city with the demo's year of disclosure and deliberation, as `tongxin demo`
 /// loads it.
 async fn app_with_a_year() -> App {
     let app = sqlite_app().await;
     let hash = tongxin_server::access::password::hash_password(PASSWORD).unwrap();
-    tongxin_server::disclosure::demo::load(app.store(), &app.city, DEFAULT_SEED, &hash)
+    tongxin_demo::load::disclosure::load(app.store(), &app.city, DEFAULT_SEED, &hash)
         .await
         .unwrap();
-    tongxin_server::deliberation::demo::load_sessions(
+    tongxin_demo::load::sessions::load_sessions(
         app.store(),
         &Calendar::builtin(),
         DEFAULT_SEED,

@@ -9,7 +9,7 @@
 use super::*;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use tongxin_core::cases::calendar::Calendar;
-use tongxin_core::demo::DEFAULT_SEED;
+use tongxin_demo::DEFAULT_SEED;
 
 /// Addresses visited per route pattern and role.
 const PER_PATTERN: usize = 3;
@@ -24,28 +24,28 @@ async fn app_with_the_demo() -> App {
     let app = sqlite_app().await;
     with_people(&app).await;
     let calendar = Calendar::builtin();
-    tongxin_server::cases::demo::load_history(
+    tongxin_demo::load::cases::load_history(
         app.store(),
-        &tongxin_server::cases::demo::HistoryRequest {
+        &tongxin_demo::load::cases::HistoryRequest {
             city: &app.city,
             catalogue: &Catalogue::seed(),
             calendar: &calendar,
             cases: 300,
             seed: DEFAULT_SEED,
-            figures: tongxin_server::cases::demo::EnterpriseFigures::SMALL,
+            figures: tongxin_demo::load::cases::EnterpriseFigures::SMALL,
             password_hash: "x",
         },
     )
     .await
     .unwrap();
     let hash = tongxin_server::access::password::hash_password(PASSWORD).unwrap();
-    tongxin_server::disclosure::demo::load(app.store(), &app.city, DEFAULT_SEED, &hash)
+    tongxin_demo::load::disclosure::load(app.store(), &app.city, DEFAULT_SEED, &hash)
         .await
         .unwrap();
-    tongxin_server::deliberation::demo::load_councils(app.store(), DEFAULT_SEED)
+    tongxin_demo::load::councils::load_councils(app.store(), DEFAULT_SEED)
         .await
         .unwrap();
-    tongxin_server::deliberation::demo::load_sessions(
+    tongxin_demo::load::sessions::load_sessions(
         app.store(),
         &calendar,
         DEFAULT_SEED,

@@ -8,7 +8,7 @@ use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use tongxin_core::demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoCity, DemoOptions, DemoSize};
+use tongxin_demo::{DEFAULT_SEED, DEMO_PASSWORD, DemoCity, DemoOptions, DemoSize};
 use tongxin_geo::polygon::Polygon;
 use tongxin_store::Store;
 use tongxin_store::testing::{self, TestDb};
@@ -16,7 +16,7 @@ use tongxin_store::testing::{self, TestDb};
 pub const PASSWORD: &str = DEMO_PASSWORD;
 
 pub fn city() -> DemoCity {
-    tongxin_core::demo::generate(&DemoOptions {
+    tongxin_demo::generate(&DemoOptions {
         size: DemoSize::Small,
         seed: DEFAULT_SEED,
     })
@@ -53,7 +53,7 @@ pub async fn apps() -> Vec<App> {
 
 pub async fn start(db: TestDb) -> App {
     let city = city();
-    tongxin_store::demo::load(&db.store, &city, &demo_hash())
+    tongxin_demo::load::city::load(&db.store, &city, &demo_hash())
         .await
         .unwrap_or_else(|e| panic!("{}: demo load: {e}", db.label));
     let state =
@@ -471,16 +471,16 @@ pub async fn post_form(app: &App, path: &str, form: &[(&str, String)]) -> Reply 
 /// The demo people of the small city (2,000 residents), so councils and registry pages have
 /// residents to draw on.
 pub async fn with_people(app: &App) {
-    let people = tongxin_core::demo::generate_people(
+    let people = tongxin_demo::generate_people(
         &app.city,
-        &tongxin_core::demo::PeopleOptions {
+        &tongxin_demo::PeopleOptions {
             residents: 2_000,
             seed: DEFAULT_SEED,
         },
     );
-    tongxin_server::people::demo::load_people(
+    tongxin_demo::load::people::load_people(
         app.store(),
-        &tongxin_server::people::protect::Protector::ephemeral(),
+        &tongxin_store::protect::Protector::ephemeral(),
         &app.city,
         &people,
     )

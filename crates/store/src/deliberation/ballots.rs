@@ -4,9 +4,17 @@
 //! papers are rewritten under fresh keys in random order, so neither storage order nor the
 //! writing transaction ties a paper to the voter row written with it.
 
+use super::councils::{MemberRow, rules_of};
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use rand::RngCore;
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::councils::{MemberRole, add_months};
+use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
+
+/// The `kind` of a ballot that elects council members.
+pub const ELECTION: &str = "election";
+/// The `kind` of a ballot that decides a motion.
+pub const MOTION: &str = "motion";
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct BallotRow {
@@ -498,4 +506,62 @@ pub async fn publish(conn: &mut Conn, id: i64, result: &str, at: i64) -> Result<
     .execute(&mut *conn)
     .await?;
     Ok(r.rows_affected() == 1)
+}
+
+/// The count of an election from its papers (no I/O: the bench and the demo call it too).
+pub fn count_election(
+    b: &BallotRow,
+    options: &[OptionRow],
+    tally: &Tally,
+    area: &[i64],
+) -> ElectionResult {
+    let candidates: Vec<Candidate> = options
+        .iter()
+        .map(|o| Candidate {
+            number: o.option_no,
+            resident_id: o.resident_id.unwrap_or(0),
+            building_id: o.building_id,
+            party_member: o.party_member != 0,
+        })
+        .collect();
+    elections::count(
+        &rules_of(&b.rules),
+        b.seats as u32,
+        b.electorate_size as u64,
+        tally.papers,
+        &candidates,
+        &tally.marks,
+        area,
+    )
+}
+
+/// The council members an election's result seats, with the term the ballot set (or the
+/// council's default term from its close).
+pub fn members_from_result(
+    b: &BallotRow,
+    options: &[OptionRow],
+    result: &ElectionResult,
+    at: i64,
+) -> Vec<MemberRow> {
+    let start = b.term_start.unwrap_or(b.closes_at);
+    let end = b
+        .term_end
+        .unwrap_or_else(|| add_months(start, rules_of(&b.rules).term_months));
+    result
+        .elected
+        .iter()
+        .filter_map(|r| options.iter().find(|o| o.resident_id == Some(*r)))
+        .map(|o| MemberRow {
+            id: 0,
+            council_id: b.council_id,
+            resident_id: o.resident_id.unwrap_or(0),
+            building_id: o.building_id,
+            party_member: o.party_member,
+            role: MemberRole::Member.as_str().into(),
+            term_start: start,
+            term_end: end,
+            election_id: Some(b.id),
+            created_at: at,
+        })
+        .collect()
 }

@@ -4,6 +4,7 @@
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use crate::scope::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::councils::CouncilRules;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct CouncilRow {
@@ -468,4 +469,9 @@ pub async fn any_council(store: &Store) -> Result<bool, StoreError> {
         .fetch_optional(store.pool())
         .await?;
     Ok(row.is_some())
+}
+
+/// A council's (or a ballot's) rules from their JSON column.
+pub fn rules_of(json: &str) -> CouncilRules {
+    serde_json::from_str(json).unwrap_or_default()
 }

@@ -2,7 +2,7 @@
 
 use crate::testing;
 use crate::{division, grid, seed_tree};
-use tongxin_core::demo::{DEFAULT_SEED, DemoOptions, DemoSize, generate};
+use tongxin_demo::{DEFAULT_SEED, DemoOptions, DemoSize, generate};
 use tongxin_store::StoreError;
 use tongxin_store::access;
 use tongxin_store::audit::{self, AuditFilter};
@@ -228,11 +228,19 @@ async fn demo_load_counts_match_the_generated_city() {
     for db in testing::all().await {
         let label = db.label;
         let store = &db.store;
-        assert!(!tongxin_store::demo::has_territory(store).await.unwrap());
-        tongxin_store::demo::load(store, &city, "demo-hash")
+        assert!(
+            !tongxin_demo::load::city::has_territory(store)
+                .await
+                .unwrap()
+        );
+        tongxin_demo::load::city::load(store, &city, "demo-hash")
             .await
             .unwrap_or_else(|e| panic!("{label}: demo load failed: {e}"));
-        assert!(tongxin_store::demo::has_territory(store).await.unwrap());
+        assert!(
+            tongxin_demo::load::city::has_territory(store)
+                .await
+                .unwrap()
+        );
 
         let c = territory::counts(store, "4501")
             .await

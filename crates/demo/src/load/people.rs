@@ -1,13 +1,13 @@
 //! Loading the demo city's people: residents with sealed numbers, households, organisations,
 //! the party tree and members, in one transaction with bulk inserts.
 
-use super::protect::Protector;
+use crate::{DemoCity, DemoPeople};
 use tongxin_core::audit::AuditEntry;
-use tongxin_core::demo::{DemoCity, DemoPeople};
 use tongxin_core::people::{CitizenId, Phone, tags_to_column};
 use tongxin_store::people::{
     self, HouseholdRow, OrganisationRow, PartyMemberRow, PartyOrgRow, ResidentRow,
 };
+use tongxin_store::protect::Protector;
 use tongxin_store::{
     DEFAULT_CACHE_MIB, Store, StoreError, audit, bulk_cache, commit, now_millis, reserve_ids,
     sync_ids,

@@ -13,11 +13,11 @@
 //! which 338 resolved), so the enterprise figures are what the records say.
 
 use super::rng::{Rng, Stream};
-use crate::Millis;
-use crate::cases::calendar::{Calendar, Duration, LocalDate, Weekday};
-use crate::cases::catalogue::{Catalogue, Category, StepLimits, TimeLimit};
-use crate::cases::deadlines::{Clocks, clocks_after, step_deadline};
-use crate::cases::machine::{self, CaseState, Command, Rules, Satisfaction, Status, Tier};
+use tongxin_core::Millis;
+use tongxin_core::cases::calendar::{Calendar, Duration, LocalDate, Weekday};
+use tongxin_core::cases::catalogue::{Catalogue, Category, StepLimits, TimeLimit};
+use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
+use tongxin_core::cases::machine::{self, CaseState, Command, Rules, Satisfaction, Status, Tier};
 
 pub const DEFAULT_CASES: usize = 1_000_000;
 pub const HISTORY_DAYS: i64 = 365;
@@ -599,7 +599,7 @@ impl Walker<'_, '_> {
     fn running_limit(&self) -> u64 {
         let minutes_per_day = self.calendar.hours().minutes_per_day();
         let limit: Option<TimeLimit> =
-            crate::cases::deadlines::running_limit(&self.limits, self.case.state.status);
+            tongxin_core::cases::deadlines::running_limit(&self.limits, self.case.state.status);
         limit.map_or(60, |l| l.working_minutes(minutes_per_day))
     }
 

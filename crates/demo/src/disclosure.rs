@@ -8,8 +8,8 @@
 
 use super::names;
 use super::rng::{Rng, Stream};
-use crate::Millis;
-use crate::disclosure::{
+use tongxin_core::Millis;
+use tongxin_core::disclosure::{
     Affair, Frequency, GraceDays, LineItem, LineKind, Period, due_at, periods_between,
 };
 
@@ -437,7 +437,7 @@ fn correct_a_finance_table(rng: &mut Rng, postings: &mut Vec<DemoPosting>, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::disclosure::{DueItem, ItemDraft, PendingDraft, check_item, overdue, totals};
+    use tongxin_core::disclosure::{DueItem, ItemDraft, PendingDraft, check_item, overdue, totals};
 
     fn opts(communities: &[(String, String)]) -> DisclosureOptions<'_> {
         DisclosureOptions {

@@ -3,13 +3,13 @@
 
 use super::geometry::{ring_area, ring_bbox, ring_contains};
 use super::*;
-use crate::access::{Binding, Role};
-use crate::territory::{
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+use tongxin_core::access::{Binding, Role};
+use tongxin_core::territory::{
     DivisionCode, GRID_WORKERS_MAX, GRID_WORKERS_MIN, GridAttributes, GridCode, Level, NewBuilding,
     NewCompound, NewDivision, NodeCode,
 };
-use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
 
 type Ring = [[f64; 2]];
 
@@ -301,7 +301,7 @@ fn check_accounts(city: &DemoCity) -> Result<(), String> {
             )?;
         }
     }
-    for role in crate::access::ALL_ROLES {
+    for role in tongxin_core::access::ALL_ROLES {
         ensure(roles.contains(role.as_str()), || {
             format!("no {} account", role.as_str())
         })?;

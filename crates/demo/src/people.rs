@@ -20,10 +20,10 @@ use super::geometry::ring_contains;
 use super::names;
 use super::rng::{Rng, Stream, mix64};
 use super::{DEFAULT_GRIDS, DEFAULT_SEED, DemoCity, DemoDivision};
-use crate::people::{OrgKind, PartyOrgKind, Tag, age_on, check_char, days_in_month};
-use crate::territory::{DivisionKind, GridKind};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
+use tongxin_core::people::{OrgKind, PartyOrgKind, Tag, age_on, check_char, days_in_month};
+use tongxin_core::territory::{DivisionKind, GridKind};
 
 /// Residents generated when none are asked for.
 pub const DEFAULT_RESIDENTS: usize = 200_000;
@@ -1398,10 +1398,10 @@ mod tests {
     //! mutation tests at the end show that each one really fails on broken records.
 
     use super::*;
-    use crate::demo::{DemoOptions, DemoSize, generate};
-    use crate::people::{CitizenId, Phone, check_name};
+    use crate::{DemoOptions, DemoSize, generate};
     use std::sync::OnceLock;
     use std::time::Instant;
+    use tongxin_core::people::{CitizenId, Phone, check_name};
 
     /// The date identity numbers are checked against.
     const TODAY: u32 = 20261126;
@@ -1568,7 +1568,7 @@ mod tests {
 
     /// Organisations: in a grid of their community, inside its polygon, valid contacts.
     fn check_organisations(city: &DemoCity, people: &DemoPeople) -> Result<(), String> {
-        let grids: HashMap<&str, &super::super::DemoGrid> =
+        let grids: HashMap<&str, &crate::DemoGrid> =
             city.grids.iter().map(|g| (g.code.as_str(), g)).collect();
         let mut names = HashSet::new();
         for o in &people.organisations {
@@ -1770,7 +1770,7 @@ mod tests {
         assert_eq!(ages.iter().min(), Some(&0));
         assert_eq!(ages.iter().max(), Some(&95));
         let mut rates = Vec::new();
-        for tag in crate::people::ALL_TAGS {
+        for tag in tongxin_core::people::ALL_TAGS {
             let count = people
                 .residents
                 .iter()

@@ -3,18 +3,17 @@
 //! members coming out of the result), and a year of motions, each decided by the statutory
 //! quorum and majority. One transaction, bulk inserts.
 
-use super::super::ballots::{ELECTION, MOTION, count_election, members_from_result};
+use crate::councils::{
+    CommunityRoll, PlannedElection, PlannedMotion, RollResident, plan_elections, plan_motions,
+};
 use std::collections::HashMap;
 use tongxin_core::Millis;
 use tongxin_core::audit::AuditEntry;
 use tongxin_core::deliberation::ballots::{BallotMode, Choice, Counts, counts_from_votes, decide};
 use tongxin_core::deliberation::councils::MemberRole;
-use tongxin_core::demo::councils::{
-    CommunityRoll, PlannedElection, PlannedMotion, RollResident, plan_elections, plan_motions,
-};
 use tongxin_store::deliberation::ballots::{
-    self as ballots, BALLOT_COLUMNS, BallotRow, Elector, OptionRow, Paper, Tally, ballot_values,
-    marks_text, paper_key,
+    self as ballots, BALLOT_COLUMNS, BallotRow, ELECTION, Elector, MOTION, OptionRow, Paper, Tally,
+    ballot_values, count_election, marks_text, members_from_result, paper_key,
 };
 use tongxin_store::deliberation::councils::{
     self as councils, COUNCIL_COLUMNS, CharterRow, CouncilRow, MemberRow, council_values,
@@ -43,7 +42,7 @@ pub struct CouncilDemoCounts {
 /// party membership from the party-member registry and adulthood on `now`'s date.
 async fn rolls(store: &Store, now: Millis) -> Result<Vec<CommunityRoll>, StoreError> {
     let (communities, buildings, residents) = councils::demo_rolls(store).await?;
-    let today = super::super::beijing_date(now);
+    let today = tongxin_core::cases::calendar::LocalDate::from_millis(now, 480).to_string();
     let year: i64 = today[..4].parse().unwrap_or(0);
     let born_by = format!("{:04}{}", year - 18, &today[4..]);
     let mut index: HashMap<String, usize> = HashMap::new();

@@ -147,7 +147,7 @@ pub async fn load_sessions(
         return Ok(Loaded::default());
     }
     let communities = tongxin_store::deliberation::communities(store).await?;
-    let users = tongxin_store::demo::user_ids(store).await?;
+    let users = super::city::user_ids(store).await?;
     let mut batch = Batch::default();
     let mut ids = Ids {
         session: 1,

@@ -1,19 +1,19 @@
 //! Loading a generated demo city in one transaction.
 
-use crate::access;
-use crate::audit;
-use crate::cases::CaseRow;
-use crate::db::{
-    DEFAULT_CACHE_MIB, Store, StoreError, Val, bulk_cache, bulk_insert, bulk_insert_owned,
-    now_millis, reserve_ids, sync_ids,
-};
-use crate::territory::{self, BuildingRow, CompoundRow, DivisionRow, GridRow};
+use crate::DemoCity;
+use crate::cases::HistoryCase;
 use std::collections::HashMap;
 use tongxin_core::audit::AuditEntry;
 use tongxin_core::cases::indicators::{EventFacts, Tally};
-use tongxin_core::demo::DemoCity;
-use tongxin_core::demo::cases::HistoryCase;
 use tongxin_core::territory::{DivisionCode, GridCode};
+use tongxin_store::access;
+use tongxin_store::audit;
+use tongxin_store::cases::CaseRow;
+use tongxin_store::territory::{self, BuildingRow, CompoundRow, DivisionRow, GridRow};
+use tongxin_store::{
+    DEFAULT_CACHE_MIB, Store, StoreError, Val, bulk_cache, bulk_insert, bulk_insert_owned,
+    now_millis, reserve_ids, sync_ids,
+};
 
 fn ring_json(ring: &[[f64; 2]]) -> String {
     serde_json::to_string(&[ring]).unwrap_or_else(|_| "[]".into())
@@ -214,12 +214,13 @@ pub async fn load_case_history(store: &Store, chunk: &[HistoryCase]) -> Result<(
     .await?;
     for (i, c) in chunk.iter().enumerate() {
         if let Some(org) = c.organisation_id {
-            crate::cases::enterprise::set_case_organisation(&mut tx, first + i as i64, org).await?;
+            tongxin_store::cases::enterprise::set_case_organisation(&mut tx, first + i as i64, org)
+                .await?;
         }
     }
     sync_ids(&mut tx, backend, "cases").await?;
     sync_ids(&mut tx, backend, "case_events").await?;
-    crate::cases::indicators::apply(&mut tx, &tally).await?;
+    tongxin_store::cases::indicators::apply(&mut tx, &tally).await?;
     bulk_cache(&mut tx, DEFAULT_CACHE_MIB).await?;
     tx.commit().await
 }

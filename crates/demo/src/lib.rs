@@ -20,25 +20,28 @@
 //! `h<district>` (department_handler), and samples `r<grid>` (resident) and `p<grid>`
 //! (party_member) in up to eight communities.
 //!
-//! Pure computation: no I/O, no clock, no global state. The same options always give the
-//! same city.
+//! The generators (this module, `cases`, `councils`, `disclosure`, `people`) are pure
+//! computation: no I/O, no clock, no global state, so the same options always give the same
+//! city. [`load`] writes what they generate into a store; the CLI's `tongxin demo`, the tests
+//! and the benches all go through it.
 
 pub mod cases;
 pub mod councils;
 pub mod disclosure;
 mod geometry;
+pub mod load;
 mod names;
 pub mod people;
 mod rng;
 #[cfg(test)]
 mod tests;
 
-use crate::access::Role;
-use crate::territory::{DivisionKind, GridKind, PartyUnitKind};
 use geometry::{Rect, VertexIndex, Warp};
 use names::{DistrictSpec, NameBook};
 use rng::{Rng, Stream, allocate};
 use serde::Serialize;
+use tongxin_core::access::Role;
+use tongxin_core::territory::{DivisionKind, GridKind, PartyUnitKind};
 
 pub use people::{
     AGE_REFERENCE_DATE, DEFAULT_RESIDENTS, DemoHousehold, DemoOrganisation, DemoPartyMember,

@@ -7,9 +7,9 @@
 //! members elected.
 
 use super::rng::{Rng, Stream};
-use crate::Millis;
-use crate::deliberation::ballots::{BallotMode, Choice};
-use crate::deliberation::councils::{CouncilKind, CouncilRules, add_months};
+use tongxin_core::Millis;
+use tongxin_core::deliberation::ballots::{BallotMode, Choice};
+use tongxin_core::deliberation::councils::{CouncilKind, CouncilRules, add_months};
 
 const DAY: Millis = 86_400_000;
 const HOUR: Millis = 3_600_000;
@@ -277,7 +277,8 @@ pub fn plan_motions(
             votes.push((m, start + rng.range_i64(0, HOUR), choice));
         }
         votes.sort_by_key(|v| v.1);
-        let meeting_date = crate::cases::calendar::LocalDate::from_millis(start, 480).to_string();
+        let meeting_date =
+            tongxin_core::cases::calendar::LocalDate::from_millis(start, 480).to_string();
         let hands = (mode == BallotMode::ShowOfHands).then(|| {
             let count = |c: Choice| votes.iter().filter(|v| v.2 == c).count() as u64;
             [
