@@ -1,7 +1,9 @@
 //! Accounts and authority: sign-in, sessions, tokens, users and their role bindings.
 
 mod handlers;
+pub mod pages;
 pub mod password;
+pub mod routes;
 pub mod session;
 pub mod throttle;
 

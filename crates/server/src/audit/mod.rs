@@ -1,5 +1,7 @@
 //! Reading the audit trail (auditors and the city administrator).
 
+pub mod routes;
+
 use crate::access::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -9,8 +9,10 @@ pub mod indicator_views;
 pub mod indicators;
 pub mod intake;
 pub mod media;
+pub mod pages;
 pub mod patrols;
 pub mod patterns;
+pub mod routes;
 pub mod warnings;
 
 use crate::access::session::request_id;

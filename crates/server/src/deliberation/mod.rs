@@ -7,6 +7,8 @@ pub mod ballots;
 pub mod councils;
 pub mod decisions;
 pub mod matters;
+pub mod pages;
+pub mod routes;
 pub mod sessions;
 
 use crate::error::{ApiError, ApiResult};

@@ -2,6 +2,8 @@
 //! drafting, two-member approval, publication onto the hash chain, corrections, overdue
 //! warnings and the chain check. The public portal is in `pages::disclosure`.
 
+pub mod pages;
+pub mod routes;
 pub mod service;
 
 use crate::access::session::request_id;

@@ -1,6 +1,9 @@
 //! The one map's API: boundaries (simplified for the city view), a measure per node, a node's
 //! panel and case markers — all within the caller's reach.
 
+pub mod pages;
+pub mod routes;
+
 use crate::access::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

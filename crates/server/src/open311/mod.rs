@@ -2,6 +2,8 @@
 //! case engine. Ids and codes are strings, dates ISO 8601 with offset, single requests come back
 //! as one-element lists, errors in the spec's own format.
 
+pub mod routes;
+
 use crate::access::session::{load_actor, secret_hash};
 use crate::cases::{self as api, NewCaseRequest};
 use crate::error::ApiError;

@@ -1,17 +1,7 @@
 //! The pages people work in, rendered on the server with compile-checked templates (`maud`),
 //! Chinese first with an English switch; every asset is served by the binary itself.
 
-pub mod account;
 pub mod admin;
-pub mod cases;
-pub mod councils;
-pub mod deliberation;
-pub mod disclosure;
-pub mod indicators;
-pub mod map;
-pub mod notifications;
-pub mod report;
-pub mod territory;
 
 use crate::access::session::{random_token, request_id};
 use crate::access::{Caller, check_credentials, clear_cookie, close_session, open_session};

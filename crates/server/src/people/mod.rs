@@ -7,6 +7,7 @@ mod handlers_spreadsheets;
 pub mod keys;
 mod organisations;
 mod residents;
+pub mod routes;
 pub mod spreadsheets;
 
 pub use handlers_spreadsheets::*;

@@ -3,5 +3,7 @@
 pub mod grids;
 mod handlers;
 pub mod locator;
+pub mod pages;
+pub mod routes;
 
 pub use handlers::*;

@@ -3,6 +3,8 @@
 //! picks up where it left off after a restart (at-least-once; each event has an id).
 //! A slow or failing receiver never touches case work: cases only write outbox rows.
 
+pub mod routes;
+
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::error::{ApiError, ApiResult};

@@ -1,8 +1,8 @@
 //! 一张图: the whole city's grids for warning and dispatch, drawn by /assets/map.js from the
 //! map API; beside it the early-warning list with dispatch from the map.
 
-use super::{Viewer, layout};
 use crate::access::Caller;
+use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use axum::Extension;
 use axum::extract::{Query, State};
@@ -15,7 +15,7 @@ pub async fn map_page(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     headers: HeaderMap,
-    Query(q): Query<super::cases::DetailQuery>,
+    Query(q): Query<crate::cases::pages::DetailQuery>,
 ) -> Response {
     let v = match Viewer::require(caller, &headers, "/map") {
         Ok(v) => v,
@@ -29,7 +29,7 @@ pub async fn map_page(
         .find(|b| reach.iter().any(|p| p == b.node.scope_prefix()))
         .map(|b| b.node.as_str().to_string())
         .unwrap_or_default();
-    let warnings = super::cases::warning_panel(&state, &v).await;
+    let warnings = crate::cases::pages::warning_panel(&state, &v).await;
     let body = html! {
         link rel="stylesheet" href="/assets/map.css";
         h1 { (v.t("一张图 · 预警与调度", "One map · warning and dispatch")) }

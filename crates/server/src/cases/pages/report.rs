@@ -2,11 +2,11 @@
 //! JavaScript; /assets/report.js adds the phone's position, the camera photo, category search,
 //! duplicate suggestions and a submission that survives a dropped connection.
 
-use super::{Viewer, layout, urlencode};
 use crate::access::Caller;
 use crate::access::session::random_token;
 use crate::cases::{self as api, NewCaseRequest};
 use crate::error::ApiError;
+use crate::pages::{Viewer, layout, urlencode};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;

@@ -2,8 +2,8 @@
 //! children, people and organisation counts from the registry, its party organisation, its
 //! open cases and last month's indicators.
 
-use super::{Viewer, layout};
 use crate::access::Caller;
+use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use crate::util::reach_within;
 use axum::Extension;
@@ -57,7 +57,7 @@ pub async fn node_page(
     };
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, v.t("辖区", "Territory"), "/territory", &e),
+        Err(e) => return crate::pages::error_page(&v, v.t("辖区", "Territory"), "/territory", &e),
     };
     let prefix = prefixes[0].clone();
     let path = state.locator().path(&code);

@@ -1,8 +1,8 @@
 //! 我的账号: who the user is, where their roles reach, and changing their password.
 
-use super::{Viewer, layout};
 use crate::access::{Caller, PasswordChange, change_password};
 use crate::error::ApiError;
+use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;

@@ -1,10 +1,10 @@
 //! The indicators page: the closed-loop figures of a node with charts drawn on the server
 //! (SVG: the daily trend, 按期结案率 by child node, the category mix), exportable to XLSX.
 
-use super::{Viewer, layout};
 use crate::access::{Authenticated, Caller};
 use crate::cases::indicator_views::indicator_view;
 use crate::cases::indicators::{self as api, BreakdownQuery, IndicatorQuery};
+use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use crate::util::{ApiQuery, reach_within};
 use axum::Extension;
@@ -35,8 +35,8 @@ pub async fn indicators_page(
     Query(q): Query<IndicatorPageQuery>,
 ) -> Response {
     let here = match (&q.within, q.days) {
-        (Some(w), Some(d)) => format!("/indicators?within={}&days={d}", super::urlencode(w)),
-        (Some(w), None) => format!("/indicators?within={}", super::urlencode(w)),
+        (Some(w), Some(d)) => format!("/indicators?within={}&days={d}", crate::pages::urlencode(w)),
+        (Some(w), None) => format!("/indicators?within={}", crate::pages::urlencode(w)),
         (None, Some(d)) => format!("/indicators?days={d}"),
         (None, None) => "/indicators".to_string(),
     };
@@ -47,7 +47,9 @@ pub async fn indicators_page(
     let within = q.within.clone().filter(|w| !w.is_empty());
     let prefixes = match reach_within(&v.actor, Action::ViewTerritory, within.as_deref()) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e),
+        Err(e) => {
+            return crate::pages::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e);
+        }
     };
     let days = q.days.unwrap_or(30).clamp(1, 366);
     let now = now_millis();
@@ -55,7 +57,9 @@ pub async fn indicators_page(
     let (from, to) = (day_start(to_day - days), day_start(to_day));
     let data = match indicator_view(&state, &prefixes, days, now).await {
         Ok(data) => data,
-        Err(e) => return super::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e),
+        Err(e) => {
+            return crate::pages::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e);
+        }
     };
     let (figures, trend, children, mix) = (&data.figures, &data.trend, &data.children, &data.mix);
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
@@ -278,6 +282,8 @@ pub async fn export(
     };
     match answer {
         Ok(file) => file,
-        Err(e) => super::error_page(&v, v.t("指标导出", "Indicator export"), "/indicators", &e),
+        Err(e) => {
+            crate::pages::error_page(&v, v.t("指标导出", "Indicator export"), "/indicators", &e)
+        }
     }
 }

@@ -2,14 +2,16 @@
 //! item, the items board, minutes), its 四议两公开 matters stage by stage, and its decisions
 //! with their progress. Every form posts to the same engine functions as the API.
 
-use super::cases::{error_box, time_text};
-use super::{Pages, Viewer, layout, page_number, page_offset, pager_for, urlencode};
+pub mod councils;
+
 use crate::access::Caller;
+use crate::cases::pages::{error_box, time_text};
 use crate::deliberation::decisions::{self, DecisionView, ProgressRequest};
 use crate::deliberation::matters::{self, StageRequest};
 use crate::deliberation::sessions::{self, ItemActionRequest, RaiseItem};
 use crate::deliberation::{allow, community_code};
 use crate::error::ApiError;
+use crate::pages::{Pages, Viewer, layout, page_number, page_offset, pager_for, urlencode};
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -109,7 +111,7 @@ pub async fn my_deliberation(
         .and_then(|a| page_number("overdue_page", q.overdue_page.as_deref()).map(|b| (a, b)));
     let (page, overdue_page) = match pages {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, title, "/deliberation", &e),
+        Err(e) => return crate::pages::error_page(&v, title, "/deliberation", &e),
     };
     let base = here;
     let prefixes = v.actor.scope_prefixes(Action::ViewDeliberation);
@@ -208,7 +210,7 @@ pub async fn community_page(
     };
     match render_community(&state, &v, &code, &q, None).await {
         Ok(r) => r,
-        Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
+        Err(e) => crate::pages::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
     }
 }
 
@@ -478,7 +480,7 @@ pub async fn raise_submit(
         Err(e) => {
             match render_community(&state, &v, &code, &CommunityQuery::default(), Some(&e)).await {
                 Ok(r) => r,
-                Err(e) => super::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
+                Err(e) => crate::pages::error_page(&v, v.t("居民议事", "Deliberation"), &here, &e),
             }
         }
     }
@@ -514,7 +516,7 @@ async fn render_item(
     };
     let d = match detail {
         Ok(d) => d,
-        Err(e) => return super::error_page(v, v.t("说事事项", "Item"), &here, &e),
+        Err(e) => return crate::pages::error_page(v, v.t("说事事项", "Item"), &here, &e),
     };
     let i = &d.item;
     let body = html! {
@@ -636,7 +638,7 @@ async fn render_matter(
     let here = format!("/deliberation/matters/{id}");
     let d = match matters::visible_detail(state, &v.actor, id).await {
         Ok(d) => d,
-        Err(e) => return super::error_page(v, v.t("重大事项", "Matter"), &here, &e),
+        Err(e) => return crate::pages::error_page(v, v.t("重大事项", "Matter"), &here, &e),
     };
     let m = &d.matter;
     let manage = allow(&v.actor, Action::ManageDeliberation, &m.community_code).is_ok();
@@ -754,7 +756,7 @@ async fn render_decision(
     let here = format!("/deliberation/decisions/{id}");
     let d = match decisions::detail(state, &v.actor, id).await {
         Ok(d) => d,
-        Err(e) => return super::error_page(v, v.t("决议", "Decision"), &here, &e),
+        Err(e) => return crate::pages::error_page(v, v.t("决议", "Decision"), &here, &e),
     };
     let x = &d.decision;
     let body = html! {

@@ -2,11 +2,15 @@
 //! timeline, photos, deadlines and only the actions this user may take now; the warning
 //! panel beside the map. Every form works without JavaScript and goes through the one engine.
 
-use super::{Viewer, layout, page_number, page_offset, pager, urlencode};
+pub mod indicators;
+pub mod notifications;
+pub mod report;
+
 use crate::access::Caller;
 use crate::access::session::request_id;
 use crate::cases as api;
 use crate::error::ApiError;
+use crate::pages::{Viewer, layout, page_number, page_offset, pager, urlencode};
 use crate::state::AppState;
 use crate::util::reach_within;
 use axum::Extension;
@@ -173,11 +177,11 @@ pub async fn list_page(
     let within = q.api.within.as_deref().filter(|w| !w.is_empty());
     let prefixes = match reach_within(&v.actor, Action::WorkCase, within) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
+        Err(e) => return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
     let page = match page_number("page", q.page.as_deref()) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
+        Err(e) => return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
     let filter = q.api.filter(q.view.as_deref() == Some("open"));
     let listed = async {
@@ -197,7 +201,7 @@ pub async fn list_page(
     let (total, items) = match listed.await {
         Ok(p) => p,
         Err(e) => {
-            return super::error_page(&v, v.t("案件", "Cases"), "/cases", &e.into());
+            return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e.into());
         }
     };
     let now = now_millis();
@@ -434,7 +438,7 @@ async fn render_detail(
 ) -> Response {
     let case = match api::reachable_case(state, &v.actor, id).await {
         Ok(c) => c,
-        Err(e) => return super::error_page(v, v.t("案件", "Case"), "/cases", &e),
+        Err(e) => return crate::pages::error_page(v, v.t("案件", "Case"), "/cases", &e),
     };
     // What could not be read is said on the page, not shown as nothing.
     let mut problems: Vec<String> = Vec::new();
@@ -1164,11 +1168,11 @@ pub async fn warnings_page(
     let title = v.t("预警", "Early warning");
     let prefixes = match reach_within(&v.actor, Action::WorkCase, None) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, title, "/map", &e),
+        Err(e) => return crate::pages::error_page(&v, title, "/map", &e),
     };
     let page = match page_number("page", q.page.as_deref()) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, title, "/map", &e),
+        Err(e) => return crate::pages::error_page(&v, title, "/map", &e),
     };
     let back = format!("/cases/warnings?page={page}");
     let section = warning_section(&state, &v, &prefixes, page, &back).await;
@@ -1201,7 +1205,7 @@ pub async fn my_reports_page(
     let title = v.t("我的上报", "My reports");
     let page = match page_number("page", q.page.as_deref()) {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, title, "/my-reports", &e),
+        Err(e) => return crate::pages::error_page(&v, title, "/my-reports", &e),
     };
     let mine = async {
         let total = cases::count_reported_by(&state.store, v.actor.user_id).await?;
@@ -1216,7 +1220,7 @@ pub async fn my_reports_page(
     };
     let (total, items) = match mine.await {
         Ok(p) => p,
-        Err(e) => return super::error_page(&v, title, "/my-reports", &e.into()),
+        Err(e) => return crate::pages::error_page(&v, title, "/my-reports", &e.into()),
     };
     let body = html! {
         h1 { (title) }

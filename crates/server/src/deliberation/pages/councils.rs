@@ -2,7 +2,6 @@
 //! results) and a voting page that works without JavaScript: checkboxes for an election,
 //! three choices for a motion, posted as a plain form.
 
-use super::{Lang, Viewer, error_page, layout, urlencode};
 use crate::access::session::random_token;
 use crate::access::{Authenticated, Caller};
 use crate::deliberation::ballots::{
@@ -14,6 +13,7 @@ use crate::deliberation::councils::{
     CouncilView, LinkResidentRequest, council_view, put_user_resident, visible_prefixes,
 };
 use crate::error::{ApiError, FieldError};
+use crate::pages::{Lang, Viewer, error_page, layout, urlencode};
 use crate::state::AppState;
 use crate::util::ApiJson;
 use axum::extract::{Path, Query, State};

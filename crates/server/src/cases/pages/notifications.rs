@@ -1,9 +1,9 @@
 //! 待办通知: what reached this user's desk (hand-overs, deadline warnings), newest first; a
 //! notification opens its case and is marked read on the way.
 
-use super::{Viewer, layout};
 use crate::access::Caller;
 use crate::error::ApiError;
+use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;
@@ -33,7 +33,9 @@ pub async fn notifications_page(
     .await;
     let (unread, items) = match found {
         Ok(f) => f,
-        Err(e) => return super::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e),
+        Err(e) => {
+            return crate::pages::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e);
+        }
     };
     let body = html! {
         h1 { (v.t("待办通知", "Notifications")) " " span.muted { (unread) " " (v.t("条未读", "unread")) } }
@@ -51,7 +53,7 @@ pub async fn notifications_page(
                         input type="hidden" name="csrf_token" value=(v.csrf);
                         button.link type="submit" { (message_in(&v, &n.message)) }
                     }
-                    " " span.muted { (super::cases::time_text(n.created_at)) }
+                    " " span.muted { (crate::cases::pages::time_text(n.created_at)) }
                 }
             }
         }
@@ -64,8 +66,8 @@ pub async fn notifications_page(
 fn message_in(v: &Viewer, message: &str) -> String {
     match message.rsplit_once("/ case #") {
         Some((zh, en)) => match v.lang {
-            super::Lang::Zh => zh.trim_end().to_string(),
-            super::Lang::En => format!("case #{en}"),
+            crate::pages::Lang::Zh => zh.trim_end().to_string(),
+            crate::pages::Lang::En => format!("case #{en}"),
         },
         None => message.to_string(),
     }

@@ -3,14 +3,14 @@
 //! (catalogue, committee, drafting, approval, publication, correction, overdue warnings),
 //! which work without JavaScript.
 
-use super::{
-    Lang, Pages, Viewer, error_page, layout, page_number, page_offset, pager_for, pager_in,
-    urlencode,
-};
 use crate::access::Caller;
 use crate::access::session::request_id;
 use crate::disclosure::{affair_name, frequency_name, overdue_views, period_label, service};
 use crate::error::ApiError;
+use crate::pages::{
+    Lang, Pages, Viewer, error_page, layout, page_number, page_offset, pager_for, pager_in,
+    urlencode,
+};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;
