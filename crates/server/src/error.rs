@@ -138,6 +138,17 @@ impl ApiError {
         )
     }
 
+    /// 403 with the reason the rule gives (when "forbidden" alone would not tell the caller
+    /// what to do).
+    pub fn forbidden_because(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "无权操作 / Forbidden",
+            detail,
+        )
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::CONFLICT, "conflict", "冲突 / Conflict", detail)
     }

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod context;
 pub mod deliberation;
 pub mod disclosure;
 pub mod error;

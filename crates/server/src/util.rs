@@ -36,6 +36,45 @@ impl<T: ToSchema> PageOut<T> {
 #[schema(value_type = String, format = Binary)]
 pub struct FileBytes(pub Vec<u8>);
 
+/// A file a service produces for download (a CSV or XLSX table, an export): its bytes, type
+/// and name. The API and the pages both answer with it as an attachment.
+pub struct Download {
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub file_name: String,
+}
+
+impl axum::response::IntoResponse for Download {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{HeaderValue, header};
+        let mut resp = self.bytes.into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
+        let disposition = format!("attachment; filename=\"{}\"", self.file_name);
+        if let Ok(v) = HeaderValue::from_str(&disposition) {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+        resp
+    }
+}
+
+/// What a listing service answers: the rows for JSON, or the file asked for.
+pub enum Table<T> {
+    Rows(T),
+    File(Download),
+}
+
+impl<T: Serialize> axum::response::IntoResponse for Table<T> {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            Table::Rows(rows) => axum::Json(rows).into_response(),
+            Table::File(file) => file.into_response(),
+        }
+    }
+}
+
 pub struct Cursor;
 
 impl Cursor {

@@ -195,6 +195,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Authenticated {
     }
 }
 
+/// Extractor for handlers: the signed-in caller and the request id, as services take them.
+impl<S: Send + Sync> FromRequestParts<S> for crate::context::Context {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Authenticated(actor) = Authenticated::from_request_parts(parts, state).await?;
+        Ok(crate::context::Context::new(
+            actor,
+            request_id(&parts.headers),
+        ))
+    }
+}
+
 /// The request id assigned by the tracing layer, for audit records.
 pub fn request_id(parts: &axum::http::HeaderMap) -> Option<String> {
     parts

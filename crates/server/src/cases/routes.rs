@@ -10,40 +10,43 @@ use utoipa_axum::routes;
 /// The JSON API under `/api/v1`, each route with its OpenAPI path.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(crate::cases::list_categories))
+        .routes(routes!(crate::cases::api::list_categories))
         .routes(routes!(
-            crate::cases::admin::get_category,
-            crate::cases::admin::revise_category
+            crate::cases::api::admin::get_category,
+            crate::cases::api::admin::revise_category
         ))
         .routes(routes!(
-            crate::cases::admin::get_calendar,
-            crate::cases::admin::put_calendar
+            crate::cases::api::admin::get_calendar,
+            crate::cases::api::admin::put_calendar
         ))
-        .routes(routes!(crate::cases::list_cases, crate::cases::post_case))
-        .routes(routes!(crate::cases::nearby_cases))
-        .routes(routes!(crate::cases::get_case))
-        .routes(routes!(crate::cases::support_case))
-        .routes(routes!(crate::cases::reveal_case))
-        .routes(routes!(crate::cases::indicators::get_indicators))
-        .routes(routes!(crate::cases::indicators::get_breakdown))
         .routes(routes!(
-            crate::cases::enterprise::list_assignments,
-            crate::cases::enterprise::assign
+            crate::cases::api::list_cases,
+            crate::cases::api::post_case
         ))
-        .routes(routes!(crate::cases::enterprise::summary))
-        .routes(routes!(crate::cases::media::upload))
-        .routes(routes!(crate::cases::media::get_media))
-        .routes(routes!(crate::cases::media::get_thumbnail))
-        .routes(routes!(crate::cases::patrols::start_patrol))
-        .routes(routes!(crate::cases::patrols::coverage))
-        .routes(routes!(crate::cases::patrols::add_points))
-        .routes(routes!(crate::cases::patrols::end_patrol))
-        .routes(routes!(crate::cases::list_notifications))
-        .routes(routes!(crate::cases::read_notification))
-        .routes(routes!(crate::cases::post_action))
+        .routes(routes!(crate::cases::api::nearby_cases))
+        .routes(routes!(crate::cases::api::get_case))
+        .routes(routes!(crate::cases::api::support_case))
+        .routes(routes!(crate::cases::api::reveal_case))
+        .routes(routes!(crate::cases::api::indicators::get_indicators))
+        .routes(routes!(crate::cases::api::indicators::get_breakdown))
         .routes(routes!(
-            crate::cases::admin::get_warning_rules,
-            crate::cases::admin::put_warning_rules
+            crate::cases::api::enterprise::list_assignments,
+            crate::cases::api::enterprise::assign
+        ))
+        .routes(routes!(crate::cases::api::enterprise::summary))
+        .routes(routes!(crate::cases::api::media::upload))
+        .routes(routes!(crate::cases::api::media::get_media))
+        .routes(routes!(crate::cases::api::media::get_thumbnail))
+        .routes(routes!(crate::cases::api::patrols::start_patrol))
+        .routes(routes!(crate::cases::api::patrols::coverage))
+        .routes(routes!(crate::cases::api::patrols::add_points))
+        .routes(routes!(crate::cases::api::patrols::end_patrol))
+        .routes(routes!(crate::cases::api::list_notifications))
+        .routes(routes!(crate::cases::api::read_notification))
+        .routes(routes!(crate::cases::api::post_action))
+        .routes(routes!(
+            crate::cases::api::admin::get_warning_rules,
+            crate::cases::api::admin::put_warning_rules
         ))
 }
 

@@ -1155,8 +1155,7 @@ async fn open_case(
     );
     let case = crate::cases::report(
         state,
-        actor,
-        headers,
+        &crate::context::Context::new(actor.clone(), request_id(headers)),
         NewCaseRequest {
             category: category.into(),
             description: description.chars().take(4_000).collect(),

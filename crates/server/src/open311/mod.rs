@@ -686,8 +686,12 @@ async fn create(
         media_url: param(form, "media_url").map(str::to_string),
         ..NewCaseRequest::default()
     };
-    api::report(state, &actor, headers, req)
-        .await
-        .map(|c| c.id)
-        .map_err(from_api)
+    api::report(
+        state,
+        &crate::context::Context::new(actor.clone(), crate::access::session::request_id(headers)),
+        req,
+    )
+    .await
+    .map(|c| c.id)
+    .map_err(from_api)
 }

@@ -55,6 +55,7 @@ pub struct Viewer {
     pub lang: Lang,
     /// The page being shown (where the language switch comes back to).
     pub here: String,
+    pub request_id: Option<String>,
 }
 
 impl Viewer {
@@ -66,9 +67,15 @@ impl Viewer {
                 csrf: csrf.unwrap_or_default(),
                 lang: Lang::of(headers),
                 here: here.to_string(),
+                request_id: request_id(headers),
             }),
             _ => Err(Redirect::to(&format!("/login?next={}", urlencode(here)))),
         }
+    }
+
+    /// What a service is told about this request (the viewer, the request id, now).
+    pub fn ctx(&self) -> crate::context::Context {
+        crate::context::Context::new(self.actor.clone(), self.request_id.clone())
     }
 
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {

@@ -1,12 +1,12 @@
 //! The indicators page: the closed-loop figures of a node with charts drawn on the server
 //! (SVG: the daily trend, 按期结案率 by child node, the category mix), exportable to XLSX.
 
-use crate::access::{Authenticated, Caller};
+use crate::access::Caller;
 use crate::cases::indicator_views::indicator_view;
-use crate::cases::indicators::{self as api, BreakdownQuery, IndicatorQuery};
+use crate::cases::indicators::{BreakdownQuery, IndicatorQuery};
 use crate::pages::{Viewer, layout};
 use crate::state::AppState;
-use crate::util::{ApiQuery, reach_within};
+use crate::util::reach_within;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
@@ -257,7 +257,6 @@ pub async fn export(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let actor = Authenticated(v.actor.clone());
     let within = q.within.clone().filter(|w| !w.is_empty());
     let answer = match q.by.clone() {
         None => {
@@ -267,7 +266,9 @@ pub async fn export(
                 to: q.to,
                 format: Some("xlsx".into()),
             };
-            api::get_indicators(State(state.clone()), actor, ApiQuery(query)).await
+            crate::cases::indicators::indicator_table(&state, &v.actor, &query)
+                .await
+                .map(IntoResponse::into_response)
         }
         Some(by) => {
             let query = BreakdownQuery {
@@ -277,7 +278,9 @@ pub async fn export(
                 by,
                 format: Some("xlsx".into()),
             };
-            api::get_breakdown(State(state.clone()), actor, ApiQuery(query)).await
+            crate::cases::indicators::breakdown_table(&state, &v.actor, &query)
+                .await
+                .map(IntoResponse::into_response)
         }
     };
     match answer {

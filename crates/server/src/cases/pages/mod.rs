@@ -383,7 +383,7 @@ pub async fn bulk_dispatch(
             department: department.clone(),
             note: String::new(),
         };
-        match api::act(&state, &v.actor, &headers, *id, command).await {
+        match api::act(&state, &v.ctx(), *id, command).await {
             Ok(_) => done += 1,
             Err(e) => failed.push(format!("#{id}: {e}")),
         }
@@ -970,7 +970,7 @@ pub async fn act_submit(
         return render_detail(&state, &v, id, None, Some(&e), Some(&form), None).await;
     }
     let result = match form.command() {
-        Ok(command) => api::act(&state, &v.actor, &headers, id, command).await,
+        Ok(command) => api::act(&state, &v.ctx(), id, command).await,
         Err(e) => Err(e),
     };
     match result {

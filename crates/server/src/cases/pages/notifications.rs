@@ -34,7 +34,12 @@ pub async fn notifications_page(
     let (unread, items) = match found {
         Ok(f) => f,
         Err(e) => {
-            return crate::pages::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e);
+            return crate::pages::error_page(
+                &v,
+                v.t("通知", "Notifications"),
+                "/notifications",
+                &e,
+            );
         }
     };
     let body = html! {

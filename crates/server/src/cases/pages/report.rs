@@ -199,7 +199,7 @@ pub async fn report_submit(
     })();
     let notice = request.as_ref().ok().and_then(api::masking_notice);
     let result = match request {
-        Ok(r) => api::report(&state, &v.actor, &headers, r).await,
+        Ok(r) => api::report(&state, &v.ctx(), r).await,
         Err(e) => Err(e),
     };
     match result {

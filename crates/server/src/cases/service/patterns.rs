@@ -36,7 +36,7 @@ pub struct PatternWarnings {
 
 pub type PatternCache = Arc<Mutex<HashMap<String, (Instant, Arc<PatternWarnings>)>>>;
 
-const PATTERN_TTL: Duration = Duration::from_secs(60);
+pub(crate) const PATTERN_TTL: Duration = Duration::from_secs(60);
 pub const WARNING_RULES_SETTING: &str = "warning_rules";
 
 /// The city's warning rules (defaults until an administrator sets them).
@@ -52,7 +52,7 @@ pub async fn warning_rules(state: &AppState) -> WarningRules {
 }
 
 /// How a place is named: its grid, then the address of the newest report from it.
-fn place_name(state: &AppState, case: &CaseRow) -> String {
+pub(crate) fn place_name(state: &AppState, case: &CaseRow) -> String {
     let grid = state
         .locator()
         .path(&case.grid_code)

@@ -31,7 +31,7 @@ pub struct Report {
     pub category_name: String,
 }
 
-type Job = (Report, oneshot::Sender<Result<i64, String>>);
+pub(crate) type Job = (Report, oneshot::Sender<Result<i64, String>>);
 
 #[derive(Clone)]
 pub struct Intake {
@@ -59,7 +59,7 @@ impl Intake {
     }
 }
 
-async fn run(store: Store, mut receiver: mpsc::Receiver<Job>) {
+pub(crate) async fn run(store: Store, mut receiver: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let jobs = std::mem::take(&mut batch);
@@ -98,7 +98,7 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Job>) {
     }
 }
 
-async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreError> {
+pub(crate) async fn write(store: &Store, reports: &[&Report]) -> Result<Vec<i64>, StoreError> {
     let mut tx = store.begin().await?;
     let rows: Vec<(&CaseRow, &EventRow)> = reports.iter().map(|r| (&r.case, &r.event)).collect();
     let ids = cases::insert_reports(&mut tx, &rows).await?;

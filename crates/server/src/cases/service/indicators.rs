@@ -1,16 +1,13 @@
 //! The indicators leaders are judged by, for any territory node and period (formulas in
 //! docs/indicators.md), as JSON or as a CSV/XLSX download.
 
-use crate::access::Authenticated;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::util::{ApiQuery, reach_within};
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use crate::util::reach_within;
+use crate::util::{Download, Table};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::Action;
+use tongxin_core::access::Actor;
 use tongxin_core::cases::calendar::LocalDate;
 use tongxin_core::cases::indicators::{DAY_MS, Rates, china_day, day_start, rate};
 use tongxin_store::cases::indicators::Breakdown;
@@ -81,15 +78,15 @@ pub struct IndicatorView {
     pub satisfaction_rate: Option<f64>,
 }
 
-fn round4(r: Option<f64>) -> Option<f64> {
+pub(crate) fn round4(r: Option<f64>) -> Option<f64> {
     r.map(|x| (x * 10_000.0).round() / 10_000.0)
 }
 
-fn ratio(a: i64, b: i64) -> Option<f64> {
+pub(crate) fn ratio(a: i64, b: i64) -> Option<f64> {
     round4(rate(a, b))
 }
 
-fn view(i: &cases::indicators::Indicators, from: i64, to: i64) -> IndicatorView {
+pub(crate) fn view(i: &cases::indicators::Indicators, from: i64, to: i64) -> IndicatorView {
     let c = &i.counts;
     let r = Rates::of(c);
     IndicatorView {
@@ -121,7 +118,7 @@ fn view(i: &cases::indicators::Indicators, from: i64, to: i64) -> IndicatorView 
     }
 }
 
-fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
+pub(crate) fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
     let rate = |r: Option<f64>| {
         r.map(|x| format!("{:.2}%", x * 100.0))
             .unwrap_or_else(|| "—".into())
@@ -168,7 +165,7 @@ fn labelled(v: &IndicatorView) -> Vec<(&'static str, String)> {
 
 /// The default period: the last 30 Beijing days up to the end of today (whole days, so the
 /// rollups answer).
-fn period(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)> {
+pub(crate) fn period(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)> {
     let to = to.unwrap_or_else(|| day_start(china_day(now) + 1));
     let from = from.unwrap_or(to - 30 * DAY_MS);
     if from >= to {
@@ -180,40 +177,9 @@ fn period(from: Option<i64>, to: Option<i64>, now: i64) -> ApiResult<(i64, i64)>
     Ok((from, to))
 }
 
-#[utoipa::path(get, path = "/api/v1/indicators", tag = "cases", params(IndicatorQuery),
-    responses((status = 200, description = "JSON, or the table as a CSV or XLSX download (`format`)",
-        content((IndicatorView = "application/json"), (String = "text/csv"), (crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 422, body = crate::error::Problem)))]
-pub async fn get_indicators(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<IndicatorQuery>,
-) -> ApiResult<Response> {
-    let now = now_millis();
-    let (from, to) = period(q.from, q.to, now)?;
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let i = cases::indicators::indicators(&state.store, &prefixes, from, to, now).await?;
-    let v = view(&i, from, to);
-    let rows: Vec<Vec<String>> = labelled(&v)
-        .into_iter()
-        .map(|(k, val)| vec![k.to_string(), val])
-        .collect();
-    let headers = ["指标 indicator", "数值 value"];
-    match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(v).into_response()),
-        other => download(
-            other,
-            "indicators",
-            &Coverage::of(&state, q.within.as_deref(), from, to),
-            &headers,
-            &rows,
-        ),
-    }
-}
-
 /// What a download covers: the territory (its code, or the caller's whole reach) and the
 /// period; it names the file and fills the workbook's notes.
-struct Coverage {
+pub(crate) struct Coverage {
     territory: String,
     territory_name: String,
     from: i64,
@@ -221,7 +187,7 @@ struct Coverage {
 }
 
 impl Coverage {
-    fn of(state: &AppState, within: Option<&str>, from: i64, to: i64) -> Coverage {
+    pub(crate) fn of(state: &AppState, within: Option<&str>, from: i64, to: i64) -> Coverage {
         let (territory, territory_name) = match within.filter(|w| !w.is_empty()) {
             Some(w) => (
                 w.to_string(),
@@ -277,14 +243,14 @@ impl Coverage {
 }
 
 /// A table as a CSV or XLSX download, named for what it covers.
-fn download(
+pub(crate) fn download(
     format: &str,
     what: &str,
     covers: &Coverage,
     headers: &[&str],
     rows: &[Vec<String>],
-) -> ApiResult<Response> {
-    let (bytes, ctype) = match format {
+) -> ApiResult<Download> {
+    let (bytes, content_type) = match format {
         "csv" => (
             tongxin_sheets::write_csv(headers, rows),
             "text/csv; charset=utf-8",
@@ -301,14 +267,11 @@ fn download(
             ));
         }
     };
-    let mut resp = bytes.into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-    let name = covers.file_name(what, format);
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(Download {
+        bytes,
+        content_type,
+        file_name: covers.file_name(what, format),
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -340,15 +303,78 @@ pub struct BreakdownView {
     pub satisfaction_rate: Option<f64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/indicators/breakdown", tag = "cases", params(BreakdownQuery),
-    responses((status = 200, description = "JSON, or the table as a CSV or XLSX download (`format`)",
-        content((Vec<BreakdownView> = "application/json"), (String = "text/csv"), (crate::util::FileBytes = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 422, body = crate::error::Problem)))]
-pub async fn get_breakdown(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<BreakdownQuery>,
-) -> ApiResult<Response> {
+pub(crate) const BREAKDOWN_HEADERS: [&str; 10] = [
+    "代码 key",
+    "名称 name",
+    "上报数 reported",
+    "结案数 closed",
+    "应结案数 due",
+    "按期结案数 closed on time",
+    "返工 rework",
+    "按期结案率 on-time closure rate",
+    "上报准确率 report accuracy",
+    "满意率 satisfaction rate",
+];
+
+pub(crate) fn breakdown_rows(views: &[BreakdownView]) -> Vec<Vec<String>> {
+    let rate = |r: Option<f64>| {
+        r.map(|x| format!("{:.2}%", x * 100.0))
+            .unwrap_or_else(|| "—".into())
+    };
+    views
+        .iter()
+        .map(|v| {
+            vec![
+                v.key.clone().unwrap_or_else(|| "（未派遣）".into()),
+                v.name.clone().unwrap_or_default(),
+                v.reported.to_string(),
+                v.closed.to_string(),
+                v.due.to_string(),
+                v.closed_on_time.to_string(),
+                v.rework.to_string(),
+                rate(v.on_time_closure_rate),
+                rate(v.report_accuracy),
+                rate(v.satisfaction_rate),
+            ]
+        })
+        .collect()
+}
+
+/// The indicators of the caller's reach (or a node of it) for a period, as rows or a file.
+pub async fn indicator_table(
+    state: &AppState,
+    actor: &Actor,
+    q: &IndicatorQuery,
+) -> ApiResult<Table<IndicatorView>> {
+    let now = now_millis();
+    let (from, to) = period(q.from, q.to, now)?;
+    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
+    let i = cases::indicators::indicators(&state.store, &prefixes, from, to, now).await?;
+    let v = view(&i, from, to);
+    let rows: Vec<Vec<String>> = labelled(&v)
+        .into_iter()
+        .map(|(k, val)| vec![k.to_string(), val])
+        .collect();
+    let headers = ["指标 indicator", "数值 value"];
+    match q.format.as_deref().unwrap_or("json") {
+        "json" => Ok(Table::Rows(v)),
+        other => download(
+            other,
+            "indicators",
+            &Coverage::of(state, q.within.as_deref(), from, to),
+            &headers,
+            &rows,
+        )
+        .map(Table::File),
+    }
+}
+
+/// One indicator table broken down by department, category, reporter or grid.
+pub async fn breakdown_table(
+    state: &AppState,
+    actor: &Actor,
+    q: &BreakdownQuery,
+) -> ApiResult<Table<Vec<BreakdownView>>> {
     let by = match q.by.as_str() {
         "department" => Breakdown::Department,
         "category" => Breakdown::Category,
@@ -403,50 +429,14 @@ pub async fn get_breakdown(
         });
     }
     match q.format.as_deref().unwrap_or("json") {
-        "json" => Ok(Json(out).into_response()),
+        "json" => Ok(Table::Rows(out)),
         other => download(
             other,
             "breakdown",
-            &Coverage::of(&state, q.within.as_deref(), from, to),
+            &Coverage::of(state, q.within.as_deref(), from, to),
             &BREAKDOWN_HEADERS,
             &breakdown_rows(&out),
-        ),
+        )
+        .map(Table::File),
     }
-}
-
-const BREAKDOWN_HEADERS: [&str; 10] = [
-    "代码 key",
-    "名称 name",
-    "上报数 reported",
-    "结案数 closed",
-    "应结案数 due",
-    "按期结案数 closed on time",
-    "返工 rework",
-    "按期结案率 on-time closure rate",
-    "上报准确率 report accuracy",
-    "满意率 satisfaction rate",
-];
-
-fn breakdown_rows(views: &[BreakdownView]) -> Vec<Vec<String>> {
-    let rate = |r: Option<f64>| {
-        r.map(|x| format!("{:.2}%", x * 100.0))
-            .unwrap_or_else(|| "—".into())
-    };
-    views
-        .iter()
-        .map(|v| {
-            vec![
-                v.key.clone().unwrap_or_else(|| "（未派遣）".into()),
-                v.name.clone().unwrap_or_default(),
-                v.reported.to_string(),
-                v.closed.to_string(),
-                v.due.to_string(),
-                v.closed_on_time.to_string(),
-                v.rework.to_string(),
-                rate(v.on_time_closure_rate),
-                rate(v.report_accuracy),
-                rate(v.satisfaction_rate),
-            ]
-        })
-        .collect()
 }

@@ -5,58 +5,16 @@
 
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
+use crate::cases::service::enterprise::*;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::util::{ApiJson, ApiQuery, reach_within};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use serde::{Deserialize, Serialize};
-use tongxin_core::access::{Action, Actor, Target, authorize};
-use tongxin_core::cases::calendar::LocalDate;
+use tongxin_core::access::{Action, Target, authorize};
 use tongxin_store::cases::enterprise::{self, AssignmentRow};
 use tongxin_store::{access, audit, commit, now_millis, people};
-use utoipa::{IntoParams, ToSchema};
-
-/// The major category whose leaves are enterprise problems.
-pub const ENTERPRISE_MAJOR: &str = "24";
-
-#[derive(Deserialize, ToSchema)]
-pub struct NewAssignment {
-    /// The commissioner's user id.
-    pub commissioner_id: i64,
-    /// The enterprise (an organisation of kind enterprise).
-    pub organisation_id: i64,
-    /// YYYY-MM-DD
-    pub from_date: String,
-    pub to_date: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AssignmentView {
-    pub id: i64,
-    pub commissioner_id: i64,
-    pub organisation_id: i64,
-    pub from_date: String,
-    pub to_date: Option<String>,
-}
-
-impl From<AssignmentRow> for AssignmentView {
-    fn from(a: AssignmentRow) -> Self {
-        AssignmentView {
-            id: a.id,
-            commissioner_id: a.commissioner_id,
-            organisation_id: a.organisation_id,
-            from_date: a.from_date,
-            to_date: a.to_date,
-        }
-    }
-}
-
-fn date(field: &'static str, text: &str) -> ApiResult<LocalDate> {
-    text.parse::<LocalDate>()
-        .map_err(|_| ApiError::field(field, "须为 YYYY-MM-DD / must be YYYY-MM-DD"))
-}
 
 #[utoipa::path(post, path = "/api/v1/commissioners/assignments", tag = "cases", request_body = NewAssignment,
     responses((status = 201, body = AssignmentView), (status = 422, body = crate::error::Problem)))]
@@ -115,13 +73,6 @@ pub async fn assign(
     ))
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AssignmentQuery {
-    pub commissioner_id: Option<i64>,
-    pub organisation_id: Option<i64>,
-}
-
 #[utoipa::path(get, path = "/api/v1/commissioners/assignments", tag = "cases", params(AssignmentQuery),
     responses((status = 200, body = Vec<AssignmentView>)))]
 pub async fn list_assignments(
@@ -140,73 +91,6 @@ pub async fn list_assignments(
         }
     }
     Ok(Json(out))
-}
-
-/// Today's date in the calendar's zone, for assignment periods.
-pub fn today(state: &AppState) -> String {
-    LocalDate::from_millis(now_millis(), state.working_calendar().offset_minutes()).to_string()
-}
-
-/// Checks an enterprise report: an enterprise category, and a commissioner serving the
-/// enterprise today (or an administrator over it). Returns the enterprise's grid.
-pub async fn check_report(
-    state: &AppState,
-    actor: &Actor,
-    organisation_id: i64,
-    category: &str,
-) -> ApiResult<String> {
-    let org = people::get_organisation(&state.store, organisation_id)
-        .await?
-        .ok_or_else(|| ApiError::field("organisation_id", "企业不存在 / no such enterprise"))?;
-    if !category.starts_with(ENTERPRISE_MAJOR) {
-        return Err(ApiError::field(
-            "category",
-            "企业诉求须用企业诉求类别（24xx）/ enterprise problems use the 企业诉求 categories (24xx)",
-        ));
-    }
-    let serving =
-        enterprise::serves(&state.store, actor.user_id, organisation_id, &today(state)).await?;
-    if !serving {
-        authorize(actor, Action::ManageUsers, Target::Node(&org.grid_code)).map_err(|_| {
-            ApiError::field(
-                "organisation_id",
-                "您不是该企业的特派员 / you are not this enterprise's commissioner",
-            )
-        })?;
-    }
-    Ok(org.grid_code)
-}
-
-/// The enterprise confirms closure through its commissioner: only a serving commissioner may
-/// verify an enterprise case.
-pub async fn check_confirmation(state: &AppState, actor: &Actor, case_id: i64) -> ApiResult<bool> {
-    let Some(org) = enterprise::case_organisation(&state.store, case_id).await? else {
-        return Ok(false);
-    };
-    if enterprise::serves(&state.store, actor.user_id, org, &today(state)).await? {
-        Ok(true)
-    } else {
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "无权操作 / Forbidden",
-            "企业诉求须由该企业的特派员代企业确认 / an enterprise problem is confirmed by the enterprise's commissioner",
-        ))
-    }
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SummaryQuery {
-    pub within: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EnterpriseSummaryView {
-    pub commissioners: i64,
-    pub enterprises: i64,
-    pub problems: i64,
-    pub resolved: i64,
 }
 
 #[utoipa::path(get, path = "/api/v1/enterprise/summary", tag = "cases", params(SummaryQuery),
