@@ -1,3 +1,9 @@
+//! The case engine as the server runs it, for every channel (API, pages, Open311,
+//! deliberation): report, move through the one state machine, read the timeline. Every
+//! transition writes the new state, a timeline event and an audit record in one transaction,
+//! guarded by the case's version. No HTTP here: a service takes a `Context` (who, request id,
+//! now) or the actor, and answers with data or a problem.
+
 pub mod admin;
 pub mod enterprise;
 pub mod handover;
