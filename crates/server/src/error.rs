@@ -149,6 +149,16 @@ impl ApiError {
         )
     }
 
+    /// 403 with its own problem code and title, for a refusal the caller can act on (link
+    /// the account, wait for the electorate).
+    pub fn forbidden_as(
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, code, title, detail)
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::CONFLICT, "conflict", "冲突 / Conflict", detail)
     }

@@ -11,65 +11,71 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(
-            crate::deliberation::sessions::get_schedule,
-            crate::deliberation::sessions::put_schedule
+            crate::deliberation::api::sessions::get_schedule,
+            crate::deliberation::api::sessions::put_schedule
         ))
-        .routes(routes!(crate::deliberation::sessions::list_sessions))
-        .routes(routes!(crate::deliberation::sessions::plan))
-        .routes(routes!(crate::deliberation::sessions::get_session))
-        .routes(routes!(crate::deliberation::sessions::record_session))
+        .routes(routes!(crate::deliberation::api::sessions::list_sessions))
+        .routes(routes!(crate::deliberation::api::sessions::plan))
+        .routes(routes!(crate::deliberation::api::sessions::get_session))
+        .routes(routes!(crate::deliberation::api::sessions::record_session))
         .routes(routes!(
-            crate::deliberation::sessions::list_items,
-            crate::deliberation::sessions::post_item
+            crate::deliberation::api::sessions::list_items,
+            crate::deliberation::api::sessions::post_item
         ))
-        .routes(routes!(crate::deliberation::sessions::overdue_items))
-        .routes(routes!(crate::deliberation::sessions::get_item))
-        .routes(routes!(crate::deliberation::sessions::reveal_item))
-        .routes(routes!(crate::deliberation::sessions::post_item_action))
+        .routes(routes!(crate::deliberation::api::sessions::overdue_items))
+        .routes(routes!(crate::deliberation::api::sessions::get_item))
+        .routes(routes!(crate::deliberation::api::sessions::reveal_item))
         .routes(routes!(
-            crate::deliberation::matters::list_matters,
-            crate::deliberation::matters::post_matter
+            crate::deliberation::api::sessions::post_item_action
         ))
-        .routes(routes!(crate::deliberation::matters::get_matter))
-        .routes(routes!(crate::deliberation::matters::post_stage))
         .routes(routes!(
-            crate::deliberation::decisions::list_decisions,
-            crate::deliberation::decisions::post_decision
+            crate::deliberation::api::matters::list_matters,
+            crate::deliberation::api::matters::post_matter
         ))
-        .routes(routes!(crate::deliberation::decisions::get_decision))
-        .routes(routes!(crate::deliberation::decisions::post_progress))
-        .routes(routes!(crate::deliberation::decisions::post_link))
-        .routes(routes!(crate::deliberation::decisions::post_parent))
-        .routes(routes!(crate::deliberation::decisions::post_rating))
+        .routes(routes!(crate::deliberation::api::matters::get_matter))
+        .routes(routes!(crate::deliberation::api::matters::post_stage))
         .routes(routes!(
-            crate::deliberation::councils::list_councils,
-            crate::deliberation::councils::post_council
+            crate::deliberation::api::decisions::list_decisions,
+            crate::deliberation::api::decisions::post_decision
         ))
-        .routes(routes!(crate::deliberation::councils::get_council))
-        .routes(routes!(crate::deliberation::councils::put_rules))
+        .routes(routes!(crate::deliberation::api::decisions::get_decision))
+        .routes(routes!(crate::deliberation::api::decisions::post_progress))
+        .routes(routes!(crate::deliberation::api::decisions::post_link))
+        .routes(routes!(crate::deliberation::api::decisions::post_parent))
+        .routes(routes!(crate::deliberation::api::decisions::post_rating))
         .routes(routes!(
-            crate::deliberation::councils::list_charters,
-            crate::deliberation::councils::post_charter
+            crate::deliberation::api::councils::list_councils,
+            crate::deliberation::api::councils::post_council
         ))
-        .routes(routes!(crate::deliberation::councils::post_member))
-        .routes(routes!(crate::deliberation::councils::patch_member))
-        .routes(routes!(crate::deliberation::councils::put_user_resident))
+        .routes(routes!(crate::deliberation::api::councils::get_council))
+        .routes(routes!(crate::deliberation::api::councils::put_rules))
         .routes(routes!(
-            crate::deliberation::ballots::list_elections,
-            crate::deliberation::ballots::post_election
+            crate::deliberation::api::councils::list_charters,
+            crate::deliberation::api::councils::post_charter
         ))
-        .routes(routes!(crate::deliberation::ballots::get_election))
-        .routes(routes!(crate::deliberation::ballots::post_election_vote))
-        .routes(routes!(crate::deliberation::ballots::close_election))
-        .routes(routes!(crate::deliberation::ballots::publish_election))
+        .routes(routes!(crate::deliberation::api::councils::post_member))
+        .routes(routes!(crate::deliberation::api::councils::patch_member))
         .routes(routes!(
-            crate::deliberation::ballots::list_motions,
-            crate::deliberation::ballots::post_motion
+            crate::deliberation::api::councils::put_user_resident
         ))
-        .routes(routes!(crate::deliberation::ballots::get_motion))
-        .routes(routes!(crate::deliberation::ballots::post_motion_vote))
-        .routes(routes!(crate::deliberation::ballots::post_hands))
-        .routes(routes!(crate::deliberation::ballots::close_motion))
+        .routes(routes!(
+            crate::deliberation::api::ballots::list_elections,
+            crate::deliberation::api::ballots::post_election
+        ))
+        .routes(routes!(crate::deliberation::api::ballots::get_election))
+        .routes(routes!(
+            crate::deliberation::api::ballots::post_election_vote
+        ))
+        .routes(routes!(crate::deliberation::api::ballots::close_election))
+        .routes(routes!(crate::deliberation::api::ballots::publish_election))
+        .routes(routes!(
+            crate::deliberation::api::ballots::list_motions,
+            crate::deliberation::api::ballots::post_motion
+        ))
+        .routes(routes!(crate::deliberation::api::ballots::get_motion))
+        .routes(routes!(crate::deliberation::api::ballots::post_motion_vote))
+        .routes(routes!(crate::deliberation::api::ballots::post_hands))
+        .routes(routes!(crate::deliberation::api::ballots::close_motion))
 }
 
 /// The pages (and feeds) people open in a browser or a calendar.
@@ -114,7 +120,7 @@ pub fn pages() -> Router<AppState> {
         )
         .route(
             "/calendar/{file}",
-            get(crate::deliberation::sessions::ical_feed),
+            get(crate::deliberation::api::sessions::ical_feed),
         )
         .route(
             "/deliberation",

@@ -348,7 +348,7 @@ pub async fn indicator_table(
 ) -> ApiResult<Table<IndicatorView>> {
     let now = now_millis();
     let (from, to) = period(q.from, q.to, now)?;
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
     let i = cases::indicators::indicators(&state.store, &prefixes, from, to, now).await?;
     let v = view(&i, from, to);
     let rows: Vec<Vec<String>> = labelled(&v)
@@ -388,7 +388,7 @@ pub async fn breakdown_table(
         }
     };
     let (from, to) = period(q.from, q.to, now_millis())?;
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
     let rows = cases::indicators::breakdown(&state.store, &prefixes, from, to, by).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {

@@ -15,11 +15,10 @@ use crate::deliberation::councils::{
 use crate::error::{ApiError, FieldError};
 use crate::pages::{Lang, Viewer, error_page, layout, urlencode};
 use crate::state::AppState;
-use crate::util::ApiJson;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form, Json};
+use axum::{Extension, Form};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tongxin_core::access::{Action, Actor, Target, authorize};
@@ -886,14 +885,7 @@ pub async fn motion_submit(
     };
     let work = async {
         let req = form.request()?;
-        let (_, Json(m)) = api::post_motion(
-            State(state.clone()),
-            Authenticated(v.actor.clone()),
-            headers.clone(),
-            Path(id),
-            ApiJson(req),
-        )
-        .await?;
+        let m = api::post_motion(&state, &v.ctx(), id, req).await?;
         let message = format!(
             "{}「{}」{}",
             v.t("已创建表决事项", "Motion created:"),
@@ -920,14 +912,7 @@ pub async fn election_submit(
     };
     let work = async {
         let req = form.request()?;
-        let (_, Json(e)) = api::post_election(
-            State(state.clone()),
-            Authenticated(v.actor.clone()),
-            headers.clone(),
-            Path(id),
-            ApiJson(req),
-        )
-        .await?;
+        let e = api::post_election(&state, &v.ctx(), id, req).await?;
         let message = format!(
             "{}「{}」{} {} ✔",
             v.t("已创建选举", "Election created:"),
@@ -975,11 +960,10 @@ pub async fn link_submit(
             .map(|u| u.id)
             .unwrap_or(0);
         let linked = put_user_resident(
-            State(state.clone()),
-            Authenticated(v.actor.clone()),
-            headers.clone(),
-            Path(user_id),
-            ApiJson(LinkResidentRequest { resident_id }),
+            &state,
+            &v.ctx(),
+            user_id,
+            LinkResidentRequest { resident_id },
         )
         .await;
         let resident = council_store::people(&state.store, &[resident_id])
@@ -1105,12 +1089,10 @@ async fn ballot_submit(
         ..v
     };
     let work = async {
-        let actor = || Authenticated(v.actor.clone());
+        let _actor = || Authenticated(v.actor.clone());
         let message = match (act, kind.as_str()) {
             ("close", ELECTION) => {
-                let Json(e) =
-                    api::close_election(State(state.clone()), actor(), headers.clone(), Path(id))
-                        .await?;
+                let e = api::close_election(&state, &v.ctx(), id).await?;
                 format!(
                     "{}「{}」{} ✔",
                     v.t("选举", "Election"),
@@ -1122,9 +1104,7 @@ async fn ballot_submit(
                 )
             }
             ("close", _) => {
-                let Json(m) =
-                    api::close_motion(State(state.clone()), actor(), headers.clone(), Path(id))
-                        .await?;
+                let m = api::close_motion(&state, &v.ctx(), id).await?;
                 format!(
                     "{}「{}」{} {} ✔",
                     v.t("表决事项", "Motion"),
@@ -1134,9 +1114,7 @@ async fn ballot_submit(
                 )
             }
             ("publish", ELECTION) => {
-                let Json(e) =
-                    api::publish_election(State(state.clone()), actor(), headers.clone(), Path(id))
-                        .await?;
+                let e = api::publish_election(&state, &v.ctx(), id).await?;
                 format!(
                     "{}「{}」{} ✔",
                     v.t("选举", "Election"),
@@ -1151,14 +1129,7 @@ async fn ballot_submit(
                     against: parse_count("against", &form.against)?,
                     abstain: parse_count("abstain", &form.abstain)?,
                 };
-                let Json(m) = api::post_hands(
-                    State(state.clone()),
-                    actor(),
-                    headers.clone(),
-                    Path(id),
-                    ApiJson(req),
-                )
-                .await?;
+                let m = api::post_hands(&state, &v.ctx(), id, req).await?;
                 format!(
                     "{}「{}」{} {} ✔",
                     v.t("表决事项", "Motion"),
@@ -1359,7 +1330,7 @@ pub async fn vote_submit(
         } else {
             parse_choice(&get("choice").unwrap_or_default()).map(|c| vec![c.option_no()])
         };
-        cast_vote(&state, &v.actor, &headers, &b, marks).await?;
+        cast_vote(&state, &v.actor, &v.ctx(), &b, marks).await?;
         Ok::<i64, ApiError>(c.id)
     }
     .await;

@@ -2,14 +2,10 @@
 //! to the resident it votes as.
 
 use super::{council_for, rules_of};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use crate::util::{ApiJson, ApiQuery};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tongxin_core::access::{Action, Actor, Target, authorize};
@@ -90,7 +86,7 @@ pub struct CouncilView {
     pub created_at: i64,
 }
 
-fn charter_view(c: CharterRow) -> CharterView {
+pub(crate) fn charter_view(c: CharterRow) -> CharterView {
     CharterView {
         version: c.version,
         body: c.body,
@@ -207,14 +203,160 @@ pub fn parse_rules(
     Ok(rules)
 }
 
-#[utoipa::path(post, path = "/api/v1/councils", tag = "deliberation", request_body = NewCouncilRequest,
-    responses((status = 201, body = CouncilView), (status = 422, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CouncilListQuery {
+    /// A territory node to narrow to (default: all the caller reaches).
+    pub within: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CouncilSummary {
+    pub id: i64,
+    pub community_code: String,
+    pub compound_id: Option<i64>,
+    pub kind: String,
+    pub name: String,
+}
+
+/// Prefixes of the communities whose councils the actor sees: those under their bindings,
+/// and, for a binding below a community (a resident's grid), that community.
+pub fn visible_prefixes(actor: &Actor, within: Option<&str>) -> ApiResult<Vec<String>> {
+    let mut own: Vec<String> = actor
+        .scope_prefixes(Action::ViewDeliberation)
+        .into_iter()
+        .map(|p| if p.len() > 12 { p[..12].to_string() } else { p })
+        .collect();
+    own.sort();
+    own.dedup();
+    if actor.credential == tongxin_core::access::Credential::System {
+        own = vec![String::new()];
+    }
+    if own.is_empty() {
+        return Err(ApiError::forbidden());
+    }
+    match within {
+        None => Ok(own),
+        Some(w) => {
+            let node = NodeCode::parse(w).map_err(|e| ApiError::field("within", e.to_string()))?;
+            let w = node.scope_prefix().to_string();
+            let narrowed: Vec<String> = own
+                .iter()
+                .filter_map(|b| {
+                    if b.starts_with(&w) {
+                        Some(b.clone())
+                    } else if w.starts_with(b.as_str()) {
+                        Some(w.clone())
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            if narrowed.is_empty() {
+                Err(ApiError::not_found())
+            } else {
+                Ok(narrowed)
+            }
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewCharterRequest {
+    pub body: String,
+    /// What changed and why (e.g. the meeting that adopted it).
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub note: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewCouncilMemberRequest)]
+pub struct NewMemberRequest {
+    pub resident_id: i64,
+    /// chair, vice_chair or member (default).
+    pub role: Option<String>,
+    /// Default: now.
+    pub term_start: Option<i64>,
+    /// Default: the start plus the council's term length.
+    pub term_end: Option<i64>,
+}
+
+/// A resident of the council's area (the compound's buildings, or the community's grids).
+pub async fn resident_in_area(
+    state: &AppState,
+    council: &CouncilRow,
+    resident_id: i64,
+    field: &str,
+) -> ApiResult<PersonRow> {
+    let person = store::people(&state.store, &[resident_id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!("没有居民 {resident_id} / no resident {resident_id}"),
+            )
+        })?;
+    let in_community = person.grid_code.starts_with(&council.community_code);
+    let in_compound = match council.compound_id {
+        None => true,
+        Some(_) => {
+            let area =
+                store::area_buildings(&state.store, &council.community_code, council.compound_id)
+                    .await?;
+            person.building_id.is_some_and(|b| area.contains(&b))
+        }
+    };
+    if !in_community || !in_compound || person.status != "resident" {
+        return Err(ApiError::field(
+            field,
+            format!(
+                "居民 {resident_id} 不住在本议事会的范围内 / resident {resident_id} does not live in this council's area"
+            ),
+        ));
+    }
+    Ok(person)
+}
+
+pub(crate) fn parse_role(role: Option<&str>) -> ApiResult<MemberRole> {
+    match role {
+        None => Ok(MemberRole::Member),
+        Some(r) => MemberRole::parse(r).ok_or_else(|| {
+            ApiError::field(
+                "role",
+                "须为 chair、vice_chair 或 member / must be chair, vice_chair or member",
+            )
+        }),
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MemberChange {
+    pub role: Option<String>,
+    /// End the term early (UTC ms).
+    pub term_end: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LinkResidentRequest {
+    pub resident_id: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = UserResidentLink)]
+pub struct LinkView {
+    pub user_id: i64,
+    pub resident_id: i64,
+}
+
 pub async fn post_council(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewCouncilRequest>,
-) -> ApiResult<(StatusCode, Json<CouncilView>)> {
+    state: &AppState,
+    ctx: &Context,
+    req: NewCouncilRequest,
+) -> ApiResult<CouncilView> {
+    let actor = &ctx.actor;
     let node = NodeCode::parse(&req.community_code)
         .map_err(|e| ApiError::field("community_code", e.to_string()))?;
     if node.as_str().len() != 12 {
@@ -224,7 +366,7 @@ pub async fn post_council(
         ));
     }
     authorize(
-        &actor,
+        actor,
         Action::ManageDeliberation,
         Target::Node(node.as_str()),
     )?;
@@ -293,119 +435,52 @@ pub async fn post_council(
     .await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "council.create", "council", id.to_string())
+        &audit_entry(actor, "council.create", "council", id.to_string())
             .node(Some(row.community_code.clone()))
             .before(None)
             .after(Some(serde_json::json!({"kind": row.kind, "name": row.name, "rules": rules, "compound_id": row.compound_id})))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
     let row = CouncilRow { id, ..row };
-    Ok((StatusCode::CREATED, Json(council_view(&state, row).await?)))
+    council_view(state, row).await
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct CouncilListQuery {
-    /// A territory node to narrow to (default: all the caller reaches).
-    pub within: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CouncilSummary {
-    pub id: i64,
-    pub community_code: String,
-    pub compound_id: Option<i64>,
-    pub kind: String,
-    pub name: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/councils", tag = "deliberation", params(CouncilListQuery),
-    responses((status = 200, body = Vec<CouncilSummary>)))]
 pub async fn list_councils(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<CouncilListQuery>,
-) -> ApiResult<Json<Vec<CouncilSummary>>> {
-    let prefixes = visible_prefixes(&actor, q.within.as_deref())?;
+    state: &AppState,
+    ctx: &Context,
+    q: CouncilListQuery,
+) -> ApiResult<Vec<CouncilSummary>> {
+    let actor = &ctx.actor;
+    let prefixes = visible_prefixes(actor, q.within.as_deref())?;
     let rows = store::list_councils(&state.store, &prefixes, 1000).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|c| CouncilSummary {
-                id: c.id,
-                community_code: c.community_code,
-                compound_id: c.compound_id,
-                kind: c.kind,
-                name: c.name,
-            })
-            .collect(),
-    ))
-}
-
-/// Prefixes of the communities whose councils the actor sees: those under their bindings,
-/// and, for a binding below a community (a resident's grid), that community.
-pub fn visible_prefixes(actor: &Actor, within: Option<&str>) -> ApiResult<Vec<String>> {
-    let mut own: Vec<String> = actor
-        .scope_prefixes(Action::ViewDeliberation)
+    Ok(rows
         .into_iter()
-        .map(|p| if p.len() > 12 { p[..12].to_string() } else { p })
-        .collect();
-    own.sort();
-    own.dedup();
-    if actor.credential == tongxin_core::access::Credential::System {
-        own = vec![String::new()];
-    }
-    if own.is_empty() {
-        return Err(ApiError::forbidden());
-    }
-    match within {
-        None => Ok(own),
-        Some(w) => {
-            let node = NodeCode::parse(w).map_err(|e| ApiError::field("within", e.to_string()))?;
-            let w = node.scope_prefix().to_string();
-            let narrowed: Vec<String> = own
-                .iter()
-                .filter_map(|b| {
-                    if b.starts_with(&w) {
-                        Some(b.clone())
-                    } else if w.starts_with(b.as_str()) {
-                        Some(w.clone())
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            if narrowed.is_empty() {
-                Err(ApiError::not_found())
-            } else {
-                Ok(narrowed)
-            }
-        }
-    }
+        .map(|c| CouncilSummary {
+            id: c.id,
+            community_code: c.community_code,
+            compound_id: c.compound_id,
+            kind: c.kind,
+            name: c.name,
+        })
+        .collect())
 }
 
-#[utoipa::path(get, path = "/api/v1/councils/{id}", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = CouncilView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_council(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<CouncilView>> {
-    let c = council_for(&state, &actor, id, Action::ViewDeliberation).await?;
-    Ok(Json(council_view(&state, c).await?))
+pub async fn get_council(state: &AppState, ctx: &Context, id: i64) -> ApiResult<CouncilView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, id, Action::ViewDeliberation).await?;
+    council_view(state, c).await
 }
 
-#[utoipa::path(put, path = "/api/v1/councils/{id}/rules", tag = "deliberation", params(("id" = i64, Path)), request_body(content = serde_json::Value, description = "rules to change, e.g. {\"seats\": 99, \"quorum\": {\"num\": 2, \"den\": 3, \"strict\": false}}; the others keep their values"),
-    responses((status = 200, body = CouncilView), (status = 422, body = crate::error::Problem)))]
 pub async fn put_rules(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<serde_json::Value>,
-) -> ApiResult<Json<CouncilView>> {
-    let c = council_for(&state, &actor, id, Action::ManageDeliberation).await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    body: serde_json::Value,
+) -> ApiResult<CouncilView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, id, Action::ManageDeliberation).await?;
     let before = rules_of(&c.rules);
     let rules = parse_rules(Some(&body), before)?;
     let json = serde_json::to_string(&rules).map_err(ApiError::internal)?;
@@ -414,7 +489,7 @@ pub async fn put_rules(
     store::set_rules(&mut tx, id, &json, now).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "council.rules", "council", id.to_string())
+        &audit_entry(actor, "council.rules", "council", id.to_string())
             .node(Some(c.community_code.clone()))
             .before(Some(
                 serde_json::to_value(before).map_err(ApiError::internal)?,
@@ -422,7 +497,7 @@ pub async fn put_rules(
             .after(Some(
                 serde_json::to_value(rules).map_err(ApiError::internal)?,
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
@@ -431,28 +506,17 @@ pub async fn put_rules(
         updated_at: now,
         ..c
     };
-    Ok(Json(council_view(&state, c).await?))
+    council_view(state, c).await
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct NewCharterRequest {
-    pub body: String,
-    /// What changed and why (e.g. the meeting that adopted it).
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    pub note: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/councils/{id}/charters", tag = "deliberation", params(("id" = i64, Path)), request_body = NewCharterRequest,
-    responses((status = 201, body = CharterView), (status = 422, body = crate::error::Problem)))]
 pub async fn post_charter(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<NewCharterRequest>,
-) -> ApiResult<(StatusCode, Json<CharterView>)> {
-    let c = council_for(&state, &actor, id, Action::ManageDeliberation).await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: NewCharterRequest,
+) -> ApiResult<CharterView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, id, Action::ManageDeliberation).await?;
     check_charter(&req.body).map_err(|e| ApiError::field("body", e))?;
     if req.note.chars().count() > 500 {
         return Err(ApiError::field(
@@ -472,104 +536,39 @@ pub async fn post_charter(
     row.version = store::add_charter(&mut tx, &row).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "council.charter", "council", id.to_string())
+        &audit_entry(actor, "council.charter", "council", id.to_string())
             .node(Some(c.community_code.clone()))
             .before(None)
             .after(Some(
                 serde_json::json!({"version": row.version, "note": row.note}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(charter_view(row))))
+    Ok(charter_view(row))
 }
 
-#[utoipa::path(get, path = "/api/v1/councils/{id}/charters", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<CharterView>)))]
 pub async fn list_charters(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<CharterView>>> {
-    council_for(&state, &actor, id, Action::ViewDeliberation).await?;
-    let rows = store::charters(&state.store, id).await?;
-    Ok(Json(rows.into_iter().map(charter_view).collect()))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[schema(as = NewCouncilMemberRequest)]
-pub struct NewMemberRequest {
-    pub resident_id: i64,
-    /// chair, vice_chair or member (default).
-    pub role: Option<String>,
-    /// Default: now.
-    pub term_start: Option<i64>,
-    /// Default: the start plus the council's term length.
-    pub term_end: Option<i64>,
-}
-
-/// A resident of the council's area (the compound's buildings, or the community's grids).
-pub async fn resident_in_area(
     state: &AppState,
-    council: &CouncilRow,
-    resident_id: i64,
-    field: &str,
-) -> ApiResult<PersonRow> {
-    let person = store::people(&state.store, &[resident_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            ApiError::field(
-                field,
-                format!("没有居民 {resident_id} / no resident {resident_id}"),
-            )
-        })?;
-    let in_community = person.grid_code.starts_with(&council.community_code);
-    let in_compound = match council.compound_id {
-        None => true,
-        Some(_) => {
-            let area =
-                store::area_buildings(&state.store, &council.community_code, council.compound_id)
-                    .await?;
-            person.building_id.is_some_and(|b| area.contains(&b))
-        }
-    };
-    if !in_community || !in_compound || person.status != "resident" {
-        return Err(ApiError::field(
-            field,
-            format!(
-                "居民 {resident_id} 不住在本议事会的范围内 / resident {resident_id} does not live in this council's area"
-            ),
-        ));
-    }
-    Ok(person)
+    ctx: &Context,
+    id: i64,
+) -> ApiResult<Vec<CharterView>> {
+    let actor = &ctx.actor;
+    council_for(state, actor, id, Action::ViewDeliberation).await?;
+    let rows = store::charters(&state.store, id).await?;
+    Ok(rows.into_iter().map(charter_view).collect())
 }
 
-fn parse_role(role: Option<&str>) -> ApiResult<MemberRole> {
-    match role {
-        None => Ok(MemberRole::Member),
-        Some(r) => MemberRole::parse(r).ok_or_else(|| {
-            ApiError::field(
-                "role",
-                "须为 chair、vice_chair 或 member / must be chair, vice_chair or member",
-            )
-        }),
-    }
-}
-
-#[utoipa::path(post, path = "/api/v1/councils/{id}/members", tag = "deliberation", operation_id = "post_council_member", params(("id" = i64, Path)), request_body = NewMemberRequest,
-    responses((status = 201, body = MemberView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn post_member(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<NewMemberRequest>,
-) -> ApiResult<(StatusCode, Json<MemberView>)> {
-    let c = council_for(&state, &actor, id, Action::ManageDeliberation).await?;
-    let person = resident_in_area(&state, &c, req.resident_id, "resident_id").await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: NewMemberRequest,
+) -> ApiResult<MemberView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, id, Action::ManageDeliberation).await?;
+    let person = resident_in_area(state, &c, req.resident_id, "resident_id").await?;
     let role = parse_role(req.role.as_deref())?;
     let rules = rules_of(&c.rules);
     let now = now_millis();
@@ -609,11 +608,11 @@ pub async fn post_member(
     store::insert_members(&mut tx, std::slice::from_ref(&row)).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "council.member.add", "council", id.to_string())
+        &audit_entry(actor, "council.member.add", "council", id.to_string())
             .node(Some(c.community_code.clone()))
             .before(None)
             .after(Some(serde_json::json!({"resident_id": row.resident_id, "role": row.role, "term_start": start, "term_end": end})))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
@@ -624,29 +623,20 @@ pub async fn post_member(
         .max_by_key(|m| m.id)
         .ok_or_else(|| ApiError::internal("member vanished"))?;
     let names = HashMap::from([(person.id, person)]);
-    Ok((StatusCode::CREATED, Json(member_view(added, &names))))
+    Ok(member_view(added, &names))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct MemberChange {
-    pub role: Option<String>,
-    /// End the term early (UTC ms).
-    pub term_end: Option<i64>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/council-members/{id}", tag = "deliberation", params(("id" = i64, Path)), request_body = MemberChange,
-    responses((status = 200, body = MemberView), (status = 422, body = crate::error::Problem)))]
 pub async fn patch_member(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<MemberChange>,
-) -> ApiResult<Json<MemberView>> {
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: MemberChange,
+) -> ApiResult<MemberView> {
+    let actor = &ctx.actor;
     let m = store::get_member(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let c = council_for(&state, &actor, m.council_id, Action::ManageDeliberation).await?;
+    let c = council_for(state, actor, m.council_id, Action::ManageDeliberation).await?;
     let role = match req.role.as_deref() {
         Some(r) => parse_role(Some(r))?,
         None => MemberRole::parse(&m.role).unwrap_or(MemberRole::Member),
@@ -662,7 +652,7 @@ pub async fn patch_member(
     store::update_member(&mut tx, id, role.as_str(), end).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "council.member.change", "council", c.id.to_string())
+        &audit_entry(actor, "council.member.change", "council", c.id.to_string())
             .node(Some(c.community_code.clone()))
             .before(Some(
                 serde_json::json!({"member": id, "role": m.role, "term_end": m.term_end}),
@@ -670,40 +660,26 @@ pub async fn patch_member(
             .after(Some(
                 serde_json::json!({"member": id, "role": role.as_str(), "term_end": end}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
-    let names = names_of(&state, &[m.resident_id]).await?;
+    let names = names_of(state, &[m.resident_id]).await?;
     let m = MemberRow {
         role: role.as_str().into(),
         term_end: end,
         ..m
     };
-    Ok(Json(member_view(m, &names)))
+    Ok(member_view(m, &names))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct LinkResidentRequest {
-    pub resident_id: i64,
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = UserResidentLink)]
-pub struct LinkView {
-    pub user_id: i64,
-    pub resident_id: i64,
-}
-
-#[utoipa::path(put, path = "/api/v1/users/{id}/resident", tag = "deliberation", params(("id" = i64, Path)), request_body = LinkResidentRequest,
-    responses((status = 200, body = LinkView), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub async fn put_user_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(user_id): Path<i64>,
-    ApiJson(req): ApiJson<LinkResidentRequest>,
-) -> ApiResult<Json<LinkView>> {
+    state: &AppState,
+    ctx: &Context,
+    user_id: i64,
+    req: LinkResidentRequest,
+) -> ApiResult<LinkView> {
+    let actor = &ctx.actor;
     let person = store::people(&state.store, &[req.resident_id])
         .await?
         .into_iter()
@@ -711,7 +687,7 @@ pub async fn put_user_resident(
         .ok_or_else(ApiError::not_found)?;
     // Who registers the resident's household may say which account is theirs.
     authorize(
-        &actor,
+        actor,
         Action::ManagePeople,
         Target::Record(&person.grid_code),
     )?;
@@ -723,7 +699,7 @@ pub async fn put_user_resident(
     let bindings = tongxin_store::access::bindings(&state.store, user_id).await?;
     if !bindings
         .iter()
-        .any(|b| authorize(&actor, Action::ManagePeople, Target::Record(&b.node_code)).is_ok())
+        .any(|b| authorize(actor, Action::ManagePeople, Target::Record(&b.node_code)).is_ok())
     {
         return Err(ApiError::not_found());
     }
@@ -747,16 +723,16 @@ pub async fn put_user_resident(
     })?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "user.resident.link", "user", user_id.to_string())
+        &audit_entry(actor, "user.resident.link", "user", user_id.to_string())
             .node(Some(person.grid_code.clone()))
             .before(None)
             .after(Some(serde_json::json!({"resident_id": req.resident_id})))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(LinkView {
+    Ok(LinkView {
         user_id,
         resident_id: req.resident_id,
-    }))
+    })
 }

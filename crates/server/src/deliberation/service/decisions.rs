@@ -3,14 +3,10 @@
 //! out, and residents' rating at the end.
 
 use super::{allow, community_code, in_reach, optional_text, required_text};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::util::{ApiJson, ApiQuery};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use tongxin_core::access::{Action, Actor};
@@ -64,7 +60,7 @@ pub struct DecisionView {
     pub updated_at: i64,
 }
 
-fn view(d: DecisionRow, rolled: Option<&Rolled>) -> DecisionView {
+pub(crate) fn view(d: DecisionRow, rolled: Option<&Rolled>) -> DecisionView {
     let (status, progress, children) = match rolled {
         Some(r) => (r.status.as_str().to_string(), r.progress, r.children),
         None => (d.status.clone(), d.progress as f64, 0),
@@ -90,7 +86,7 @@ fn view(d: DecisionRow, rolled: Option<&Rolled>) -> DecisionView {
     }
 }
 
-fn node_of(d: &DecisionRow) -> Node {
+pub(crate) fn node_of(d: &DecisionRow) -> Node {
     Node {
         id: d.id,
         parent: d.parent_id,
@@ -217,46 +213,10 @@ pub async fn insert(
     Ok(id)
 }
 
-#[utoipa::path(post, path = "/api/v1/decisions", tag = "deliberation", request_body = NewDecision,
-    responses((status = 201, body = DecisionDetail), (status = 422, body = crate::error::Problem)))]
-pub async fn post_decision(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewDecision>,
-) -> ApiResult<(StatusCode, Json<DecisionDetail>)> {
-    let community = community_code("community_code", &req.community_code)?;
-    allow(&actor, Action::ManageDeliberation, &community)?;
-    let now = now_millis();
-    let mut tx = state.store.begin().await?;
-    let id = insert(&mut tx, &actor, &req, "manual", None, now).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "decision.create", "decision", id.to_string())
-            .node(Some(community))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, &actor, id).await?)))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DecisionListQuery {
     pub community: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/decisions", tag = "deliberation", params(DecisionListQuery),
-    responses((status = 200, body = Vec<DecisionView>)))]
-pub async fn list_decisions(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<DecisionListQuery>,
-) -> ApiResult<Json<Vec<DecisionView>>> {
-    let community = community_code("community", &q.community)?;
-    allow(&actor, Action::ViewDeliberation, &community)?;
-    Ok(Json(community_tree(&state, &community).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -288,7 +248,7 @@ pub struct DecisionDetail {
     pub can_manage: bool,
 }
 
-async fn decision_in_reach(
+pub(crate) async fn decision_in_reach(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -340,16 +300,6 @@ pub async fn detail(state: &AppState, actor: &Actor, id: i64) -> ApiResult<Decis
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/decisions/{id}", tag = "deliberation",
-    responses((status = 200, body = DecisionDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get_decision(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<DecisionDetail>> {
-    Ok(Json(detail(&state, &actor, id).await?))
-}
-
 #[derive(Deserialize, ToSchema, Default)]
 pub struct ProgressRequest {
     /// 0–100; a decision with children takes its progress from them.
@@ -359,26 +309,11 @@ pub struct ProgressRequest {
     pub note: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/decisions/{id}/progress", tag = "deliberation",
-    request_body = ProgressRequest,
-    responses((status = 200, body = DecisionDetail), (status = 409, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)))]
-pub async fn post_progress(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<ProgressRequest>,
-) -> ApiResult<Json<DecisionDetail>> {
-    add_progress(&state, &actor, &headers, id, req).await?;
-    Ok(Json(detail(&state, &actor, id).await?))
-}
-
 /// Adds a dated progress entry: the one engine for the API and the pages.
 pub async fn add_progress(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     id: i64,
     req: ProgressRequest,
 ) -> ApiResult<()> {
@@ -448,7 +383,7 @@ pub async fn add_progress(
             .after(Some(
                 serde_json::json!({"status": status.as_str(), "progress": progress}),
             ))
-            .request(request_id(headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
@@ -464,17 +399,117 @@ pub struct LinkRequest {
     pub label: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/decisions/{id}/links", tag = "deliberation",
-    request_body = LinkRequest,
-    responses((status = 200, body = DecisionDetail), (status = 422, body = crate::error::Problem)))]
+#[derive(Deserialize, ToSchema)]
+pub struct ParentRequest {
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RateRequest {
+    /// satisfied or unsatisfied.
+    pub verdict: String,
+}
+
+/// A resident's verdict on a completed decision, once each.
+pub async fn rate(
+    state: &AppState,
+    actor: &Actor,
+    ctx: &Context,
+    id: i64,
+    verdict: &str,
+) -> ApiResult<()> {
+    let d = decision_in_reach(state, actor, id, Action::JoinDeliberation).await?;
+    let (s, u) = match verdict {
+        "satisfied" => (1, 0),
+        "unsatisfied" => (0, 1),
+        _ => {
+            return Err(ApiError::field(
+                "verdict",
+                "须为 satisfied 或 unsatisfied / must be satisfied or unsatisfied",
+            ));
+        }
+    };
+    if rolled_status(state, &d.community_code, id).await? != Some(DecisionStatus::Done) {
+        return Err(ApiError::conflict(
+            "决议完成后才能评价 / a decision is rated once it is done",
+        ));
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    if !rate_once(&mut tx, "decision", id, actor.user_id, verdict, now).await? {
+        return Err(ApiError::conflict(
+            "您已评价过这项决议 / you have already rated this decision",
+        ));
+    }
+    store_decisions::add_rating(&mut tx, id, s, u).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "decision.rate", "decision", id.to_string())
+            .node(Some(d.community_code.clone()))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(())
+}
+
+pub async fn post_decision(
+    state: &AppState,
+    ctx: &Context,
+    req: NewDecision,
+) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    let community = community_code("community_code", &req.community_code)?;
+    allow(actor, Action::ManageDeliberation, &community)?;
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    let id = insert(&mut tx, actor, &req, "manual", None, now).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "decision.create", "decision", id.to_string())
+            .node(Some(community))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    detail(state, actor, id).await
+}
+
+pub async fn list_decisions(
+    state: &AppState,
+    ctx: &Context,
+    q: DecisionListQuery,
+) -> ApiResult<Vec<DecisionView>> {
+    let actor = &ctx.actor;
+    let community = community_code("community", &q.community)?;
+    allow(actor, Action::ViewDeliberation, &community)?;
+    community_tree(state, &community).await
+}
+
+pub async fn get_decision(state: &AppState, ctx: &Context, id: i64) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    detail(state, actor, id).await
+}
+
+pub async fn post_progress(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: ProgressRequest,
+) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    add_progress(state, actor, ctx, id, req).await?;
+    detail(state, actor, id).await
+}
+
 pub async fn post_link(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<LinkRequest>,
-) -> ApiResult<Json<DecisionDetail>> {
-    let d = decision_in_reach(&state, &actor, id, Action::ManageDeliberation).await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: LinkRequest,
+) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    let d = decision_in_reach(state, actor, id, Action::ManageDeliberation).await?;
     let reference = required_text("reference", &req.reference, 500)?;
     let label = optional_text("label", Some(&req.label), 200)?;
     match req.kind.as_str() {
@@ -520,34 +555,26 @@ pub async fn post_link(
     .await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "decision.link", "decision", id.to_string())
+        &audit_entry(actor, "decision.link", "decision", id.to_string())
             .node(Some(d.community_code.clone()))
             .after(Some(
                 serde_json::json!({"kind": req.kind, "reference": reference}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
-    Ok(Json(detail(&state, &actor, id).await?))
+    detail(state, actor, id).await
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct ParentRequest {
-    pub parent_id: Option<i64>,
-}
-
-#[utoipa::path(post, path = "/api/v1/decisions/{id}/parent", tag = "deliberation",
-    request_body = ParentRequest,
-    responses((status = 200, body = DecisionDetail), (status = 422, body = crate::error::Problem)))]
 pub async fn post_parent(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<ParentRequest>,
-) -> ApiResult<Json<DecisionDetail>> {
-    let d = decision_in_reach(&state, &actor, id, Action::ManageDeliberation).await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: ParentRequest,
+) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    let d = decision_in_reach(state, actor, id, Action::ManageDeliberation).await?;
     let all = store_decisions::of_community(&state.store, &d.community_code).await?;
     if let Some(p) = req.parent_id {
         if !all.iter().any(|x| x.id == p) {
@@ -568,75 +595,23 @@ pub async fn post_parent(
     store_decisions::set_parent(&mut tx, id, req.parent_id).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "decision.parent", "decision", id.to_string())
+        &audit_entry(actor, "decision.parent", "decision", id.to_string())
             .node(Some(d.community_code.clone()))
             .after(Some(serde_json::json!({"parent_id": req.parent_id})))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
-    Ok(Json(detail(&state, &actor, id).await?))
+    detail(state, actor, id).await
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct RateRequest {
-    /// satisfied or unsatisfied.
-    pub verdict: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/decisions/{id}/rate", tag = "deliberation",
-    request_body = RateRequest,
-    responses((status = 200, body = DecisionDetail), (status = 409, body = crate::error::Problem)))]
 pub async fn post_rating(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<RateRequest>,
-) -> ApiResult<Json<DecisionDetail>> {
-    rate(&state, &actor, &headers, id, &req.verdict).await?;
-    Ok(Json(detail(&state, &actor, id).await?))
-}
-
-/// A resident's verdict on a completed decision, once each.
-pub async fn rate(
     state: &AppState,
-    actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     id: i64,
-    verdict: &str,
-) -> ApiResult<()> {
-    let d = decision_in_reach(state, actor, id, Action::JoinDeliberation).await?;
-    let (s, u) = match verdict {
-        "satisfied" => (1, 0),
-        "unsatisfied" => (0, 1),
-        _ => {
-            return Err(ApiError::field(
-                "verdict",
-                "须为 satisfied 或 unsatisfied / must be satisfied or unsatisfied",
-            ));
-        }
-    };
-    if rolled_status(state, &d.community_code, id).await? != Some(DecisionStatus::Done) {
-        return Err(ApiError::conflict(
-            "决议完成后才能评价 / a decision is rated once it is done",
-        ));
-    }
-    let now = now_millis();
-    let mut tx = state.store.begin().await?;
-    if !rate_once(&mut tx, "decision", id, actor.user_id, verdict, now).await? {
-        return Err(ApiError::conflict(
-            "您已评价过这项决议 / you have already rated this decision",
-        ));
-    }
-    store_decisions::add_rating(&mut tx, id, s, u).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(actor, "decision.rate", "decision", id.to_string())
-            .node(Some(d.community_code.clone()))
-            .request(request_id(headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(())
+    req: RateRequest,
+) -> ApiResult<DecisionDetail> {
+    let actor = &ctx.actor;
+    rate(state, actor, ctx, id, &req.verdict).await?;
+    detail(state, actor, id).await
 }

@@ -4,14 +4,10 @@
 
 use super::councils::{names_of, resident_in_area, serving};
 use super::{beijing_date, council_for, refusal, rules_of, voter_of};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::util::ApiJson;
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::deliberation::ballots::{
@@ -57,18 +53,18 @@ pub async fn ballot_for(
     Ok((b, c))
 }
 
-fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
+pub(crate) fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
     Ok(tongxin_core::deliberation::ballots::check_times(
         opens_at, closes_at, now,
     )?)
 }
 
-fn check_title(title: &str) -> ApiResult<String> {
+pub(crate) fn check_title(title: &str) -> ApiResult<String> {
     Ok(tongxin_core::deliberation::ballots::check_title(title)?.to_string())
 }
 
 /// Residents listed as electors, each checked to live in the council's area.
-async fn listed_electors(
+pub(crate) async fn listed_electors(
     state: &AppState,
     council: &CouncilRow,
     ids: &[i64],
@@ -186,126 +182,10 @@ pub struct ElectionView {
     pub me: Option<MyBallot>,
 }
 
-#[utoipa::path(post, path = "/api/v1/councils/{id}/elections", tag = "deliberation", params(("id" = i64, Path)), request_body = NewElectionRequest,
-    responses((status = 201, body = ElectionView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_election(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(council_id): Path<i64>,
-    ApiJson(req): ApiJson<NewElectionRequest>,
-) -> ApiResult<(StatusCode, Json<ElectionView>)> {
-    let c = council_for(&state, &actor, council_id, Action::ManageDeliberation).await?;
-    let rules = rules_of(&c.rules);
-    let now = now_millis();
-    let title = check_title(&req.title)?;
-    check_times(req.opens_at, req.closes_at, now)?;
-    let seats = req.seats.unwrap_or(rules.seats);
-    if !(1..=999).contains(&seats) {
-        return Err(ApiError::field("seats", "须为 1–999 / must be 1–999"));
-    }
-    if req.candidates.is_empty() {
-        return Err(ApiError::field(
-            "candidates",
-            "至少一名候选人 / at least one candidate",
-        ));
-    }
-    let mut options = Vec::with_capacity(req.candidates.len());
-    for (i, id) in req.candidates.iter().enumerate() {
-        let field = format!("candidates[{i}]");
-        if req.candidates[..i].contains(id) {
-            return Err(ApiError::field(
-                &field,
-                format!("居民 {id} 重复 / resident {id} listed twice"),
-            ));
-        }
-        let p = resident_in_area(&state, &c, *id, &field).await?;
-        options.push(OptionRow {
-            ballot_id: 0,
-            option_no: i as i64 + 1,
-            label: p.name,
-            resident_id: Some(*id),
-            building_id: p.building_id,
-            party_member: 0,
-        });
-    }
-    let party = councils_store::party_members_among(&state.store, &req.candidates).await?;
-    for o in &mut options {
-        o.party_member = i64::from(o.resident_id.is_some_and(|r| party.contains(&r)));
-    }
-    let kind = req.electorate.as_deref().unwrap_or("residents");
-    let electors: Vec<i64> = match kind {
-        "residents" => {
-            let date = beijing_date(req.opens_at);
-            let year: i64 = date[..4].parse().unwrap_or(0);
-            let born_by = format!("{:04}{}", year - 18, &date[4..]);
-            councils_store::adults_of_area(&state.store, &c.community_code, c.compound_id, &born_by)
-                .await?
-        }
-        "listed" => listed_electors(&state, &c, &req.electors, "electors").await?,
-        _ => {
-            return Err(ApiError::field(
-                "electorate",
-                "须为 residents 或 listed / must be residents or listed",
-            ));
-        }
-    };
-    if electors.is_empty() {
-        return Err(ApiError::field(
-            "electorate",
-            "选民名单为空 / the electorate is empty",
-        ));
-    }
-    let row = BallotRow {
-        id: 0,
-        council_id,
-        community_code: c.community_code.clone(),
-        district_code: c.district_code.clone(),
-        kind: ELECTION.into(),
-        mode: BallotMode::Secret.as_str().into(),
-        title,
-        body: req.body.trim().into(),
-        meeting_date: None,
-        seats: i64::from(seats),
-        // Without a given start, the term starts when the ballot actually closes.
-        term_start: req.term_start,
-        term_end: req.term_start.map(|s| add_months(s, rules.term_months)),
-        rules: c.rules.clone(),
-        electorate_kind: kind.into(),
-        electorate_size: electors.len() as i64,
-        opens_at: req.opens_at,
-        closes_at: req.closes_at,
-        sealed: 0,
-        hands: None,
-        status: "open".into(),
-        result: None,
-        published_at: None,
-        created_by: actor.label(),
-        created_at: now,
-        version: 1,
-    };
-    let electors: Vec<Elector> = electors
-        .into_iter()
-        .map(|r| Elector {
-            resident_id: r,
-            valid_from: i64::MIN,
-            valid_to: i64::MAX,
-        })
-        .collect();
-    let id = create_ballot(&state, &actor, &headers, &row, &options, &electors).await?;
-    let b = store::get_ballot(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(election_view(&state, &actor, b, &c).await?),
-    ))
-}
-
-async fn create_ballot(
+pub(crate) async fn create_ballot(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     row: &BallotRow,
     options: &[OptionRow],
     electors: &[Elector],
@@ -337,7 +217,7 @@ async fn create_ballot(
             "electorate": row.electorate_kind, "electorate_size": row.electorate_size,
             "options": options.len(),
         })))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
@@ -467,32 +347,6 @@ pub async fn election_view(
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/councils/{id}/elections", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<ElectionView>)))]
-pub async fn list_elections(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(council_id): Path<i64>,
-) -> ApiResult<Json<Vec<ElectionView>>> {
-    let c = council_for(&state, &actor, council_id, Action::ViewDeliberation).await?;
-    let mut out = Vec::new();
-    for b in store::list_ballots(&state.store, council_id, ELECTION, 100).await? {
-        out.push(election_view(&state, &actor, b, &c).await?);
-    }
-    Ok(Json(out))
-}
-
-#[utoipa::path(get, path = "/api/v1/elections/{id}", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = ElectionView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_election(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ElectionView>> {
-    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ViewDeliberation).await?;
-    Ok(Json(election_view(&state, &actor, b, &c).await?))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct ElectionVote {
     /// Candidate numbers ticked (at most `seats`; none is a blank paper).
@@ -511,7 +365,7 @@ pub struct VoteReceipt {
 pub async fn cast_vote(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     b: &BallotRow,
     marks: Result<Vec<i64>, Refusal>,
 ) -> ApiResult<VoteReceipt> {
@@ -554,7 +408,7 @@ pub async fn cast_vote(
         .node(Some(b.community_code.clone()))
         .before(None)
         .after(Some(after))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
@@ -574,27 +428,10 @@ pub fn election_marks(
     check_marks(ticked, &known, b.seats as u32)
 }
 
-#[utoipa::path(post, path = "/api/v1/elections/{id}/votes", tag = "deliberation", params(("id" = i64, Path)), request_body = ElectionVote,
-    responses((status = 201, body = VoteReceipt), (status = 403, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn post_election_vote(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<ElectionVote>,
-) -> ApiResult<(StatusCode, Json<VoteReceipt>)> {
-    let (b, _) = ballot_for(&state, &actor, id, ELECTION, Action::ViewDeliberation).await?;
-    let options = store::options(&state.store, id).await?;
-    let marks = election_marks(&b, &options, &req.candidates);
-    let receipt = cast_vote(&state, &actor, &headers, &b, marks).await?;
-    Ok((StatusCode::CREATED, Json(receipt)))
-}
-
-async fn close(
+pub(crate) async fn close(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     b: &BallotRow,
 ) -> ApiResult<()> {
     let now = now_millis();
@@ -616,77 +453,11 @@ async fn close(
         .node(Some(b.community_code.clone()))
         .before(Some(serde_json::json!({"closes_at": b.closes_at})))
         .after(Some(serde_json::json!({"closes_at": now.max(b.opens_at)})))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[utoipa::path(post, path = "/api/v1/elections/{id}/close", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = ElectionView), (status = 409, body = crate::error::Problem)))]
-pub async fn close_election(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ElectionView>> {
-    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
-    close(&state, &actor, &headers, &b).await?;
-    let b = store::get_ballot(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(election_view(&state, &actor, b, &c).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/elections/{id}/publish", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = ElectionView), (status = 409, body = crate::error::Problem)))]
-pub async fn publish_election(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ElectionView>> {
-    let (b, c) = ballot_for(&state, &actor, id, ELECTION, Action::ManageDeliberation).await?;
-    let now = now_millis();
-    if b.status == "published" {
-        return Err(ApiError::conflict(
-            "结果已公布，不可更改 / the result is published and read-only",
-        ));
-    }
-    if now < b.closes_at {
-        return Err(ApiError::conflict(
-            "投票尚未结束，不能公布 / the ballot is still open; close it first",
-        ));
-    }
-    let b = settle(&state, b).await?;
-    let result = election_result(&state, &b, &c).await?;
-    let members = elected_members(&state, &b, &result).await?;
-    let mut tx = state.store.begin().await?;
-    let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
-    if !store::publish(&mut tx, id, &json, now).await? {
-        return Err(ApiError::conflict(
-            "结果已公布，不可更改 / the result is published and read-only",
-        ));
-    }
-    councils_store::insert_members(&mut tx, &members).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "election.publish", "ballot", id.to_string())
-            .node(Some(b.community_code.clone()))
-            .before(None)
-            .after(Some(serde_json::json!({
-                "valid": result.valid, "votes_cast": result.votes_cast, "elected": result.elected,
-                "ties": result.ties, "buildings_not_covered": result.buildings_not_covered,
-            })))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    tx.commit().await?;
-    let b = store::get_ballot(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(election_view(&state, &actor, b, &c).await?))
 }
 
 /// Members from a valid result: each elected candidate for the election's term.
@@ -764,113 +535,7 @@ pub struct MotionView {
     pub me: Option<MyBallot>,
 }
 
-#[utoipa::path(post, path = "/api/v1/councils/{id}/motions", tag = "deliberation", params(("id" = i64, Path)), request_body = NewMotionRequest,
-    responses((status = 201, body = MotionView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_motion(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(council_id): Path<i64>,
-    ApiJson(req): ApiJson<NewMotionRequest>,
-) -> ApiResult<(StatusCode, Json<MotionView>)> {
-    let c = council_for(&state, &actor, council_id, Action::ManageDeliberation).await?;
-    let now = now_millis();
-    let opens_at = req.opens_at.unwrap_or(now);
-    let checked = check_motion(
-        &MotionDraft {
-            title: &req.title,
-            meeting_date: req.meeting_date.as_deref(),
-            mode: &req.mode,
-            opens_at,
-            closes_at: req.closes_at,
-            quorum: req.quorum,
-            majority: req.majority,
-            majority_base: req.majority_base.as_deref(),
-            electorate: req.electorate.as_deref(),
-        },
-        &rules_of(&c.rules),
-        now,
-    )?;
-    let (title, mode, rules) = (checked.title, checked.mode, checked.rules);
-    let kind = match checked.electorate {
-        Electorate::Members => "members",
-        Electorate::Listed => "listed",
-    };
-    let electors: Vec<Elector> = match checked.electorate {
-        Electorate::Members => serving(&state, council_id, opens_at)
-            .await?
-            .into_iter()
-            .map(|m| Elector {
-                resident_id: m.resident_id,
-                valid_from: m.term_start,
-                valid_to: m.term_end,
-            })
-            .collect(),
-        Electorate::Listed => listed_electors(&state, &c, &req.electors, "electors")
-            .await?
-            .into_iter()
-            .map(|r| Elector {
-                resident_id: r,
-                valid_from: i64::MIN,
-                valid_to: i64::MAX,
-            })
-            .collect(),
-    };
-    if electors.is_empty() {
-        return Err(ApiError::field(
-            "electorate",
-            "表决时没有在任成员 / no members serve at the time of the vote",
-        ));
-    }
-    let row = BallotRow {
-        id: 0,
-        council_id,
-        community_code: c.community_code.clone(),
-        district_code: c.district_code.clone(),
-        kind: MOTION.into(),
-        mode: mode.as_str().into(),
-        title,
-        body: req.body.trim().into(),
-        meeting_date: req.meeting_date.clone(),
-        seats: 1,
-        term_start: None,
-        term_end: None,
-        rules: serde_json::to_string(&rules).map_err(ApiError::internal)?,
-        electorate_kind: kind.into(),
-        electorate_size: electors.len() as i64,
-        opens_at,
-        closes_at: req.closes_at,
-        sealed: 0,
-        hands: None,
-        status: "open".into(),
-        result: None,
-        published_at: None,
-        created_by: actor.label(),
-        created_at: now,
-        version: 1,
-    };
-    let options: Vec<OptionRow> = [Choice::For, Choice::Against, Choice::Abstain]
-        .iter()
-        .map(|ch| OptionRow {
-            ballot_id: 0,
-            option_no: ch.option_no(),
-            label: ch.as_str().into(),
-            resident_id: None,
-            building_id: None,
-            party_member: 0,
-        })
-        .collect();
-    let id = create_ballot(&state, &actor, &headers, &row, &options, &electors).await?;
-    let b = store::get_ballot(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(motion_view(&state, &actor, b).await?),
-    ))
-}
-
-fn hands_counts(b: &BallotRow) -> Option<Counts> {
+pub(crate) fn hands_counts(b: &BallotRow) -> Option<Counts> {
     let h: serde_json::Value = serde_json::from_str(b.hands.as_deref()?).ok()?;
     let n = |k: &str| h.get(k).and_then(|v| v.as_u64()).unwrap_or(0);
     Some(Counts {
@@ -955,52 +620,10 @@ pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiRe
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/councils/{id}/motions", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<MotionView>)))]
-pub async fn list_motions(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(council_id): Path<i64>,
-) -> ApiResult<Json<Vec<MotionView>>> {
-    council_for(&state, &actor, council_id, Action::ViewDeliberation).await?;
-    let mut out = Vec::new();
-    for b in store::list_ballots(&state.store, council_id, MOTION, 100).await? {
-        out.push(motion_view(&state, &actor, b).await?);
-    }
-    Ok(Json(out))
-}
-
-#[utoipa::path(get, path = "/api/v1/motions/{id}", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = MotionView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_motion(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<MotionView>> {
-    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
-    Ok(Json(motion_view(&state, &actor, b).await?))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct MotionVote {
     /// for, against or abstain.
     pub choice: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/motions/{id}/votes", tag = "deliberation", params(("id" = i64, Path)), request_body = MotionVote,
-    responses((status = 201, body = VoteReceipt), (status = 403, body = crate::error::Problem),
-              (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn post_motion_vote(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<MotionVote>,
-) -> ApiResult<(StatusCode, Json<VoteReceipt>)> {
-    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
-    let marks = parse_choice(&req.choice).map(|c| vec![c.option_no()]);
-    let receipt = cast_vote(&state, &actor, &headers, &b, marks).await?;
-    Ok((StatusCode::CREATED, Json(receipt)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1013,7 +636,7 @@ pub struct HandsRequest {
 }
 
 /// Whether the actor chairs the council now (through their linked resident).
-async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> ApiResult<bool> {
+pub(crate) async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> ApiResult<bool> {
     let Some(resident) = councils_store::resident_of_user(&state.store, actor.user_id).await?
     else {
         return Ok(false);
@@ -1024,23 +647,142 @@ async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> ApiResult<b
         .any(|m| m.resident_id == resident && m.role == MemberRole::Chair.as_str()))
 }
 
-#[utoipa::path(post, path = "/api/v1/motions/{id}/hands", tag = "deliberation", params(("id" = i64, Path)), request_body = HandsRequest,
-    responses((status = 200, body = MotionView), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn list_elections(
+    state: &AppState,
+    ctx: &Context,
+    council_id: i64,
+) -> ApiResult<Vec<ElectionView>> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, council_id, Action::ViewDeliberation).await?;
+    let mut out = Vec::new();
+    for b in store::list_ballots(&state.store, council_id, ELECTION, 100).await? {
+        out.push(election_view(state, actor, b, &c).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get_election(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ElectionView> {
+    let actor = &ctx.actor;
+    let (b, c) = ballot_for(state, actor, id, ELECTION, Action::ViewDeliberation).await?;
+    election_view(state, actor, b, &c).await
+}
+
+pub async fn post_election_vote(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: ElectionVote,
+) -> ApiResult<VoteReceipt> {
+    let actor = &ctx.actor;
+    let (b, _) = ballot_for(state, actor, id, ELECTION, Action::ViewDeliberation).await?;
+    let options = store::options(&state.store, id).await?;
+    let marks = election_marks(&b, &options, &req.candidates);
+    let receipt = cast_vote(state, actor, ctx, &b, marks).await?;
+    Ok(receipt)
+}
+
+pub async fn close_election(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ElectionView> {
+    let actor = &ctx.actor;
+    let (b, c) = ballot_for(state, actor, id, ELECTION, Action::ManageDeliberation).await?;
+    close(state, actor, ctx, &b).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    election_view(state, actor, b, &c).await
+}
+
+pub async fn publish_election(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ElectionView> {
+    let actor = &ctx.actor;
+    let (b, c) = ballot_for(state, actor, id, ELECTION, Action::ManageDeliberation).await?;
+    let now = now_millis();
+    if b.status == "published" {
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
+    }
+    if now < b.closes_at {
+        return Err(ApiError::conflict(
+            "投票尚未结束，不能公布 / the ballot is still open; close it first",
+        ));
+    }
+    let b = settle(state, b).await?;
+    let result = election_result(state, &b, &c).await?;
+    let members = elected_members(state, &b, &result).await?;
+    let mut tx = state.store.begin().await?;
+    let json = serde_json::to_string(&result).map_err(ApiError::internal)?;
+    if !store::publish(&mut tx, id, &json, now).await? {
+        return Err(ApiError::conflict(
+            "结果已公布，不可更改 / the result is published and read-only",
+        ));
+    }
+    councils_store::insert_members(&mut tx, &members).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "election.publish", "ballot", id.to_string())
+            .node(Some(b.community_code.clone()))
+            .before(None)
+            .after(Some(serde_json::json!({
+                "valid": result.valid, "votes_cast": result.votes_cast, "elected": result.elected,
+                "ties": result.ties, "buildings_not_covered": result.buildings_not_covered,
+            })))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    election_view(state, actor, b, &c).await
+}
+
+pub async fn list_motions(
+    state: &AppState,
+    ctx: &Context,
+    council_id: i64,
+) -> ApiResult<Vec<MotionView>> {
+    let actor = &ctx.actor;
+    council_for(state, actor, council_id, Action::ViewDeliberation).await?;
+    let mut out = Vec::new();
+    for b in store::list_ballots(&state.store, council_id, MOTION, 100).await? {
+        out.push(motion_view(state, actor, b).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get_motion(state: &AppState, ctx: &Context, id: i64) -> ApiResult<MotionView> {
+    let actor = &ctx.actor;
+    let (b, _) = ballot_for(state, actor, id, MOTION, Action::ViewDeliberation).await?;
+    motion_view(state, actor, b).await
+}
+
+pub async fn post_motion_vote(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: MotionVote,
+) -> ApiResult<VoteReceipt> {
+    let actor = &ctx.actor;
+    let (b, _) = ballot_for(state, actor, id, MOTION, Action::ViewDeliberation).await?;
+    let marks = parse_choice(&req.choice).map(|c| vec![c.option_no()]);
+    let receipt = cast_vote(state, actor, ctx, &b, marks).await?;
+    Ok(receipt)
+}
+
 pub async fn post_hands(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<HandsRequest>,
-) -> ApiResult<Json<MotionView>> {
-    let (b, c) = ballot_for(&state, &actor, id, MOTION, Action::ViewDeliberation).await?;
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: HandsRequest,
+) -> ApiResult<MotionView> {
+    let actor = &ctx.actor;
+    let (b, c) = ballot_for(state, actor, id, MOTION, Action::ViewDeliberation).await?;
     let manages = authorize(
-        &actor,
+        actor,
         Action::ManageDeliberation,
         Target::Node(&c.community_code),
     )
     .is_ok();
-    if !manages && !chairs(&state, &actor, c.id).await? {
+    if !manages && !chairs(state, actor, c.id).await? {
         return Err(ApiError::forbidden());
     }
     if b.mode != BallotMode::ShowOfHands.as_str() {
@@ -1079,39 +821,245 @@ pub async fn post_hands(
     .await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "motion.hands", "ballot", id.to_string())
+        &audit_entry(actor, "motion.hands", "ballot", id.to_string())
             .node(Some(b.community_code.clone()))
             .before(None)
             .after(Some(
                 serde_json::json!({"hands": hands, "passed": outcome.passed}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(motion_view(&state, &actor, b).await?))
+    motion_view(state, actor, b).await
 }
 
-#[utoipa::path(post, path = "/api/v1/motions/{id}/close", tag = "deliberation", params(("id" = i64, Path)),
-    responses((status = 200, body = MotionView), (status = 409, body = crate::error::Problem)))]
-pub async fn close_motion(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<MotionView>> {
-    let (b, _) = ballot_for(&state, &actor, id, MOTION, Action::ManageDeliberation).await?;
+pub async fn close_motion(state: &AppState, ctx: &Context, id: i64) -> ApiResult<MotionView> {
+    let actor = &ctx.actor;
+    let (b, _) = ballot_for(state, actor, id, MOTION, Action::ManageDeliberation).await?;
     if b.mode == BallotMode::ShowOfHands.as_str() {
         return Err(ApiError::conflict(
             "举手表决在记录票数时结束 / a show of hands closes when its counts are recorded",
         ));
     }
-    close(&state, &actor, &headers, &b).await?;
+    close(state, actor, ctx, &b).await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(motion_view(&state, &actor, b).await?))
+    motion_view(state, actor, b).await
+}
+
+pub async fn post_election(
+    state: &AppState,
+    ctx: &Context,
+    council_id: i64,
+    req: NewElectionRequest,
+) -> ApiResult<ElectionView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, council_id, Action::ManageDeliberation).await?;
+    let rules = rules_of(&c.rules);
+    let now = now_millis();
+    let title = check_title(&req.title)?;
+    check_times(req.opens_at, req.closes_at, now)?;
+    let seats = req.seats.unwrap_or(rules.seats);
+    if !(1..=999).contains(&seats) {
+        return Err(ApiError::field("seats", "须为 1–999 / must be 1–999"));
+    }
+    if req.candidates.is_empty() {
+        return Err(ApiError::field(
+            "candidates",
+            "至少一名候选人 / at least one candidate",
+        ));
+    }
+    let mut options = Vec::with_capacity(req.candidates.len());
+    for (i, id) in req.candidates.iter().enumerate() {
+        let field = format!("candidates[{i}]");
+        if req.candidates[..i].contains(id) {
+            return Err(ApiError::field(
+                &field,
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
+        }
+        let p = resident_in_area(state, &c, *id, &field).await?;
+        options.push(OptionRow {
+            ballot_id: 0,
+            option_no: i as i64 + 1,
+            label: p.name,
+            resident_id: Some(*id),
+            building_id: p.building_id,
+            party_member: 0,
+        });
+    }
+    let party = councils_store::party_members_among(&state.store, &req.candidates).await?;
+    for o in &mut options {
+        o.party_member = i64::from(o.resident_id.is_some_and(|r| party.contains(&r)));
+    }
+    let kind = req.electorate.as_deref().unwrap_or("residents");
+    let electors: Vec<i64> = match kind {
+        "residents" => {
+            let date = beijing_date(req.opens_at);
+            let year: i64 = date[..4].parse().unwrap_or(0);
+            let born_by = format!("{:04}{}", year - 18, &date[4..]);
+            councils_store::adults_of_area(&state.store, &c.community_code, c.compound_id, &born_by)
+                .await?
+        }
+        "listed" => listed_electors(state, &c, &req.electors, "electors").await?,
+        _ => {
+            return Err(ApiError::field(
+                "electorate",
+                "须为 residents 或 listed / must be residents or listed",
+            ));
+        }
+    };
+    if electors.is_empty() {
+        return Err(ApiError::field(
+            "electorate",
+            "选民名单为空 / the electorate is empty",
+        ));
+    }
+    let row = BallotRow {
+        id: 0,
+        council_id,
+        community_code: c.community_code.clone(),
+        district_code: c.district_code.clone(),
+        kind: ELECTION.into(),
+        mode: BallotMode::Secret.as_str().into(),
+        title,
+        body: req.body.trim().into(),
+        meeting_date: None,
+        seats: i64::from(seats),
+        // Without a given start, the term starts when the ballot actually closes.
+        term_start: req.term_start,
+        term_end: req.term_start.map(|s| add_months(s, rules.term_months)),
+        rules: c.rules.clone(),
+        electorate_kind: kind.into(),
+        electorate_size: electors.len() as i64,
+        opens_at: req.opens_at,
+        closes_at: req.closes_at,
+        sealed: 0,
+        hands: None,
+        status: "open".into(),
+        result: None,
+        published_at: None,
+        created_by: actor.label(),
+        created_at: now,
+        version: 1,
+    };
+    let electors: Vec<Elector> = electors
+        .into_iter()
+        .map(|r| Elector {
+            resident_id: r,
+            valid_from: i64::MIN,
+            valid_to: i64::MAX,
+        })
+        .collect();
+    let id = create_ballot(state, actor, ctx, &row, &options, &electors).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    election_view(state, actor, b, &c).await
+}
+
+pub async fn post_motion(
+    state: &AppState,
+    ctx: &Context,
+    council_id: i64,
+    req: NewMotionRequest,
+) -> ApiResult<MotionView> {
+    let actor = &ctx.actor;
+    let c = council_for(state, actor, council_id, Action::ManageDeliberation).await?;
+    let now = now_millis();
+    let opens_at = req.opens_at.unwrap_or(now);
+    let checked = check_motion(
+        &MotionDraft {
+            title: &req.title,
+            meeting_date: req.meeting_date.as_deref(),
+            mode: &req.mode,
+            opens_at,
+            closes_at: req.closes_at,
+            quorum: req.quorum,
+            majority: req.majority,
+            majority_base: req.majority_base.as_deref(),
+            electorate: req.electorate.as_deref(),
+        },
+        &rules_of(&c.rules),
+        now,
+    )?;
+    let (title, mode, rules) = (checked.title, checked.mode, checked.rules);
+    let kind = match checked.electorate {
+        Electorate::Members => "members",
+        Electorate::Listed => "listed",
+    };
+    let electors: Vec<Elector> = match checked.electorate {
+        Electorate::Members => serving(state, council_id, opens_at)
+            .await?
+            .into_iter()
+            .map(|m| Elector {
+                resident_id: m.resident_id,
+                valid_from: m.term_start,
+                valid_to: m.term_end,
+            })
+            .collect(),
+        Electorate::Listed => listed_electors(state, &c, &req.electors, "electors")
+            .await?
+            .into_iter()
+            .map(|r| Elector {
+                resident_id: r,
+                valid_from: i64::MIN,
+                valid_to: i64::MAX,
+            })
+            .collect(),
+    };
+    if electors.is_empty() {
+        return Err(ApiError::field(
+            "electorate",
+            "表决时没有在任成员 / no members serve at the time of the vote",
+        ));
+    }
+    let row = BallotRow {
+        id: 0,
+        council_id,
+        community_code: c.community_code.clone(),
+        district_code: c.district_code.clone(),
+        kind: MOTION.into(),
+        mode: mode.as_str().into(),
+        title,
+        body: req.body.trim().into(),
+        meeting_date: req.meeting_date.clone(),
+        seats: 1,
+        term_start: None,
+        term_end: None,
+        rules: serde_json::to_string(&rules).map_err(ApiError::internal)?,
+        electorate_kind: kind.into(),
+        electorate_size: electors.len() as i64,
+        opens_at,
+        closes_at: req.closes_at,
+        sealed: 0,
+        hands: None,
+        status: "open".into(),
+        result: None,
+        published_at: None,
+        created_by: actor.label(),
+        created_at: now,
+        version: 1,
+    };
+    let options: Vec<OptionRow> = [Choice::For, Choice::Against, Choice::Abstain]
+        .iter()
+        .map(|ch| OptionRow {
+            ballot_id: 0,
+            option_no: ch.option_no(),
+            label: ch.as_str().into(),
+            resident_id: None,
+            building_id: None,
+            party_member: 0,
+        })
+        .collect();
+    let id = create_ballot(state, actor, ctx, &row, &options, &electors).await?;
+    let b = store::get_ballot(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    motion_view(state, actor, b).await
 }

@@ -3,14 +3,10 @@
 
 use super::decisions::{self, NewDecision};
 use super::{allow, community_code, in_reach, required_text};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use crate::util::{ApiJson, ApiQuery};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor};
 use tongxin_core::deliberation::decisions::DecisionStatus;
@@ -104,7 +100,7 @@ impl From<MeetingOutcome> for OutcomeView {
     }
 }
 
-fn stage_view(s: StageRow) -> StageView {
+pub(crate) fn stage_view(s: StageRow) -> StageView {
     StageView {
         stage_name: Stage::parse(&s.stage)
             .map(|x| x.name_zh())
@@ -133,23 +129,11 @@ pub struct NewMatter {
     pub proposal: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/matters", tag = "deliberation", request_body = NewMatter,
-    responses((status = 201, body = MatterDetail), (status = 422, body = crate::error::Problem)))]
-pub async fn post_matter(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewMatter>,
-) -> ApiResult<(StatusCode, Json<MatterDetail>)> {
-    let id = create(&state, &actor, &headers, req).await?;
-    Ok((StatusCode::CREATED, Json(detail(&state, id, None).await?)))
-}
-
 /// Opens a matter with its proposal stage; returns its id.
 pub async fn create(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     req: NewMatter,
 ) -> ApiResult<i64> {
     let community = community_code("community_code", &req.community_code)?;
@@ -181,14 +165,20 @@ pub async fn create(
         &mut tx,
         &audit_entry(actor, "matter.proposal", "matter", id.to_string())
             .node(Some(community))
-            .request(request_id(headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
     Ok(id)
 }
 
-fn plain_stage(actor: &Actor, matter_id: i64, stage: Stage, summary: &str, at: i64) -> StageRow {
+pub(crate) fn plain_stage(
+    actor: &Actor,
+    matter_id: i64,
+    stage: Stage,
+    summary: &str,
+    at: i64,
+) -> StageRow {
     StageRow {
         matter_id,
         stage: stage.as_str().into(),
@@ -224,7 +214,7 @@ pub async fn visible_detail(state: &AppState, actor: &Actor, id: i64) -> ApiResu
     detail_of(state, m, None).await
 }
 
-async fn detail_of(
+pub(crate) async fn detail_of(
     state: &AppState,
     m: MatterRow,
     outcome: Option<MeetingOutcome>,
@@ -237,7 +227,7 @@ async fn detail_of(
     })
 }
 
-async fn matter_in_reach(
+pub(crate) async fn matter_in_reach(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -248,33 +238,10 @@ async fn matter_in_reach(
     in_reach(actor, action, row, |r| &r.community_code)
 }
 
-#[utoipa::path(get, path = "/api/v1/matters/{id}", tag = "deliberation",
-    responses((status = 200, body = MatterDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get_matter(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<MatterDetail>> {
-    Ok(Json(visible_detail(&state, &actor, id).await?))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MatterListQuery {
     pub community: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/matters", tag = "deliberation", params(MatterListQuery),
-    responses((status = 200, body = Vec<MatterView>)))]
-pub async fn list_matters(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<MatterListQuery>,
-) -> ApiResult<Json<Vec<MatterView>>> {
-    let community = community_code("community", &q.community)?;
-    allow(&actor, Action::ViewDeliberation, &community)?;
-    let rows = store_matters::list_matters(&state.store, &community).await?;
-    Ok(Json(rows.into_iter().map(MatterView::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -291,23 +258,7 @@ pub struct StageRequest {
     pub abstaining: Option<u32>,
 }
 
-#[utoipa::path(post, path = "/api/v1/matters/{id}/stages", tag = "deliberation",
-    request_body = StageRequest,
-    responses((status = 200, body = MatterDetail),
-        (status = 409, description = "out of order: names the next allowed stage", body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)))]
-pub async fn post_stage(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<StageRequest>,
-) -> ApiResult<Json<MatterDetail>> {
-    let outcome = record_stage(&state, &actor, &headers, id, req).await?;
-    Ok(Json(detail(&state, id, outcome).await?))
-}
-
-fn refusal(e: StageRefusal) -> ApiError {
+pub(crate) fn refusal(e: StageRefusal) -> ApiError {
     match &e {
         StageRefusal::OutOfOrder { next, .. } => {
             let mut err = ApiError::conflict(e.to_string());
@@ -332,7 +283,7 @@ fn refusal(e: StageRefusal) -> ApiError {
 pub async fn record_stage(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     id: i64,
     req: StageRequest,
 ) -> ApiResult<Option<MeetingOutcome>> {
@@ -427,14 +378,14 @@ pub async fn record_stage(
         .after(Some(
             serde_json::json!({"stage": stage.as_str(), "passed": passed}),
         ))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
     Ok(outcome)
 }
 
-fn counts_of(req: &StageRequest) -> ApiResult<MeetingCounts> {
+pub(crate) fn counts_of(req: &StageRequest) -> ApiResult<MeetingCounts> {
     let need = |field: &str, v: Option<u32>| {
         v.ok_or_else(|| {
             ApiError::field(
@@ -453,7 +404,7 @@ fn counts_of(req: &StageRequest) -> ApiResult<MeetingCounts> {
 }
 
 /// The implementation result can be published only when the decision is carried out.
-async fn check_implemented(state: &AppState, matter: &MatterRow) -> ApiResult<()> {
+pub(crate) async fn check_implemented(state: &AppState, matter: &MatterRow) -> ApiResult<()> {
     let Some(decision_id) = matter.decision_id else {
         return Ok(());
     };
@@ -464,4 +415,42 @@ async fn check_implemented(state: &AppState, matter: &MatterRow) -> ApiResult<()
         )));
     }
     Ok(())
+}
+
+pub async fn post_matter(
+    state: &AppState,
+    ctx: &Context,
+    req: NewMatter,
+) -> ApiResult<MatterDetail> {
+    let actor = &ctx.actor;
+    let id = create(state, actor, ctx, req).await?;
+    detail(state, id, None).await
+}
+
+pub async fn get_matter(state: &AppState, ctx: &Context, id: i64) -> ApiResult<MatterDetail> {
+    let actor = &ctx.actor;
+    visible_detail(state, actor, id).await
+}
+
+pub async fn list_matters(
+    state: &AppState,
+    ctx: &Context,
+    q: MatterListQuery,
+) -> ApiResult<Vec<MatterView>> {
+    let actor = &ctx.actor;
+    let community = community_code("community", &q.community)?;
+    allow(actor, Action::ViewDeliberation, &community)?;
+    let rows = store_matters::list_matters(&state.store, &community).await?;
+    Ok(rows.into_iter().map(MatterView::from).collect())
+}
+
+pub async fn post_stage(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: StageRequest,
+) -> ApiResult<MatterDetail> {
+    let actor = &ctx.actor;
+    let outcome = record_stage(state, actor, ctx, id, req).await?;
+    detail(state, id, outcome).await
 }

@@ -2,17 +2,13 @@
 //! minutes, and items from intake to archive.
 
 use super::{allow, community_code, in_reach, optional_text, required_text};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
 use crate::cases::NewCaseRequest;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::people::free_text::{RevealOf, keep_originals, reveal};
 use crate::state::AppState;
-use crate::util::{ApiJson, ApiQuery, reach_within};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
+use crate::util::reach_within;
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Role};
 use tongxin_core::cases::calendar::LocalDate;
@@ -29,8 +25,8 @@ use tongxin_store::protect::GuardedText;
 use tongxin_store::{audit, commit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
-const DAY_MS: i64 = 86_400_000;
-const DEFAULT_PLACE: &str = "社区党群服务中心 / community service centre";
+pub(crate) const DAY_MS: i64 = 86_400_000;
+pub(crate) const DEFAULT_PLACE: &str = "社区党群服务中心 / community service centre";
 
 #[derive(Serialize, Deserialize, ToSchema, Clone)]
 pub struct ScheduleView {
@@ -49,7 +45,12 @@ pub struct ScheduleView {
     pub configured: bool,
 }
 
-fn view_of(community: &str, s: &Schedule, place: &str, configured: bool) -> ScheduleView {
+pub(crate) fn view_of(
+    community: &str,
+    s: &Schedule,
+    place: &str,
+    configured: bool,
+) -> ScheduleView {
     ScheduleView {
         community_code: community.into(),
         pattern: s.pattern_name().into(),
@@ -80,19 +81,6 @@ pub async fn schedule_of(state: &AppState, community: &str) -> ApiResult<(Schedu
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/communities/{code}/session-schedule", tag = "deliberation",
-    responses((status = 200, body = ScheduleView)))]
-pub async fn get_schedule(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-) -> ApiResult<Json<ScheduleView>> {
-    let community = community_code("code", &code)?;
-    allow(&actor, Action::ViewDeliberation, &community)?;
-    let (s, place, configured) = schedule_of(&state, &community).await?;
-    Ok(Json(view_of(&community, &s, &place, configured)))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct ScheduleRequest {
     pub pattern: String,
@@ -101,55 +89,6 @@ pub struct ScheduleRequest {
     pub start_minute: i64,
     pub duration_minutes: i64,
     pub place: Option<String>,
-}
-
-#[utoipa::path(put, path = "/api/v1/communities/{code}/session-schedule", tag = "deliberation",
-    request_body = ScheduleRequest,
-    responses((status = 200, body = ScheduleView), (status = 422, body = crate::error::Problem)))]
-pub async fn put_schedule(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<ScheduleRequest>,
-) -> ApiResult<Json<ScheduleView>> {
-    let community = community_code("code", &code)?;
-    allow(&actor, Action::ManageDeliberation, &community)?;
-    let s = Schedule::from_parts(
-        &req.pattern,
-        req.weekday,
-        &req.holiday_rule,
-        req.start_minute,
-        req.duration_minutes,
-    )
-    .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
-    let place = match req.place.as_deref() {
-        Some(p) => required_text("place", p, 200)?,
-        None => DEFAULT_PLACE.into(),
-    };
-    let view = view_of(&community, &s, &place, true);
-    let row = ScheduleRow {
-        community_code: community.clone(),
-        pattern: view.pattern.clone(),
-        weekday: view.weekday.map(i64::from),
-        holiday_rule: view.holiday_rule.clone(),
-        start_minute: view.start_minute,
-        duration_minutes: view.duration_minutes,
-        place,
-        updated_at: now_millis(),
-    };
-    let mut tx = state.store.begin().await?;
-    store_sessions::put_schedule(&mut tx, &row).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "session.schedule", "session_schedule", &community)
-            .node(Some(community.clone()))
-            .after(serde_json::to_value(&view).ok())
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(view))
 }
 
 #[derive(Deserialize, IntoParams, ToSchema)]
@@ -161,12 +100,16 @@ pub struct Period {
     pub to: Option<String>,
 }
 
-fn parse_day(field: &str, text: &str) -> ApiResult<LocalDate> {
+pub(crate) fn parse_day(field: &str, text: &str) -> ApiResult<LocalDate> {
     text.parse()
         .map_err(|_| ApiError::field(field, "日期须为 YYYY-MM-DD / a date YYYY-MM-DD"))
 }
 
-fn period(state: &AppState, p: &Period, default_days: i64) -> ApiResult<(LocalDate, LocalDate)> {
+pub(crate) fn period(
+    state: &AppState,
+    p: &Period,
+    default_days: i64,
+) -> ApiResult<(LocalDate, LocalDate)> {
     let offset = state.working_calendar().offset_minutes();
     let from = match &p.from {
         Some(t) => parse_day("from", t)?,
@@ -236,107 +179,6 @@ pub async fn occurrences(
     Ok((list, schedule, place))
 }
 
-#[utoipa::path(post, path = "/api/v1/communities/{code}/sessions/plan", tag = "deliberation",
-    request_body = Period, responses((status = 200, body = PlanResult)))]
-pub async fn plan(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<Period>,
-) -> ApiResult<Json<PlanResult>> {
-    let community = community_code("code", &code)?;
-    allow(&actor, Action::ManageDeliberation, &community)?;
-    let (from, to) = period(&state, &req, 90)?;
-    let (list, _, place) = occurrences(&state, &community, from, to).await?;
-    let planned: Vec<PlannedSession> = list
-        .iter()
-        .map(|o| PlannedSession {
-            community_code: community.clone(),
-            nominal_date: o.nominal.to_string(),
-            starts_at: o.starts_at,
-            ends_at: o.ends_at,
-            place: place.clone(),
-        })
-        .collect();
-    let mut tx = state.store.begin().await?;
-    let added = store_sessions::plan_sessions(&mut tx, &planned, now_millis()).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "session.plan", "session", &community)
-            .node(Some(community.clone()))
-            .after(Some(
-                serde_json::json!({"from": from.to_string(), "to": to.to_string(), "added": added}),
-            ))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    let offset = state.working_calendar().offset_minutes();
-    let sessions = store_sessions::list_sessions(
-        &state.store,
-        &community,
-        from.start_millis(offset),
-        to.next_day().start_millis(offset),
-    )
-    .await?;
-    Ok(Json(PlanResult {
-        planned: added,
-        sessions: sessions.into_iter().map(SessionView::from).collect(),
-    }))
-}
-
-#[utoipa::path(get, path = "/api/v1/communities/{code}/sessions", tag = "deliberation",
-    params(Period), responses((status = 200, body = Vec<SessionView>), (status = 422, body = crate::error::Problem)))]
-pub async fn list_sessions(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-    ApiQuery(q): ApiQuery<Period>,
-) -> ApiResult<Json<Vec<SessionView>>> {
-    let community = community_code("code", &code)?;
-    allow(&actor, Action::ViewDeliberation, &community)?;
-    let (from, to) = period(&state, &q, 90)?;
-    let offset = state.working_calendar().offset_minutes();
-    let rows = store_sessions::list_sessions(
-        &state.store,
-        &community,
-        from.start_millis(offset),
-        to.next_day().start_millis(offset),
-    )
-    .await?;
-    Ok(Json(rows.into_iter().map(SessionView::from).collect()))
-}
-
-/// The community's session calendar for phones and desktop calendars (RFC 5545), public:
-/// calendar apps subscribe without a login, and a session's day and place are public notices.
-pub async fn ical_feed(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> ApiResult<impl IntoResponse> {
-    let code = file.strip_suffix(".ics").unwrap_or(&file);
-    let community = community_code("code", code)?;
-    if tongxin_store::territory::get_division(&state.store, &community)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::not_found());
-    }
-    let offset = state.working_calendar().offset_minutes();
-    let today = LocalDate::from_millis(now_millis(), offset);
-    let from = LocalDate::from_day_number(today.day_number() - 60);
-    let to = LocalDate::from_day_number(today.day_number() + 366);
-    let (list, _, place) = occurrences(&state, &community, from, to).await?;
-    let body = ical_text(&community, &list, &place);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    ))
-}
-
 /// The iCalendar text of a community's sessions.
 pub fn ical_text(community: &str, list: &[Occurrence], place: &str) -> String {
     use icalendar::{Calendar, Component, Event, EventLike};
@@ -380,7 +222,7 @@ pub struct SessionDetail {
     pub items: Vec<ItemView>,
 }
 
-async fn session_in_reach(
+pub(crate) async fn session_in_reach(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -389,17 +231,6 @@ async fn session_in_reach(
     let mut conn = state.store.reader().await?;
     let row = store_sessions::get_session(&mut conn, id).await?;
     in_reach(actor, action, row, |r| &r.community_code)
-}
-
-#[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "deliberation",
-    responses((status = 200, body = SessionDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get_session(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<SessionDetail>> {
-    let s = session_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
-    Ok(Json(session_detail(&state, s).await?))
 }
 
 pub async fn session_detail(state: &AppState, s: SessionRow) -> ApiResult<SessionDetail> {
@@ -443,60 +274,6 @@ pub struct RecordSession {
     pub minutes: String,
     #[serde(default)]
     pub attendees: Vec<AttendeeRequest>,
-}
-
-#[utoipa::path(post, path = "/api/v1/sessions/{id}/record", tag = "deliberation",
-    request_body = RecordSession,
-    responses((status = 200, body = SessionDetail), (status = 409, body = crate::error::Problem, description = "the session has not started yet"), (status = 422, body = crate::error::Problem)))]
-pub async fn record_session(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<RecordSession>,
-) -> ApiResult<Json<SessionDetail>> {
-    let s = session_in_reach(&state, &actor, id, Action::ManageDeliberation).await?;
-    let now = now_millis();
-    if s.starts_at > now {
-        return Err(ApiError::conflict(
-            "会议尚未开始，不能记录 / the session has not started yet",
-        ));
-    }
-    if !(0..=100_000).contains(&req.residents_present) {
-        return Err(ApiError::field(
-            "residents_present",
-            "须为 0–100000 / must be 0–100,000",
-        ));
-    }
-    let minutes = required_text("minutes", &req.minutes, 20_000)?;
-    let mut rows = Vec::with_capacity(req.attendees.len());
-    for (i, a) in req.attendees.iter().enumerate() {
-        let kind = AttendeeKind::parse(&a.kind).ok_or_else(|| {
-            ApiError::field(
-                &format!("attendees[{i}].kind"),
-                "须为 speaker、property_company、police、health_office、deputy、community_staff 或 other",
-            )
-        })?;
-        rows.push(AttendeeRow {
-            session_id: id,
-            kind: kind.as_str().into(),
-            name: required_text(&format!("attendees[{i}].name"), &a.name, 50)?,
-            unit: optional_text(&format!("attendees[{i}].unit"), Some(&a.unit), 100)?,
-        });
-    }
-    let mut tx = state.store.begin().await?;
-    store_sessions::record_held(&mut tx, id, req.residents_present, &minutes, &rows, now).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "session.record", "session", id.to_string())
-            .node(Some(s.community_code.clone()))
-            .after(Some(serde_json::json!({"residents_present": req.residents_present, "attendees": rows.len()})))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    let s = session_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
-    Ok(Json(session_detail(&state, s).await?))
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -570,11 +347,11 @@ pub struct RaiseItem {
     pub case_id: Option<i64>,
 }
 
-fn default_topic() -> String {
+pub(crate) fn default_topic() -> String {
     "proposals".into()
 }
 
-fn source_of(actor: &Actor, from_case: bool) -> &'static str {
+pub(crate) fn source_of(actor: &Actor, from_case: bool) -> &'static str {
     if from_case {
         return "case";
     }
@@ -592,7 +369,7 @@ fn source_of(actor: &Actor, from_case: bool) -> &'static str {
 pub async fn raise(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     req: RaiseItem,
 ) -> ApiResult<ItemRow> {
     let community = community_code("community_code", &req.community_code)?;
@@ -690,14 +467,14 @@ pub async fn raise(
             item.id.to_string(),
         )
         .node(Some(community))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
     Ok(item)
 }
 
-fn event(
+pub(crate) fn event(
     actor: &Actor,
     item_id: i64,
     at: i64,
@@ -718,18 +495,6 @@ fn event(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/session-items", tag = "deliberation", request_body = RaiseItem,
-    responses((status = 201, body = ItemView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_item(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<RaiseItem>,
-) -> ApiResult<(StatusCode, Json<ItemView>)> {
-    let item = raise(&state, &actor, &headers, req).await?;
-    Ok((StatusCode::CREATED, Json(item.into())))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ItemListQuery {
@@ -737,33 +502,6 @@ pub struct ItemListQuery {
     pub status: Option<String>,
     pub session_id: Option<i64>,
     pub limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/api/v1/session-items", tag = "deliberation", params(ItemListQuery),
-    responses((status = 200, body = Vec<ItemView>)))]
-pub async fn list_items(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<ItemListQuery>,
-) -> ApiResult<Json<Vec<ItemView>>> {
-    let community = community_code("community", &q.community)?;
-    allow(&actor, Action::ViewDeliberation, &community)?;
-    if let Some(s) = &q.status
-        && ItemStatus::parse(s).is_none()
-    {
-        return Err(ApiError::field("status", "未知状态 / unknown status"));
-    }
-    let rows = store_sessions::list_items(
-        &state.store,
-        &ItemQuery {
-            community,
-            status: q.status.clone(),
-            session_id: q.session_id,
-            limit: crate::util::clamp_limit(q.limit),
-        },
-    )
-    .await?;
-    Ok(Json(rows.into_iter().map(ItemView::from).collect()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -826,17 +564,6 @@ pub async fn item_detail(state: &AppState, actor: &Actor, item: ItemRow) -> ApiR
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/session-items/{id}", tag = "deliberation",
-    responses((status = 200, body = ItemDetail), (status = 404, body = crate::error::Problem)))]
-pub async fn get_item(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ItemDetail>> {
-    let item = item_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
-    Ok(Json(item_detail(&state, &actor, item).await?))
-}
-
 /// An item's title and description as typed, where personal numbers were masked.
 #[derive(Serialize, ToSchema)]
 pub struct RevealedItemText {
@@ -845,44 +572,6 @@ pub struct RevealedItemText {
     pub answer: Option<String>,
     pub commitment: Option<String>,
     pub result: Option<String>,
-}
-
-#[utoipa::path(post, path = "/api/v1/session-items/{id}/reveal", tag = "deliberation", params(("id" = i64, Path)),
-    request_body = crate::people::RevealRequest,
-    responses((status = 200, body = RevealedItemText), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn reveal_item(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<crate::people::RevealRequest>,
-) -> ApiResult<Json<RevealedItemText>> {
-    let item = item_in_reach(&state, &actor, id, Action::ViewDeliberation).await?;
-    let reason = crate::people::reveal_reason(&req)?;
-    let holders = [("session_item", vec![id])];
-    let of = RevealOf {
-        entity: "session_item",
-        entity_id: id,
-        node: &item.community_code,
-        holders: &holders,
-    };
-    let mut revealed = RevealedItemText {
-        title: item.title.clone(),
-        description: item.description.clone(),
-        answer: item.answer.clone(),
-        commitment: item.commitment.clone(),
-        result: item.result.clone(),
-    };
-    for o in reveal(&state, &actor, request_id(&headers), of, reason).await? {
-        match o.field.as_str() {
-            "title" => revealed.title = o.text,
-            "description" => revealed.description = o.text,
-            "answer" => revealed.answer = Some(o.text),
-            "commitment" => revealed.commitment = Some(o.text),
-            _ => revealed.result = Some(o.text),
-        }
-    }
-    Ok(Json(revealed))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -912,26 +601,11 @@ pub struct ItemActionRequest {
     pub note: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/session-items/{id}/actions", tag = "deliberation",
-    request_body = ItemActionRequest,
-    responses((status = 200, body = ItemDetail), (status = 409, body = crate::error::Problem),
-        (status = 422, body = crate::error::Problem)))]
-pub async fn post_item_action(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<ItemActionRequest>,
-) -> ApiResult<Json<ItemDetail>> {
-    let item = act_on_item(&state, &actor, &headers, id, req).await?;
-    Ok(Json(item_detail(&state, &actor, item).await?))
-}
-
 /// Takes one action on an item: the one engine for the API and the pages.
 pub async fn act_on_item(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     id: i64,
     req: ItemActionRequest,
 ) -> ApiResult<ItemRow> {
@@ -974,7 +648,7 @@ pub async fn act_on_item(
     if action == ItemAction::Refer
         && let Some(category) = &req.case_category
     {
-        referred_case = Some(open_case(state, actor, headers, &before, category, &req).await?);
+        referred_case = Some(open_case(state, actor, ctx, &before, category, &req).await?);
     }
     let mut events = vec![event(
         actor,
@@ -1024,7 +698,7 @@ pub async fn act_on_item(
         .after(Some(
             serde_json::json!({"status": after.status, "referred_case_id": after.referred_case_id}),
         ))
-        .request(request_id(headers)),
+        .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
@@ -1032,7 +706,7 @@ pub async fn act_on_item(
 }
 
 /// Checks and copies the fields an action needs; returns the timeline note.
-fn fill_action(
+pub(crate) fn fill_action(
     state: &AppState,
     item: &mut ItemRow,
     action: ItemAction,
@@ -1109,7 +783,7 @@ fn fill_action(
     }
 }
 
-fn rating_counts(req: &ItemActionRequest) -> ApiResult<(i64, i64)> {
+pub(crate) fn rating_counts(req: &ItemActionRequest) -> ApiResult<(i64, i64)> {
     match (req.verdict.as_deref(), req.satisfied, req.unsatisfied) {
         (Some("satisfied"), None, None) => Ok((1, 0)),
         (Some("unsatisfied"), None, None) => Ok((0, 1)),
@@ -1135,10 +809,10 @@ fn rating_counts(req: &ItemActionRequest) -> ApiResult<(i64, i64)> {
 }
 
 /// A referred item carried out in the closed loop: a case on the channel `meeting`.
-async fn open_case(
+pub(crate) async fn open_case(
     state: &AppState,
     actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
     item: &ItemRow,
     category: &str,
     req: &ItemActionRequest,
@@ -1155,7 +829,7 @@ async fn open_case(
     );
     let case = crate::cases::report(
         state,
-        &crate::context::Context::new(actor.clone(), request_id(headers)),
+        &crate::context::Context::new(actor.clone(), ctx.request_id.clone()),
         NewCaseRequest {
             category: category.into(),
             description: description.chars().take(4_000).collect(),
@@ -1184,14 +858,281 @@ pub struct OverdueQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/session-items/overdue", tag = "deliberation", params(OverdueQuery),
-    responses((status = 200, body = Vec<ItemView>)))]
+pub async fn get_schedule(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+) -> ApiResult<ScheduleView> {
+    let actor = &ctx.actor;
+    let community = community_code("code", &code)?;
+    allow(actor, Action::ViewDeliberation, &community)?;
+    let (s, place, configured) = schedule_of(state, &community).await?;
+    Ok(view_of(&community, &s, &place, configured))
+}
+
+pub async fn put_schedule(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+    req: ScheduleRequest,
+) -> ApiResult<ScheduleView> {
+    let actor = &ctx.actor;
+    let community = community_code("code", &code)?;
+    allow(actor, Action::ManageDeliberation, &community)?;
+    let s = Schedule::from_parts(
+        &req.pattern,
+        req.weekday,
+        &req.holiday_rule,
+        req.start_minute,
+        req.duration_minutes,
+    )
+    .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
+    let place = match req.place.as_deref() {
+        Some(p) => required_text("place", p, 200)?,
+        None => DEFAULT_PLACE.into(),
+    };
+    let view = view_of(&community, &s, &place, true);
+    let row = ScheduleRow {
+        community_code: community.clone(),
+        pattern: view.pattern.clone(),
+        weekday: view.weekday.map(i64::from),
+        holiday_rule: view.holiday_rule.clone(),
+        start_minute: view.start_minute,
+        duration_minutes: view.duration_minutes,
+        place,
+        updated_at: now_millis(),
+    };
+    let mut tx = state.store.begin().await?;
+    store_sessions::put_schedule(&mut tx, &row).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "session.schedule", "session_schedule", &community)
+            .node(Some(community.clone()))
+            .after(serde_json::to_value(&view).ok())
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(view)
+}
+
+pub async fn plan(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+    req: Period,
+) -> ApiResult<PlanResult> {
+    let actor = &ctx.actor;
+    let community = community_code("code", &code)?;
+    allow(actor, Action::ManageDeliberation, &community)?;
+    let (from, to) = period(state, &req, 90)?;
+    let (list, _, place) = occurrences(state, &community, from, to).await?;
+    let planned: Vec<PlannedSession> = list
+        .iter()
+        .map(|o| PlannedSession {
+            community_code: community.clone(),
+            nominal_date: o.nominal.to_string(),
+            starts_at: o.starts_at,
+            ends_at: o.ends_at,
+            place: place.clone(),
+        })
+        .collect();
+    let mut tx = state.store.begin().await?;
+    let added = store_sessions::plan_sessions(&mut tx, &planned, now_millis()).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "session.plan", "session", &community)
+            .node(Some(community.clone()))
+            .after(Some(
+                serde_json::json!({"from": from.to_string(), "to": to.to_string(), "added": added}),
+            ))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    let offset = state.working_calendar().offset_minutes();
+    let sessions = store_sessions::list_sessions(
+        &state.store,
+        &community,
+        from.start_millis(offset),
+        to.next_day().start_millis(offset),
+    )
+    .await?;
+    Ok(PlanResult {
+        planned: added,
+        sessions: sessions.into_iter().map(SessionView::from).collect(),
+    })
+}
+
+pub async fn list_sessions(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+    q: Period,
+) -> ApiResult<Vec<SessionView>> {
+    let actor = &ctx.actor;
+    let community = community_code("code", &code)?;
+    allow(actor, Action::ViewDeliberation, &community)?;
+    let (from, to) = period(state, &q, 90)?;
+    let offset = state.working_calendar().offset_minutes();
+    let rows = store_sessions::list_sessions(
+        &state.store,
+        &community,
+        from.start_millis(offset),
+        to.next_day().start_millis(offset),
+    )
+    .await?;
+    Ok(rows.into_iter().map(SessionView::from).collect())
+}
+
+pub async fn get_session(state: &AppState, ctx: &Context, id: i64) -> ApiResult<SessionDetail> {
+    let actor = &ctx.actor;
+    let s = session_in_reach(state, actor, id, Action::ViewDeliberation).await?;
+    session_detail(state, s).await
+}
+
+pub async fn record_session(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: RecordSession,
+) -> ApiResult<SessionDetail> {
+    let actor = &ctx.actor;
+    let s = session_in_reach(state, actor, id, Action::ManageDeliberation).await?;
+    let now = now_millis();
+    if s.starts_at > now {
+        return Err(ApiError::conflict(
+            "会议尚未开始，不能记录 / the session has not started yet",
+        ));
+    }
+    if !(0..=100_000).contains(&req.residents_present) {
+        return Err(ApiError::field(
+            "residents_present",
+            "须为 0–100000 / must be 0–100,000",
+        ));
+    }
+    let minutes = required_text("minutes", &req.minutes, 20_000)?;
+    let mut rows = Vec::with_capacity(req.attendees.len());
+    for (i, a) in req.attendees.iter().enumerate() {
+        let kind = AttendeeKind::parse(&a.kind).ok_or_else(|| {
+            ApiError::field(
+                &format!("attendees[{i}].kind"),
+                "须为 speaker、property_company、police、health_office、deputy、community_staff 或 other",
+            )
+        })?;
+        rows.push(AttendeeRow {
+            session_id: id,
+            kind: kind.as_str().into(),
+            name: required_text(&format!("attendees[{i}].name"), &a.name, 50)?,
+            unit: optional_text(&format!("attendees[{i}].unit"), Some(&a.unit), 100)?,
+        });
+    }
+    let mut tx = state.store.begin().await?;
+    store_sessions::record_held(&mut tx, id, req.residents_present, &minutes, &rows, now).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "session.record", "session", id.to_string())
+            .node(Some(s.community_code.clone()))
+            .after(Some(serde_json::json!({"residents_present": req.residents_present, "attendees": rows.len()})))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    let s = session_in_reach(state, actor, id, Action::ViewDeliberation).await?;
+    session_detail(state, s).await
+}
+
+pub async fn post_item(state: &AppState, ctx: &Context, req: RaiseItem) -> ApiResult<ItemView> {
+    let actor = &ctx.actor;
+    let item = raise(state, actor, ctx, req).await?;
+    Ok(item.into())
+}
+
+pub async fn list_items(
+    state: &AppState,
+    ctx: &Context,
+    q: ItemListQuery,
+) -> ApiResult<Vec<ItemView>> {
+    let actor = &ctx.actor;
+    let community = community_code("community", &q.community)?;
+    allow(actor, Action::ViewDeliberation, &community)?;
+    if let Some(s) = &q.status
+        && ItemStatus::parse(s).is_none()
+    {
+        return Err(ApiError::field("status", "未知状态 / unknown status"));
+    }
+    let rows = store_sessions::list_items(
+        &state.store,
+        &ItemQuery {
+            community,
+            status: q.status.clone(),
+            session_id: q.session_id,
+            limit: crate::util::clamp_limit(q.limit),
+        },
+    )
+    .await?;
+    Ok(rows.into_iter().map(ItemView::from).collect())
+}
+
+pub async fn get_item(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ItemDetail> {
+    let actor = &ctx.actor;
+    let item = item_in_reach(state, actor, id, Action::ViewDeliberation).await?;
+    item_detail(state, actor, item).await
+}
+
+pub async fn reveal_item(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: crate::people::RevealRequest,
+) -> ApiResult<RevealedItemText> {
+    let actor = &ctx.actor;
+    let item = item_in_reach(state, actor, id, Action::ViewDeliberation).await?;
+    let reason = crate::people::reveal_reason(&req)?;
+    let holders = [("session_item", vec![id])];
+    let of = RevealOf {
+        entity: "session_item",
+        entity_id: id,
+        node: &item.community_code,
+        holders: &holders,
+    };
+    let mut revealed = RevealedItemText {
+        title: item.title.clone(),
+        description: item.description.clone(),
+        answer: item.answer.clone(),
+        commitment: item.commitment.clone(),
+        result: item.result.clone(),
+    };
+    for o in reveal(state, actor, ctx.request_id.clone(), of, reason).await? {
+        match o.field.as_str() {
+            "title" => revealed.title = o.text,
+            "description" => revealed.description = o.text,
+            "answer" => revealed.answer = Some(o.text),
+            "commitment" => revealed.commitment = Some(o.text),
+            _ => revealed.result = Some(o.text),
+        }
+    }
+    Ok(revealed)
+}
+
+pub async fn post_item_action(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: ItemActionRequest,
+) -> ApiResult<ItemDetail> {
+    let actor = &ctx.actor;
+    let item = act_on_item(state, actor, ctx, id, req).await?;
+    item_detail(state, actor, item).await
+}
+
 pub async fn overdue_items(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<OverdueQuery>,
-) -> ApiResult<Json<Vec<ItemView>>> {
-    let prefixes = reach_within(&actor, Action::ManageDeliberation, q.within.as_deref())?;
+    state: &AppState,
+    ctx: &Context,
+    q: OverdueQuery,
+) -> ApiResult<Vec<ItemView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ManageDeliberation, q.within.as_deref())?;
     let rows = store_sessions::overdue_items(
         &state.store,
         &prefixes,
@@ -1199,5 +1140,5 @@ pub async fn overdue_items(
         crate::util::clamp_limit(q.limit),
     )
     .await?;
-    Ok(Json(rows.into_iter().map(ItemView::from).collect()))
+    Ok(rows.into_iter().map(ItemView::from).collect())
 }
