@@ -10,15 +10,18 @@ use utoipa_axum::routes;
 /// The JSON API under `/api/v1`, each route with its OpenAPI path.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(crate::access::login))
-        .routes(routes!(crate::access::logout))
-        .routes(routes!(crate::access::me))
-        .routes(routes!(crate::access::post_password))
-        .routes(routes!(crate::access::list_users, crate::access::post_user))
-        .routes(routes!(crate::access::disable_user))
-        .routes(routes!(crate::access::enable_user))
-        .routes(routes!(crate::access::post_token))
-        .routes(routes!(crate::access::revoke_token))
+        .routes(routes!(crate::access::api::users::login))
+        .routes(routes!(crate::access::api::users::logout))
+        .routes(routes!(crate::access::api::users::me))
+        .routes(routes!(crate::access::api::users::post_password))
+        .routes(routes!(
+            crate::access::api::users::list_users,
+            crate::access::api::users::post_user
+        ))
+        .routes(routes!(crate::access::api::users::disable_user))
+        .routes(routes!(crate::access::api::users::enable_user))
+        .routes(routes!(crate::access::api::users::post_token))
+        .routes(routes!(crate::access::api::users::revoke_token))
 }
 
 /// The pages (and feeds) people open in a browser or a calendar.

@@ -7,5 +7,5 @@ use utoipa_axum::routes;
 
 /// The JSON API under `/api/v1`, each route with its OpenAPI path.
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(crate::audit::list_audit))
+    OpenApiRouter::new().routes(routes!(crate::audit::api::list_audit))
 }

@@ -10,10 +10,10 @@ use utoipa_axum::routes;
 /// The JSON API under `/api/v1`, each route with its OpenAPI path.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(crate::map::geometry))
-        .routes(routes!(crate::map::measures))
-        .routes(routes!(crate::map::node))
-        .routes(routes!(crate::map::case_markers))
+        .routes(routes!(crate::map::api::geometry))
+        .routes(routes!(crate::map::api::measures))
+        .routes(routes!(crate::map::api::node))
+        .routes(routes!(crate::map::api::case_markers))
 }
 
 /// The pages (and feeds) people open in a browser or a calendar.

@@ -8,30 +8,40 @@ use utoipa_axum::routes;
 /// The JSON API under `/api/v1`, each route with its OpenAPI path.
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(crate::people::post_resident))
-        .routes(routes!(crate::people::search_residents))
+        .routes(routes!(crate::people::api::residents::post_resident))
+        .routes(routes!(crate::people::api::residents::search_residents))
         .routes(routes!(
-            crate::people::get_resident,
-            crate::people::patch_resident
+            crate::people::api::residents::get_resident,
+            crate::people::api::residents::patch_resident
         ))
-        .routes(routes!(crate::people::reveal_resident))
-        .routes(routes!(crate::people::move_resident))
-        .routes(routes!(crate::people::resident_history))
-        .routes(routes!(crate::people::post_household))
-        .routes(routes!(crate::people::get_household))
-        .routes(routes!(crate::people::set_household_head))
+        .routes(routes!(crate::people::api::residents::reveal_resident))
+        .routes(routes!(crate::people::api::residents::move_resident))
+        .routes(routes!(crate::people::api::residents::resident_history))
+        .routes(routes!(crate::people::api::residents::post_household))
+        .routes(routes!(crate::people::api::residents::get_household))
+        .routes(routes!(crate::people::api::residents::set_household_head))
         .routes(routes!(
-            crate::people::list_organisations,
-            crate::people::post_organisation
+            crate::people::api::organisations::list_organisations,
+            crate::people::api::organisations::post_organisation
         ))
-        .routes(routes!(crate::people::get_organisation))
+        .routes(routes!(crate::people::api::organisations::get_organisation))
         .routes(routes!(
-            crate::people::list_party_orgs,
-            crate::people::post_party_org
+            crate::people::api::organisations::list_party_orgs,
+            crate::people::api::organisations::post_party_org
         ))
-        .routes(routes!(crate::people::list_party_members))
-        .routes(routes!(crate::people::post_party_member))
-        .routes(routes!(crate::people::export_ledger))
-        .routes(routes!(crate::people::import_ledger))
-        .routes(routes!(crate::people::ledger_template))
+        .routes(routes!(
+            crate::people::api::organisations::list_party_members
+        ))
+        .routes(routes!(
+            crate::people::api::organisations::post_party_member
+        ))
+        .routes(routes!(
+            crate::people::api::handlers_spreadsheets::export_ledger
+        ))
+        .routes(routes!(
+            crate::people::api::handlers_spreadsheets::import_ledger
+        ))
+        .routes(routes!(
+            crate::people::api::handlers_spreadsheets::ledger_template
+        ))
 }

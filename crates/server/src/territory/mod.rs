@@ -1,9 +1,8 @@
 //! Territory: divisions, grids (with GeoJSON import/export), compounds, buildings, locate.
 
-pub mod grids;
-mod handlers;
-pub mod locator;
+pub mod api;
 pub mod pages;
 pub mod routes;
+pub mod service;
 
-pub use handlers::*;
+pub use service::*;

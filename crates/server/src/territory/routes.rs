@@ -11,22 +11,22 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(
-            crate::territory::list_divisions,
-            crate::territory::post_division
+            crate::territory::api::nodes::list_divisions,
+            crate::territory::api::nodes::post_division
         ))
-        .routes(routes!(crate::territory::get_division))
-        .routes(routes!(crate::territory::list_grids))
-        .routes(routes!(crate::territory::post_grid_import))
-        .routes(routes!(crate::territory::get_grid_export))
-        .routes(routes!(crate::territory::get_grid))
-        .routes(routes!(crate::territory::locate))
+        .routes(routes!(crate::territory::api::nodes::get_division))
+        .routes(routes!(crate::territory::api::nodes::list_grids))
+        .routes(routes!(crate::territory::api::nodes::post_grid_import))
+        .routes(routes!(crate::territory::api::nodes::get_grid_export))
+        .routes(routes!(crate::territory::api::nodes::get_grid))
+        .routes(routes!(crate::territory::api::nodes::locate))
         .routes(routes!(
-            crate::territory::list_compounds,
-            crate::territory::post_compound
+            crate::territory::api::nodes::list_compounds,
+            crate::territory::api::nodes::post_compound
         ))
         .routes(routes!(
-            crate::territory::list_buildings,
-            crate::territory::post_building
+            crate::territory::api::nodes::list_buildings,
+            crate::territory::api::nodes::post_building
         ))
 }
 

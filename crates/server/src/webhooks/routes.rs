@@ -9,9 +9,9 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(
-            crate::webhooks::list_subscriptions,
-            crate::webhooks::post_subscription
+            crate::webhooks::api::list_subscriptions,
+            crate::webhooks::api::post_subscription
         ))
-        .routes(routes!(crate::webhooks::delete_subscription))
-        .routes(routes!(crate::webhooks::list_deliveries))
+        .routes(routes!(crate::webhooks::api::delete_subscription))
+        .routes(routes!(crate::webhooks::api::list_deliveries))
 }

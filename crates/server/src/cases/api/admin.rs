@@ -4,7 +4,8 @@
 use crate::access::session::request_id;
 use crate::access::{Authenticated, audit_entry};
 use crate::cases::service::admin::*;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::context::Context;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::util::ApiJson;
 use axum::Json;
@@ -13,7 +14,6 @@ use axum::http::HeaderMap;
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::cases::calendar::Calendar;
 use tongxin_core::cases::catalogue::Category;
-use tongxin_core::cases::warnings::WarningRules;
 use tongxin_store::{audit, commit};
 
 #[utoipa::path(get, path = "/api/v1/case-categories/{code}", tag = "cases", params(("code" = String, Path)),
@@ -36,57 +36,13 @@ pub async fn get_category(
     responses((status = 200, body = RevisedCategory), (status = 409, body = crate::error::Problem, description = "someone changed it first"), (status = 422, body = crate::error::Problem)))]
 pub async fn revise_category(
     State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
+    ctx: Context,
     Path(code): Path<String>,
     ApiJson(updated): ApiJson<Category>,
 ) -> ApiResult<Json<RevisedCategory>> {
-    authorize(&actor, Action::ManageCatalogue, Target::Platform)?;
-    if updated.code != code {
-        return Err(ApiError::field(
-            "code",
-            "请求体的 code 须与地址一致 / the body's code must match the path",
-        ));
-    }
-    let (version, text, before) = {
-        let mut catalogue = state.catalogue.write().expect("catalogue lock");
-        let before = catalogue
-            .category(&code)
-            .cloned()
-            .ok_or_else(ApiError::not_found)?;
-        let mut draft = catalogue.clone();
-        let version = draft.revise(updated.clone()).map_err(|e| {
-            let message = e.to_string();
-            if message.contains("version") || message.contains("版本") {
-                ApiError::conflict(message)
-            } else {
-                ApiError::invalid(
-                    message.clone(),
-                    vec![FieldError::field("category", message)],
-                )
-            }
-        })?;
-        let text = serde_json::to_string(&draft).map_err(ApiError::internal)?;
-        *catalogue = draft;
-        (version, text, before)
-    };
-    state.store.set_setting(CATALOGUE_KEY, &text).await?;
-    let mut tx = state.store.begin().await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(
-            &actor,
-            "case_category.revise",
-            "case_category",
-            code.clone(),
-        )
-        .before(serde_json::to_value(&before).ok())
-        .after(serde_json::to_value(&updated).ok())
-        .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(RevisedCategory { code, version }))
+    Ok(Json(
+        crate::cases::service::admin::revise_category(&state, &ctx, code, updated).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/calendar/{year}", tag = "cases", params(("year" = i32, Path)),
@@ -162,39 +118,10 @@ pub async fn get_warning_rules(
     responses((status = 200, body = WarningRulesView), (status = 422, body = crate::error::Problem)))]
 pub async fn put_warning_rules(
     State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
+    ctx: Context,
     ApiJson(v): ApiJson<WarningRulesView>,
 ) -> ApiResult<Json<WarningRulesView>> {
-    authorize(&actor, Action::ManageCatalogue, Target::Platform)?;
-    let rules = WarningRules {
-        cluster_min: v.cluster_min,
-        cluster_days: v.cluster_days,
-        spike_factor: v.spike_factor,
-        spike_min: v.spike_min,
-        baseline_days: v.baseline_days,
-        place_min: v.place_min,
-        place_metres: v.place_metres,
-        place_days: v.place_days,
-        due_soon_hours: v.due_soon_hours,
-    };
-    rules
-        .validate()
-        .map_err(|(field, reason)| ApiError::field(field, reason))?;
-    let text = serde_json::to_string(&rules).map_err(ApiError::internal)?;
-    state
-        .store
-        .set_setting(super::patterns::WARNING_RULES_SETTING, &text)
-        .await?;
-    state.pattern_warnings.lock().expect("cache lock").clear();
-    let mut tx = state.store.begin().await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "warnings.rules", "settings", "warning_rules")
-            .after(serde_json::from_str(&text).ok())
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(rules.into()))
+    Ok(Json(
+        crate::cases::service::admin::put_warning_rules(&state, &ctx, v).await?,
+    ))
 }

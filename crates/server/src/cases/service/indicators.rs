@@ -1,7 +1,8 @@
 //! The indicators leaders are judged by, for any territory node and period (formulas in
 //! docs/indicators.md), as JSON or as a CSV/XLSX download.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::util::reach_within;
 use crate::util::{Download, Table};

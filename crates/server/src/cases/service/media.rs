@@ -5,8 +5,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde::Serialize;
 use std::path::PathBuf;
-use tongxin_core::access::{Action, Actor, Target, authorize};
-use tongxin_store::cases::{self, MediaHolder, MediaRow};
+use tongxin_core::access::Actor;
+use tongxin_core::access::{Action, Target, authorize};
+use tongxin_store::cases::MediaHolder;
+use tongxin_store::cases::{self, MediaRow};
 use tongxin_store::commit;
 use utoipa::ToSchema;
 

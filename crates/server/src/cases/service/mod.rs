@@ -15,23 +15,29 @@ pub mod patrols;
 pub mod patterns;
 pub mod warnings;
 
+use crate::access::audit_entry;
 use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::people::free_text::{RevealOf, keep_originals, reveal};
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
+use crate::util::{Cursor, PageOut, clamp_limit, reach_within};
 use serde::{Deserialize, Serialize};
-use tongxin_core::access::{Action, Actor, Denial, Target, authorize};
+use tongxin_core::access::{Action, Target, authorize};
+use tongxin_core::access::{Actor, Denial};
 use tongxin_core::cases::catalogue::StepLimits;
 use tongxin_core::cases::deadlines::{Clocks, clocks_after, step_deadline};
 use tongxin_core::cases::intake::{self as intake_rules, Placement};
+use tongxin_core::cases::machine::Command;
 use tongxin_core::cases::machine::{
-    self, CaseState, Command, CommandKind, Refusal, Rules, Satisfaction, Status, Tier,
+    self, CaseState, CommandKind, Refusal, Rules, Satisfaction, Status, Tier,
 };
 use tongxin_core::people::has_personal_numbers;
-use tongxin_store::cases::{self, CaseRow, EventRow};
+use tongxin_store::cases::{self};
+use tongxin_store::cases::{CaseRow, EventRow};
 use tongxin_store::protect::mask_json_strings;
-use tongxin_store::{audit, commit, now_millis, territory};
+use tongxin_store::territory;
+use tongxin_store::{audit, commit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
 pub use tongxin_core::cases::intake::CHANNELS;
@@ -821,4 +827,187 @@ impl CaseListQuery {
             open_only: false,
         }
     }
+}
+
+pub async fn post_case(
+    state: &AppState,
+    ctx: &Context,
+    req: NewCaseRequest,
+) -> ApiResult<CaseView> {
+    let masked = masking_notice(&req);
+    let row = report(state, ctx, req).await?;
+    let mut v = view(state, &row, None);
+    v.notice = masked.map(str::to_string);
+    Ok(v)
+}
+
+pub async fn get_case(state: &AppState, ctx: &Context, id: i64) -> ApiResult<CaseView> {
+    let actor = &ctx.actor;
+    let c = reachable_case(state, actor, id).await?;
+    let events = cases::timeline(&state.store, id).await?;
+    let mut v = view(state, &c, Some(events));
+    v.supports = Some(cases::support_count(&state.store, id).await?);
+    Ok(v)
+}
+
+pub async fn reveal_case(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: crate::people::RevealRequest,
+) -> ApiResult<RevealedCaseText> {
+    let actor = &ctx.actor;
+    let reason = crate::people::reveal_reason(&req)?;
+    let revealed = reveal_texts(state, actor, ctx.request_id.clone(), id, reason).await?;
+    Ok(revealed)
+}
+
+pub async fn nearby_cases(
+    state: &AppState,
+    ctx: &Context,
+    q: NearbyQuery,
+) -> ApiResult<Vec<NearbyCase>> {
+    let actor = &ctx.actor;
+    limits_of(state, &q.category)?;
+    let number = |name: &str, v: Option<&str>| -> ApiResult<f64> {
+        v.and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|f| f.is_finite())
+            .ok_or_else(|| {
+                ApiError::field(name, format!("{name} 须为数字 / {name} must be a number"))
+            })
+    };
+    let (lon, lat, _) = point_to_wgs84(
+        number("lon", q.lon.as_deref())?,
+        number("lat", q.lat.as_deref())?,
+        q.crs.as_deref(),
+    )?;
+    let (m_lat, m_lon) = tongxin_geo::crs::metres_per_degree(lat);
+    let (dx, dy) = (DUPLICATE_RADIUS_M / m_lon, DUPLICATE_RADIUS_M / m_lat);
+    let since = now_millis() - DUPLICATE_WINDOW_MS;
+    let rows = cases::candidates_near(
+        &state.store,
+        &q.category,
+        since,
+        [lon - dx, lat - dy, lon + dx, lat + dy],
+    )
+    .await?;
+    let mut near: Vec<NearbyCase> = rows
+        .iter()
+        .filter(|c| {
+            c.reporter_id == actor.user_id
+                || authorize(actor, Action::ReportCase, Target::Node(&c.grid_code)).is_ok()
+        })
+        .filter_map(|c| {
+            let d = tongxin_geo::crs::distance_m((lon, lat), (c.lon?, c.lat?));
+            (d <= DUPLICATE_RADIUS_M).then(|| NearbyCase {
+                distance_m: (d * 10.0).round() / 10.0,
+                case: view(state, c, None),
+            })
+        })
+        .collect();
+    near.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+    Ok(near)
+}
+
+pub async fn support_case(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: SupportRequest,
+) -> ApiResult<SupportAnswer> {
+    let actor = &ctx.actor;
+    let c = cases::get_case(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(actor, Action::ReportCase, Target::Record(&c.grid_code))?;
+    if !c.status.is_open() {
+        return Err(ApiError::conflict(
+            "案件已结束，不能再附议 / the case is no longer open",
+        ));
+    }
+    if req.note.chars().count() > 500 {
+        return Err(ApiError::field(
+            "note",
+            "最多 500 字 / at most 500 characters",
+        ));
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    let added = cases::add_support(&mut tx, id, actor.user_id, now, req.note.trim()).await?;
+    if added {
+        audit::record(
+            &mut tx,
+            &audit_entry(actor, "case.support", "case", id.to_string())
+                .node(Some(c.grid_code.clone()))
+                .request(ctx.request_id.clone()),
+        )
+        .await?;
+    }
+    commit(tx).await?;
+    Ok(SupportAnswer {
+        case_id: id,
+        supports: cases::support_count(&state.store, id).await?,
+        added,
+    })
+}
+
+pub async fn list_notifications(
+    state: &AppState,
+    ctx: &Context,
+    q: NotificationQuery,
+) -> ApiResult<PageOut<NotificationView>> {
+    let actor = &ctx.actor;
+    let page = cases::notifications(
+        &state.store,
+        actor.user_id,
+        q.unread.unwrap_or(false),
+        Cursor::decode_i64(q.cursor.as_deref())?,
+        clamp_limit(q.limit),
+    )
+    .await?;
+    Ok(PageOut::new(
+        page.items
+            .into_iter()
+            .map(|n| NotificationView {
+                id: n.id,
+                case_id: n.case_id,
+                kind: n.kind,
+                message: n.message,
+                created_at: n.created_at,
+                read_at: n.read_at,
+            })
+            .collect(),
+        page.next,
+    ))
+}
+
+pub async fn post_action(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    command: Command,
+) -> ApiResult<CaseView> {
+    let (after, events) = act(state, ctx, id, command).await?;
+    Ok(view(state, &after, Some(events)))
+}
+
+pub async fn list_cases(
+    state: &AppState,
+    ctx: &Context,
+    q: CaseListQuery,
+) -> ApiResult<PageOut<CaseView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::WorkCase, q.within.as_deref())?;
+    let page = cases::list_cases(
+        &state.store,
+        &prefixes,
+        &q.filter(),
+        Cursor::decode_i64(q.cursor.as_deref())?,
+        clamp_limit(q.limit),
+    )
+    .await?;
+    Ok(PageOut::new(
+        page.items.iter().map(|c| view(state, c, None)).collect(),
+        page.next,
+    ))
 }

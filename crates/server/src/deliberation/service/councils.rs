@@ -4,7 +4,8 @@
 use super::{council_for, rules_of};
 use crate::access::audit_entry;
 use crate::context::Context;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::ApiResult;
+use crate::error::{ApiError, FieldError};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

@@ -5,7 +5,8 @@
 use super::{allow, community_code, in_reach, optional_text, required_text};
 use crate::access::audit_entry;
 use crate::context::Context;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

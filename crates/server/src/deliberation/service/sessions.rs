@@ -21,8 +21,9 @@ use tongxin_store::deliberation::sessions::{
     self as store_sessions, AttendeeRow, ItemEventRow, ItemQuery, ItemRow, PlannedSession,
     ScheduleRow, SessionRow,
 };
+use tongxin_store::now_millis;
 use tongxin_store::protect::GuardedText;
-use tongxin_store::{audit, commit, now_millis};
+use tongxin_store::{audit, commit};
 use utoipa::{IntoParams, ToSchema};
 
 pub(crate) const DAY_MS: i64 = 86_400_000;

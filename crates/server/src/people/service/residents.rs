@@ -1,14 +1,11 @@
 //! Residents and households.
 
 use super::{invalid_fields, today};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::util::{ApiJson, Cursor, PageOut, clamp_limit, reach_within};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::util::{Cursor, PageOut, clamp_limit, reach_within};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::people::{
@@ -27,7 +24,7 @@ pub struct TagView {
     pub name: String,
 }
 
-fn tag_views(column: &str) -> Vec<TagView> {
+pub(crate) fn tag_views(column: &str) -> Vec<TagView> {
     tags_from_column(column)
         .into_iter()
         .map(|t| TagView {
@@ -173,7 +170,7 @@ pub async fn resolve_place(
     })
 }
 
-fn tags_text(tags: &[String]) -> String {
+pub(crate) fn tags_text(tags: &[String]) -> String {
     tags.join(",")
 }
 
@@ -221,7 +218,7 @@ pub fn build_row(
     }
 }
 
-fn summary(r: &ResidentRow) -> serde_json::Value {
+pub(crate) fn summary(r: &ResidentRow) -> serde_json::Value {
     serde_json::json!({
         "name": r.name, "citizen_id": r.id_masked, "phone": r.phone_masked,
         "grid_code": r.grid_code, "household_id": r.household_id, "building_id": r.building_id,
@@ -229,65 +226,7 @@ fn summary(r: &ResidentRow) -> serde_json::Value {
     })
 }
 
-#[utoipa::path(post, path = "/api/v1/residents", tag = "people", request_body = NewResidentRequest,
-    responses((status = 201, body = ResidentView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn post_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewResidentRequest>,
-) -> ApiResult<(StatusCode, Json<ResidentView>)> {
-    let valid = validate_resident(
-        &req.name,
-        &req.citizen_id,
-        req.phone.as_deref(),
-        &tags_text(&req.tags),
-        today(),
-    )
-    .map_err(invalid_fields)?;
-    let place = resolve_place(&state, &actor, &req.place).await?;
-    let hash = state.config.protector.id_hash(&valid.citizen_id);
-    let now = now_millis();
-    let backend = state.store.backend();
-    let mut tx = state.store.begin().await?;
-    if !people::existing_id_hashes(&mut tx, &[hash.as_str()])
-        .await?
-        .is_empty()
-    {
-        return Err(ApiError::conflict(
-            "该身份证号已登记 / this citizen ID number is already registered",
-        ));
-    }
-    let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
-    let sealed_id = state
-        .config
-        .protector
-        .citizen_id_hashed(&valid.citizen_id, hash);
-    let row = build_row(
-        &state,
-        id,
-        &valid,
-        sealed_id,
-        (&place, now, "登记 / registered"),
-    );
-    people::insert_residents(&mut tx, vec![row.clone()]).await?;
-    sync_ids(&mut tx, backend, "residents").await?;
-    if let Some(hid) = row.household_id {
-        claim_head_if_vacant(&mut tx, hid, row.id, now).await?;
-    }
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "resident.create", "resident", id.to_string())
-            .node(Some(row.grid_code.clone()))
-            .after(Some(summary(&row)))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(resident_view(&row))))
-}
-
-async fn claim_head_if_vacant(
+pub(crate) async fn claim_head_if_vacant(
     tx: &mut tongxin_store::Conn,
     household: i64,
     resident: i64,
@@ -300,12 +239,15 @@ async fn claim_head_if_vacant(
     Ok(())
 }
 
-async fn sqlx_head(tx: &mut tongxin_store::Conn, household: i64) -> ApiResult<(Option<i64>,)> {
+pub(crate) async fn sqlx_head(
+    tx: &mut tongxin_store::Conn,
+    household: i64,
+) -> ApiResult<(Option<i64>,)> {
     Ok(people::household_head(tx, household).await?)
 }
 
 /// The resident if the actor may `action` at their grid; hidden otherwise.
-async fn reachable_resident(
+pub(crate) async fn reachable_resident(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -316,17 +258,6 @@ async fn reachable_resident(
         .ok_or_else(ApiError::not_found)?;
     authorize(actor, action, Target::Record(&row.grid_code))?;
     Ok(row)
-}
-
-#[utoipa::path(get, path = "/api/v1/residents/{id}", tag = "people", params(("id" = i64, Path)),
-    responses((status = 200, body = ResidentView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<ResidentView>> {
-    let row = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
-    Ok(Json(resident_view(&row)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -355,112 +286,12 @@ pub fn reveal_reason(req: &RevealRequest) -> ApiResult<&str> {
     Ok(reason)
 }
 
-#[utoipa::path(post, path = "/api/v1/residents/{id}/reveal", tag = "people", params(("id" = i64, Path)), request_body = RevealRequest,
-    responses((status = 200, body = RevealedView), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn reveal_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<RevealRequest>,
-) -> ApiResult<Json<RevealedView>> {
-    let row = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
-    authorize(
-        &actor,
-        Action::RevealPersonalData,
-        Target::Node(&row.grid_code),
-    )?;
-    let reason = reveal_reason(&req)?;
-    let p = &state.config.protector;
-    let citizen_id = p.open(&row.id_sealed).map_err(ApiError::internal)?;
-    let phone = row
-        .phone_sealed
-        .as_deref()
-        .map(|s| p.open(s))
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let mut tx = state.store.begin().await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "resident.reveal", "resident", id.to_string())
-            .node(Some(row.grid_code.clone()))
-            .after(Some(
-                serde_json::json!({"reason": reason, "fields": ["citizen_id", "phone"]}),
-            ))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(RevealedView {
-        id,
-        citizen_id,
-        phone,
-    }))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateResidentRequest {
     pub name: Option<String>,
     /// New phone; an empty string removes it.
     pub phone: Option<String>,
     pub tags: Option<Vec<String>>,
-}
-
-#[utoipa::path(patch, path = "/api/v1/residents/{id}", tag = "people", params(("id" = i64, Path)), request_body = UpdateResidentRequest,
-    responses((status = 200, body = ResidentView), (status = 422, body = crate::error::Problem)))]
-pub async fn patch_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<UpdateResidentRequest>,
-) -> ApiResult<Json<ResidentView>> {
-    let before = reachable_resident(&state, &actor, id, Action::ManagePeople).await?;
-    let mut row = before.clone();
-    let mut errors = Vec::new();
-    if let Some(name) = &req.name {
-        match tongxin_core::people::check_name(name) {
-            Ok(()) => row.name = name.trim().into(),
-            Err(e) => errors.push(("name", e)),
-        }
-    }
-    if let Some(phone) = &req.phone {
-        if phone.trim().is_empty() {
-            (row.phone_sealed, row.phone_hash, row.phone_masked) = (None, None, None);
-        } else {
-            match Phone::parse(phone) {
-                Ok(p) => {
-                    let s = state.config.protector.phone(&p);
-                    (row.phone_sealed, row.phone_hash, row.phone_masked) =
-                        (Some(s.sealed), Some(s.hash), Some(s.masked));
-                }
-                Err(e) => errors.push(("phone", e.to_string())),
-            }
-        }
-    }
-    if let Some(tags) = &req.tags {
-        match Tag::parse_list(&tags_text(tags)) {
-            Ok(t) => row.tags = tags_to_column(&t),
-            Err(e) => errors.push(("tags", e)),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(invalid_fields(errors));
-    }
-    row.updated_at = now_millis();
-    let mut tx = state.store.begin().await?;
-    people::update_resident_details(&mut tx, &row).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "resident.update", "resident", id.to_string())
-            .node(Some(row.grid_code.clone()))
-            .before(Some(summary(&before)))
-            .after(Some(summary(&row)))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(resident_view(&row)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -473,74 +304,6 @@ pub struct MoveRequest {
     pub place: PlaceRequest,
 }
 
-#[utoipa::path(post, path = "/api/v1/residents/{id}/move", tag = "people", params(("id" = i64, Path)), request_body = MoveRequest,
-    responses((status = 200, body = ResidentView), (status = 422, body = crate::error::Problem)))]
-pub async fn move_resident(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<MoveRequest>,
-) -> ApiResult<Json<ResidentView>> {
-    let before = reachable_resident(&state, &actor, id, Action::ManagePeople).await?;
-    if before.status != "resident" {
-        return Err(ApiError::conflict(
-            "此人已迁出 / this person has already moved out",
-        ));
-    }
-    let reason = req.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 200 {
-        return Err(ApiError::field(
-            "reason",
-            "须说明迁移原因（1–200 字）/ give the reason (1–200 characters)",
-        ));
-    }
-    let mut row = before.clone();
-    if req.move_out {
-        row.status = "moved_out".into();
-    } else {
-        let place = resolve_place(&state, &actor, &req.place).await?;
-        row.household_id = place.household_id;
-        row.building_id = place.building_id;
-        row.district_code = place.grid_code[..6].to_string();
-        row.grid_code = place.grid_code;
-        row.unit = place.unit;
-        row.room = place.room;
-    }
-    let now = now_millis();
-    let mut tx = state.store.begin().await?;
-    people::move_resident(&mut tx, &before, &row, now, reason).await?;
-    let left_household = before
-        .household_id
-        .filter(|h| req.move_out || Some(*h) != row.household_id);
-    if let Some(old) = left_household {
-        people::reassign_head(&mut tx, old, id, now).await?;
-    }
-    if let Some(new) = row.household_id.filter(|_| !req.move_out) {
-        claim_head_if_vacant(&mut tx, new, id, now).await?;
-    }
-    audit::record(
-        &mut tx,
-        &audit_entry(
-            &actor,
-            if req.move_out {
-                "resident.move_out"
-            } else {
-                "resident.move"
-            },
-            "resident",
-            id.to_string(),
-        )
-        .node(Some(before.grid_code.clone()))
-        .before(Some(summary(&before)))
-        .after(Some(summary(&row)))
-        .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok(Json(resident_view(&row)))
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct ResidencePeriod {
     pub household_id: Option<i64>,
@@ -551,31 +314,6 @@ pub struct ResidencePeriod {
     pub from_at: i64,
     pub to_at: Option<i64>,
     pub reason: String,
-}
-
-#[utoipa::path(get, path = "/api/v1/residents/{id}/history", tag = "people", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<ResidencePeriod>)))]
-pub async fn resident_history(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<Vec<ResidencePeriod>>> {
-    let resident = reachable_resident(&state, &actor, id, Action::ViewPeople).await?;
-    let rows = people::history(&state.store, &resident).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|h| ResidencePeriod {
-                household_id: h.household_id,
-                building_id: h.building_id,
-                grid_code: h.grid_code,
-                unit: h.unit,
-                room: h.room,
-                from_at: h.from_at,
-                to_at: h.to_at,
-                reason: h.reason,
-            })
-            .collect(),
-    ))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -660,23 +398,6 @@ pub fn resident_query(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/residents/search", tag = "people", request_body = ResidentSearch,
-    responses((status = 200, body = PageOut<ResidentView>)))]
-pub async fn search_residents(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiJson(req): ApiJson<ResidentSearch>,
-) -> ApiResult<Json<PageOut<ResidentView>>> {
-    let Some(query) = resident_query(&state, &actor, &req, Action::ViewPeople)? else {
-        return Ok(Json(PageOut::new(Vec::new(), None)));
-    };
-    let page = people::search_residents(&state.store, &query).await?;
-    Ok(Json(PageOut::new(
-        page.items.iter().map(resident_view).collect(),
-        page.next,
-    )))
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct NewHouseholdRequest {
     pub grid_code: Option<String>,
@@ -703,7 +424,7 @@ pub struct HouseholdView {
 }
 
 /// The household with its current members (masked).
-async fn with_members(state: &AppState, h: HouseholdRow) -> ApiResult<HouseholdView> {
+pub(crate) async fn with_members(state: &AppState, h: HouseholdRow) -> ApiResult<HouseholdView> {
     let query = ResidentQuery {
         prefixes: vec![h.grid_code[..6].to_string()],
         household_id: Some(h.id),
@@ -717,7 +438,7 @@ async fn with_members(state: &AppState, h: HouseholdRow) -> ApiResult<HouseholdV
     ))
 }
 
-fn household_view(h: HouseholdRow, members: Vec<ResidentView>) -> HouseholdView {
+pub(crate) fn household_view(h: HouseholdRow, members: Vec<ResidentView>) -> HouseholdView {
     HouseholdView {
         id: h.id,
         grid_code: h.grid_code,
@@ -730,17 +451,283 @@ fn household_view(h: HouseholdRow, members: Vec<ResidentView>) -> HouseholdView 
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/households", tag = "people", request_body = NewHouseholdRequest,
-    responses((status = 201, body = HouseholdView), (status = 422, body = crate::error::Problem)))]
+#[derive(Deserialize, ToSchema)]
+pub struct HeadRequest {
+    pub resident_id: i64,
+}
+
+pub async fn post_resident(
+    state: &AppState,
+    ctx: &Context,
+    req: NewResidentRequest,
+) -> ApiResult<ResidentView> {
+    let actor = &ctx.actor;
+    let valid = validate_resident(
+        &req.name,
+        &req.citizen_id,
+        req.phone.as_deref(),
+        &tags_text(&req.tags),
+        today(),
+    )
+    .map_err(invalid_fields)?;
+    let place = resolve_place(state, actor, &req.place).await?;
+    let hash = state.config.protector.id_hash(&valid.citizen_id);
+    let now = now_millis();
+    let backend = state.store.backend();
+    let mut tx = state.store.begin().await?;
+    if !people::existing_id_hashes(&mut tx, &[hash.as_str()])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::conflict(
+            "该身份证号已登记 / this citizen ID number is already registered",
+        ));
+    }
+    let id = reserve_ids(&mut tx, backend, "residents", 1).await?;
+    let sealed_id = state
+        .config
+        .protector
+        .citizen_id_hashed(&valid.citizen_id, hash);
+    let row = build_row(
+        state,
+        id,
+        &valid,
+        sealed_id,
+        (&place, now, "登记 / registered"),
+    );
+    people::insert_residents(&mut tx, vec![row.clone()]).await?;
+    sync_ids(&mut tx, backend, "residents").await?;
+    if let Some(hid) = row.household_id {
+        claim_head_if_vacant(&mut tx, hid, row.id, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "resident.create", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .after(Some(summary(&row)))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(resident_view(&row))
+}
+
+pub async fn get_resident(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ResidentView> {
+    let actor = &ctx.actor;
+    let row = reachable_resident(state, actor, id, Action::ViewPeople).await?;
+    Ok(resident_view(&row))
+}
+
+pub async fn reveal_resident(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: RevealRequest,
+) -> ApiResult<RevealedView> {
+    let actor = &ctx.actor;
+    let row = reachable_resident(state, actor, id, Action::ViewPeople).await?;
+    authorize(
+        actor,
+        Action::RevealPersonalData,
+        Target::Node(&row.grid_code),
+    )?;
+    let reason = reveal_reason(&req)?;
+    let p = &state.config.protector;
+    let citizen_id = p.open(&row.id_sealed).map_err(ApiError::internal)?;
+    let phone = row
+        .phone_sealed
+        .as_deref()
+        .map(|s| p.open(s))
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "resident.reveal", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .after(Some(
+                serde_json::json!({"reason": reason, "fields": ["citizen_id", "phone"]}),
+            ))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(RevealedView {
+        id,
+        citizen_id,
+        phone,
+    })
+}
+
+pub async fn patch_resident(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: UpdateResidentRequest,
+) -> ApiResult<ResidentView> {
+    let actor = &ctx.actor;
+    let before = reachable_resident(state, actor, id, Action::ManagePeople).await?;
+    let mut row = before.clone();
+    let mut errors = Vec::new();
+    if let Some(name) = &req.name {
+        match tongxin_core::people::check_name(name) {
+            Ok(()) => row.name = name.trim().into(),
+            Err(e) => errors.push(("name", e)),
+        }
+    }
+    if let Some(phone) = &req.phone {
+        if phone.trim().is_empty() {
+            (row.phone_sealed, row.phone_hash, row.phone_masked) = (None, None, None);
+        } else {
+            match Phone::parse(phone) {
+                Ok(p) => {
+                    let s = state.config.protector.phone(&p);
+                    (row.phone_sealed, row.phone_hash, row.phone_masked) =
+                        (Some(s.sealed), Some(s.hash), Some(s.masked));
+                }
+                Err(e) => errors.push(("phone", e.to_string())),
+            }
+        }
+    }
+    if let Some(tags) = &req.tags {
+        match Tag::parse_list(&tags_text(tags)) {
+            Ok(t) => row.tags = tags_to_column(&t),
+            Err(e) => errors.push(("tags", e)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(invalid_fields(errors));
+    }
+    row.updated_at = now_millis();
+    let mut tx = state.store.begin().await?;
+    people::update_resident_details(&mut tx, &row).await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "resident.update", "resident", id.to_string())
+            .node(Some(row.grid_code.clone()))
+            .before(Some(summary(&before)))
+            .after(Some(summary(&row)))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(resident_view(&row))
+}
+
+pub async fn move_resident(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: MoveRequest,
+) -> ApiResult<ResidentView> {
+    let actor = &ctx.actor;
+    let before = reachable_resident(state, actor, id, Action::ManagePeople).await?;
+    if before.status != "resident" {
+        return Err(ApiError::conflict(
+            "此人已迁出 / this person has already moved out",
+        ));
+    }
+    let reason = req.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(ApiError::field(
+            "reason",
+            "须说明迁移原因（1–200 字）/ give the reason (1–200 characters)",
+        ));
+    }
+    let mut row = before.clone();
+    if req.move_out {
+        row.status = "moved_out".into();
+    } else {
+        let place = resolve_place(state, actor, &req.place).await?;
+        row.household_id = place.household_id;
+        row.building_id = place.building_id;
+        row.district_code = place.grid_code[..6].to_string();
+        row.grid_code = place.grid_code;
+        row.unit = place.unit;
+        row.room = place.room;
+    }
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    people::move_resident(&mut tx, &before, &row, now, reason).await?;
+    let left_household = before
+        .household_id
+        .filter(|h| req.move_out || Some(*h) != row.household_id);
+    if let Some(old) = left_household {
+        people::reassign_head(&mut tx, old, id, now).await?;
+    }
+    if let Some(new) = row.household_id.filter(|_| !req.move_out) {
+        claim_head_if_vacant(&mut tx, new, id, now).await?;
+    }
+    audit::record(
+        &mut tx,
+        &audit_entry(
+            actor,
+            if req.move_out {
+                "resident.move_out"
+            } else {
+                "resident.move"
+            },
+            "resident",
+            id.to_string(),
+        )
+        .node(Some(before.grid_code.clone()))
+        .before(Some(summary(&before)))
+        .after(Some(summary(&row)))
+        .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(resident_view(&row))
+}
+
+pub async fn resident_history(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+) -> ApiResult<Vec<ResidencePeriod>> {
+    let actor = &ctx.actor;
+    let resident = reachable_resident(state, actor, id, Action::ViewPeople).await?;
+    let rows = people::history(&state.store, &resident).await?;
+    Ok(rows
+        .into_iter()
+        .map(|h| ResidencePeriod {
+            household_id: h.household_id,
+            building_id: h.building_id,
+            grid_code: h.grid_code,
+            unit: h.unit,
+            room: h.room,
+            from_at: h.from_at,
+            to_at: h.to_at,
+            reason: h.reason,
+        })
+        .collect())
+}
+
+pub async fn search_residents(
+    state: &AppState,
+    ctx: &Context,
+    req: ResidentSearch,
+) -> ApiResult<PageOut<ResidentView>> {
+    let actor = &ctx.actor;
+    let Some(query) = resident_query(state, actor, &req, Action::ViewPeople)? else {
+        return Ok(PageOut::new(Vec::new(), None));
+    };
+    let page = people::search_residents(&state.store, &query).await?;
+    Ok(PageOut::new(
+        page.items.iter().map(resident_view).collect(),
+        page.next,
+    ))
+}
+
 pub async fn post_household(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewHouseholdRequest>,
-) -> ApiResult<(StatusCode, Json<HouseholdView>)> {
+    state: &AppState,
+    ctx: &Context,
+    req: NewHouseholdRequest,
+) -> ApiResult<HouseholdView> {
+    let actor = &ctx.actor;
     let place = resolve_place(
-        &state,
-        &actor,
+        state,
+        actor,
         &PlaceRequest {
             household_id: None,
             building_id: req.building_id,
@@ -788,50 +775,38 @@ pub async fn post_household(
     sync_ids(&mut tx, backend, "households").await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "household.create", "household", id.to_string())
+        &audit_entry(actor, "household.create", "household", id.to_string())
             .node(Some(row.grid_code.clone()))
             .after(Some(
                 serde_json::json!({"address": row.address, "grid_code": row.grid_code}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(household_view(row, Vec::new()))))
+    Ok(household_view(row, Vec::new()))
 }
 
-#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "people", params(("id" = i64, Path)),
-    responses((status = 200, body = HouseholdView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_household(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<HouseholdView>> {
+pub async fn get_household(state: &AppState, ctx: &Context, id: i64) -> ApiResult<HouseholdView> {
+    let actor = &ctx.actor;
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewPeople, Target::Record(&h.grid_code))?;
-    Ok(Json(with_members(&state, h).await?))
+    authorize(actor, Action::ViewPeople, Target::Record(&h.grid_code))?;
+    with_members(state, h).await
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct HeadRequest {
-    pub resident_id: i64,
-}
-
-#[utoipa::path(post, path = "/api/v1/households/{id}/head", tag = "people", params(("id" = i64, Path)), request_body = HeadRequest,
-    responses((status = 200, body = HouseholdView), (status = 422, body = crate::error::Problem)))]
 pub async fn set_household_head(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-    ApiJson(req): ApiJson<HeadRequest>,
-) -> ApiResult<Json<HouseholdView>> {
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    req: HeadRequest,
+) -> ApiResult<HouseholdView> {
+    let actor = &ctx.actor;
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ManagePeople, Target::Record(&h.grid_code))?;
+    authorize(actor, Action::ManagePeople, Target::Record(&h.grid_code))?;
     let member = people::get_resident(&state.store, req.resident_id).await?;
     if member.is_none_or(|m| m.household_id != Some(id) || m.status != "resident") {
         return Err(ApiError::field(
@@ -844,7 +819,7 @@ pub async fn set_household_head(
     people::set_household_head(&mut tx, id, Some(req.resident_id), now).await?;
     audit::record(
         &mut tx,
-        &audit_entry(&actor, "household.head", "household", id.to_string())
+        &audit_entry(actor, "household.head", "household", id.to_string())
             .node(Some(h.grid_code.clone()))
             .before(Some(
                 serde_json::json!({"head_resident_id": h.head_resident_id}),
@@ -852,12 +827,12 @@ pub async fn set_household_head(
             .after(Some(
                 serde_json::json!({"head_resident_id": req.resident_id}),
             ))
-            .request(request_id(&headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     commit(tx).await?;
     let h = people::get_household(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(with_members(&state, h).await?))
+    with_members(state, h).await
 }

@@ -1,20 +1,17 @@
 //! Organisations in the grid, party organisations and party members.
 
 use super::invalid_fields;
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
-use crate::util::{ApiJson, ApiQuery, Cursor, PageOut, clamp_limit, reach_within};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::util::{Cursor, PageOut, clamp_limit, reach_within};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Target, authorize};
 use tongxin_core::people::{OrgKind, PartyOrgKind, Phone};
 use tongxin_core::territory::{DivisionCode, Level};
-use tongxin_store::people::{self, OrganisationRow, PartyMemberRow, PartyOrgRow};
+use tongxin_store::people::{self, OrganisationRow, PartyOrgRow};
 use tongxin_store::{audit, commit, now_millis, reserve_ids, sync_ids, territory};
 use utoipa::{IntoParams, ToSchema};
 
@@ -178,36 +175,6 @@ pub fn organisation_row(
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/organisations", tag = "people", request_body = NewOrganisationRequest,
-    responses((status = 201, body = OrganisationView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_organisation(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewOrganisationRequest>,
-) -> ApiResult<(StatusCode, Json<OrganisationView>)> {
-    if DivisionCode::parse(&req.community_code).is_ok() {
-        authorize(
-            &actor,
-            Action::ManagePeople,
-            Target::Node(&req.community_code),
-        )?;
-    }
-    let checked = check_organisation(&state, &req).map_err(invalid_fields)?;
-    let now = now_millis();
-    let backend = state.store.backend();
-    let mut tx = state.store.begin().await?;
-    let id = reserve_ids(&mut tx, backend, "organisations", 1).await?;
-    let row = organisation_row(&state, id, &req, checked, now);
-    people::insert_organisations(&mut tx, std::slice::from_ref(&row)).await?;
-    sync_ids(&mut tx, backend, "organisations").await?;
-    audit::record(&mut tx, &audit_entry(&actor, "organisation.create", "organisation", id.to_string()).node(Some(row.grid_code.clone()))
-        .after(Some(serde_json::json!({"name": row.name, "kind": row.kind, "grid_code": row.grid_code, "registered": req.registered})))
-        .request(request_id(&headers))).await?;
-    commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(organisation_view(&row))))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrganisationListQuery {
@@ -217,55 +184,6 @@ pub struct OrganisationListQuery {
     pub name: Option<String>,
     pub cursor: Option<String>,
     pub limit: Option<usize>,
-}
-
-#[utoipa::path(get, path = "/api/v1/organisations", tag = "people", params(OrganisationListQuery),
-    responses((status = 200, body = PageOut<OrganisationView>)))]
-pub async fn list_organisations(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<OrganisationListQuery>,
-) -> ApiResult<Json<PageOut<OrganisationView>>> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let kind = match q.kind.as_deref() {
-        None => None,
-        Some(k) => Some(
-            OrgKind::parse(k)
-                .ok_or_else(|| ApiError::field("kind", format!("未知类型 {k:?} / unknown kind")))?
-                .as_str(),
-        ),
-    };
-    let page = people::list_organisations(
-        &state.store,
-        &prefixes,
-        kind,
-        q.name.as_deref(),
-        Cursor::decode_i64(q.cursor.as_deref())?,
-        clamp_limit(q.limit),
-    )
-    .await?;
-    Ok(Json(PageOut::new(
-        page.items.iter().map(organisation_view).collect(),
-        page.next,
-    )))
-}
-
-#[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "people", params(("id" = i64, Path)),
-    responses((status = 200, body = OrganisationView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_organisation(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-) -> ApiResult<Json<OrganisationView>> {
-    let row = people::get_organisation(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    authorize(
-        &actor,
-        Action::ViewTerritory,
-        Target::Record(&row.grid_code),
-    )?;
-    Ok(Json(organisation_view(&row)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -281,7 +199,7 @@ pub struct PartyOrgView {
     pub building_id: Option<i64>,
 }
 
-fn party_org_view(p: &PartyOrgRow) -> PartyOrgView {
+pub(crate) fn party_org_view(p: &PartyOrgRow) -> PartyOrgView {
     PartyOrgView {
         id: p.id,
         parent_id: p.parent_id,
@@ -310,7 +228,7 @@ pub struct NewPartyOrgRequest {
     pub building_id: Option<i64>,
 }
 
-async fn check_party_org(
+pub(crate) async fn check_party_org(
     state: &AppState,
     req: &NewPartyOrgRequest,
 ) -> ApiResult<(PartyOrgKind, String)> {
@@ -388,70 +306,11 @@ async fn check_party_org(
     Ok((kind, node))
 }
 
-#[utoipa::path(post, path = "/api/v1/party-orgs", tag = "people", request_body = NewPartyOrgRequest,
-    responses((status = 201, body = PartyOrgView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_party_org(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewPartyOrgRequest>,
-) -> ApiResult<(StatusCode, Json<PartyOrgView>)> {
-    if DivisionCode::parse(&req.community_code).is_ok() {
-        authorize(
-            &actor,
-            Action::ManagePeople,
-            Target::Node(&req.community_code),
-        )?;
-    }
-    let (kind, node) = check_party_org(&state, &req).await?;
-    let now = now_millis();
-    let backend = state.store.backend();
-    let mut tx = state.store.begin().await?;
-    let id = reserve_ids(&mut tx, backend, "party_orgs", 1).await?;
-    let row = PartyOrgRow {
-        id,
-        parent_id: req.parent_id,
-        kind: kind.as_str().into(),
-        name: req.name.trim().into(),
-        community_code: req.community_code.clone(),
-        grid_code: req.grid_code.clone(),
-        building_id: req.building_id,
-        node_code: node,
-        created_at: now,
-    };
-    people::insert_party_orgs(&mut tx, std::slice::from_ref(&row)).await?;
-    sync_ids(&mut tx, backend, "party_orgs").await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "party_org.create", "party_org", id.to_string())
-            .node(Some(row.node_code.clone()))
-            .after(Some(
-                serde_json::json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id}),
-            ))
-            .request(request_id(&headers)),
-    )
-    .await?;
-    commit(tx).await?;
-    Ok((StatusCode::CREATED, Json(party_org_view(&row))))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PartyOrgListQuery {
     /// A community or grid code (the tree of one community is the usual view).
     pub within: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/party-orgs", tag = "people", params(PartyOrgListQuery),
-    responses((status = 200, body = Vec<PartyOrgView>)))]
-pub async fn list_party_orgs(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<PartyOrgListQuery>,
-) -> ApiResult<Json<Vec<PartyOrgView>>> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let rows = people::list_party_orgs(&state.store, &prefixes).await?;
-    Ok(Json(rows.iter().map(party_org_view).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -474,77 +333,6 @@ pub struct PartyMemberView {
     pub employer_org_id: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/party-members", tag = "people", request_body = NewPartyMemberRequest,
-    responses((status = 201, body = PartyMemberView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn post_party_member(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewPartyMemberRequest>,
-) -> ApiResult<(StatusCode, Json<PartyMemberView>)> {
-    let resident = people::get_resident(&state.store, req.resident_id)
-        .await?
-        .ok_or_else(|| ApiError::field("resident_id", "居民不存在 / resident does not exist"))?;
-    authorize(
-        &actor,
-        Action::ManagePeople,
-        Target::Node(&resident.grid_code),
-    )
-    .map_err(|_| ApiError::field("resident_id", "居民不存在 / resident does not exist"))?;
-    let org = people::get_party_org(&state.store, req.org_id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::field("org_id", "党组织不存在 / party organisation does not exist")
-        })?;
-    authorize(&actor, Action::ManagePeople, Target::Node(&org.node_code)).map_err(|_| {
-        ApiError::field("org_id", "党组织不存在 / party organisation does not exist")
-    })?;
-    let birth: u32 = resident.birth_date.replace('-', "").parse().unwrap_or(0);
-    if tongxin_core::people::age_on(birth, super::today()) < 18 {
-        return Err(ApiError::field(
-            "resident_id",
-            "党员须年满 18 岁 / a party member must be at least 18",
-        ));
-    }
-    if let Some(e) = req.employer_org_id
-        && people::get_organisation(&state.store, e).await?.is_none()
-    {
-        return Err(ApiError::field(
-            "employer_org_id",
-            "单位不存在 / organisation does not exist",
-        ));
-    }
-    let now = now_millis();
-    let backend = state.store.backend();
-    let mut tx = state.store.begin().await?;
-    let id = reserve_ids(&mut tx, backend, "party_members", 1).await?;
-    let row = PartyMemberRow {
-        id,
-        resident_id: req.resident_id,
-        org_id: req.org_id,
-        in_service: req.in_service as i64,
-        employer_org_id: req.employer_org_id,
-        node_code: org.node_code.clone(),
-        created_at: now,
-    };
-    people::insert_party_members(&mut tx, std::slice::from_ref(&row)).await?;
-    sync_ids(&mut tx, backend, "party_members").await?;
-    audit::record(&mut tx, &audit_entry(&actor, "party_member.create", "party_member", id.to_string()).node(Some(org.node_code.clone()))
-        .after(Some(serde_json::json!({"resident_id": req.resident_id, "org_id": req.org_id, "in_service": req.in_service}))).request(request_id(&headers))).await?;
-    commit(tx).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(PartyMemberView {
-            id,
-            resident_id: req.resident_id,
-            name: resident.name,
-            org_id: req.org_id,
-            in_service: req.in_service,
-            employer_org_id: req.employer_org_id,
-        }),
-    ))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MemberListQuery {
@@ -552,18 +340,144 @@ pub struct MemberListQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/party-orgs/{id}/members", tag = "people", params(("id" = i64, Path), MemberListQuery),
-    responses((status = 200, body = PageOut<PartyMemberView>)))]
+pub async fn post_organisation(
+    state: &AppState,
+    ctx: &Context,
+    req: NewOrganisationRequest,
+) -> ApiResult<OrganisationView> {
+    let actor = &ctx.actor;
+    if DivisionCode::parse(&req.community_code).is_ok() {
+        authorize(
+            actor,
+            Action::ManagePeople,
+            Target::Node(&req.community_code),
+        )?;
+    }
+    let checked = check_organisation(state, &req).map_err(invalid_fields)?;
+    let now = now_millis();
+    let backend = state.store.backend();
+    let mut tx = state.store.begin().await?;
+    let id = reserve_ids(&mut tx, backend, "organisations", 1).await?;
+    let row = organisation_row(state, id, &req, checked, now);
+    people::insert_organisations(&mut tx, std::slice::from_ref(&row)).await?;
+    sync_ids(&mut tx, backend, "organisations").await?;
+    audit::record(&mut tx, &audit_entry(actor, "organisation.create", "organisation", id.to_string()).node(Some(row.grid_code.clone()))
+        .after(Some(serde_json::json!({"name": row.name, "kind": row.kind, "grid_code": row.grid_code, "registered": req.registered})))
+        .request(ctx.request_id.clone())).await?;
+    commit(tx).await?;
+    Ok(organisation_view(&row))
+}
+
+pub async fn list_organisations(
+    state: &AppState,
+    ctx: &Context,
+    q: OrganisationListQuery,
+) -> ApiResult<PageOut<OrganisationView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(k) => Some(
+            OrgKind::parse(k)
+                .ok_or_else(|| ApiError::field("kind", format!("未知类型 {k:?} / unknown kind")))?
+                .as_str(),
+        ),
+    };
+    let page = people::list_organisations(
+        &state.store,
+        &prefixes,
+        kind,
+        q.name.as_deref(),
+        Cursor::decode_i64(q.cursor.as_deref())?,
+        clamp_limit(q.limit),
+    )
+    .await?;
+    Ok(PageOut::new(
+        page.items.iter().map(organisation_view).collect(),
+        page.next,
+    ))
+}
+
+pub async fn get_organisation(
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+) -> ApiResult<OrganisationView> {
+    let actor = &ctx.actor;
+    let row = people::get_organisation(&state.store, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    authorize(actor, Action::ViewTerritory, Target::Record(&row.grid_code))?;
+    Ok(organisation_view(&row))
+}
+
+pub async fn post_party_org(
+    state: &AppState,
+    ctx: &Context,
+    req: NewPartyOrgRequest,
+) -> ApiResult<PartyOrgView> {
+    let actor = &ctx.actor;
+    if DivisionCode::parse(&req.community_code).is_ok() {
+        authorize(
+            actor,
+            Action::ManagePeople,
+            Target::Node(&req.community_code),
+        )?;
+    }
+    let (kind, node) = check_party_org(state, &req).await?;
+    let now = now_millis();
+    let backend = state.store.backend();
+    let mut tx = state.store.begin().await?;
+    let id = reserve_ids(&mut tx, backend, "party_orgs", 1).await?;
+    let row = PartyOrgRow {
+        id,
+        parent_id: req.parent_id,
+        kind: kind.as_str().into(),
+        name: req.name.trim().into(),
+        community_code: req.community_code.clone(),
+        grid_code: req.grid_code.clone(),
+        building_id: req.building_id,
+        node_code: node,
+        created_at: now,
+    };
+    people::insert_party_orgs(&mut tx, std::slice::from_ref(&row)).await?;
+    sync_ids(&mut tx, backend, "party_orgs").await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "party_org.create", "party_org", id.to_string())
+            .node(Some(row.node_code.clone()))
+            .after(Some(
+                serde_json::json!({"name": row.name, "kind": row.kind, "parent_id": row.parent_id}),
+            ))
+            .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(party_org_view(&row))
+}
+
+pub async fn list_party_orgs(
+    state: &AppState,
+    ctx: &Context,
+    q: PartyOrgListQuery,
+) -> ApiResult<Vec<PartyOrgView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
+    let rows = people::list_party_orgs(&state.store, &prefixes).await?;
+    Ok(rows.iter().map(party_org_view).collect())
+}
+
 pub async fn list_party_members(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(id): Path<i64>,
-    ApiQuery(q): ApiQuery<MemberListQuery>,
-) -> ApiResult<Json<PageOut<PartyMemberView>>> {
+    state: &AppState,
+    ctx: &Context,
+    id: i64,
+    q: MemberListQuery,
+) -> ApiResult<PageOut<PartyMemberView>> {
+    let actor = &ctx.actor;
     let org = people::get_party_org(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    authorize(&actor, Action::ViewPeople, Target::Record(&org.node_code))?;
+    authorize(actor, Action::ViewPeople, Target::Record(&org.node_code))?;
     let page = people::list_party_members(
         &state.store,
         id,
@@ -571,7 +485,7 @@ pub async fn list_party_members(
         clamp_limit(q.limit),
     )
     .await?;
-    Ok(Json(PageOut::new(
+    Ok(PageOut::new(
         page.items
             .into_iter()
             .map(|(m, name)| PartyMemberView {
@@ -584,5 +498,5 @@ pub async fn list_party_members(
             })
             .collect(),
         page.next,
-    )))
+    ))
 }

@@ -39,7 +39,7 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
-fn row_error(line: usize, column: &str, reason: impl Into<String>) -> FieldError {
+pub(crate) fn row_error(line: usize, column: &str, reason: impl Into<String>) -> FieldError {
     FieldError {
         field: Some(column.to_string()),
         index: Some(line),
@@ -48,7 +48,7 @@ fn row_error(line: usize, column: &str, reason: impl Into<String>) -> FieldError
     }
 }
 
-fn read_sheet(
+pub(crate) fn read_sheet(
     bytes: &[u8],
     opts: &ImportOptions,
     required: &[&str],
@@ -74,13 +74,17 @@ fn read_sheet(
 
 /// The longest a cell may be: the same table as the JSON API, by the English name of the
 /// column it was read as ("地址|address" → address).
-fn cell_max_chars(spec: &str) -> usize {
+pub(crate) fn cell_max_chars(spec: &str) -> usize {
     crate::util::max_chars(spec.rsplit('|').next().unwrap_or(spec))
 }
 
 /// Refuses the whole sheet when any cell is longer than its column allows, naming each
 /// (up to 100). `columns[i]` is where `specs[i]` was found in the sheet.
-fn check_cell_lengths(sheet: &Sheet, specs: &[&str], columns: &[Option<usize>]) -> ApiResult<()> {
+pub(crate) fn check_cell_lengths(
+    sheet: &Sheet,
+    specs: &[&str],
+    columns: &[Option<usize>],
+) -> ApiResult<()> {
     let mut limits = vec![crate::util::max_chars(""); sheet.headers.len()];
     for (spec, column) in specs.iter().zip(columns) {
         if let Some(c) = column.filter(|c| *c < limits.len()) {
@@ -117,13 +121,13 @@ fn check_cell_lengths(sheet: &Sheet, specs: &[&str], columns: &[Option<usize>]) 
     ))
 }
 
-fn cell(sheet: &Sheet, row: usize, col: Option<usize>) -> &str {
+pub(crate) fn cell(sheet: &Sheet, row: usize, col: Option<usize>) -> &str {
     col.and_then(|c| sheet.rows[row].cells.get(c))
         .map(String::as_str)
         .unwrap_or("")
 }
 
-fn summarise(
+pub(crate) fn summarise(
     read: &tongxin_sheets::ReadReport,
     imported: usize,
     dry_run: bool,
@@ -140,7 +144,7 @@ fn summarise(
 }
 
 /// Ends an import: all-or-nothing unless `partial`; the report lists every bad row.
-fn verdict(report: &LedgerReport, partial: bool) -> ApiResult<()> {
+pub(crate) fn verdict(report: &LedgerReport, partial: bool) -> ApiResult<()> {
     if report.rejected.is_empty() || partial {
         return Ok(());
     }
@@ -167,7 +171,7 @@ pub const RESIDENT_OPTIONAL: [&str; 10] = [
     "序号|no",
 ];
 
-struct ResidentLine {
+pub(crate) struct ResidentLine {
     line: usize,
     valid: ValidResident,
     grid: String,
@@ -181,7 +185,7 @@ struct ResidentLine {
 }
 
 /// `f(0..n)` computed on all cores, in order (the work must be pure computation).
-fn in_parallel<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+pub(crate) fn in_parallel<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     if threads < 2 || n < 10_000 {
         return (0..n).map(f).collect();
@@ -203,7 +207,7 @@ fn in_parallel<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
 }
 
 /// Checks one grid (and optional building) once per import: exists, reachable.
-struct PlaceCache<'a> {
+pub(crate) struct PlaceCache<'a> {
     state: &'a AppState,
     actor: &'a Actor,
     grids: HashMap<String, Result<(), String>>,
@@ -304,10 +308,10 @@ pub async fn import_residents(
     Ok(report)
 }
 
-type CheckedNumbers = Result<(ValidResident, String), Vec<(&'static str, String)>>;
+pub(crate) type CheckedNumbers = Result<(ValidResident, String), Vec<(&'static str, String)>>;
 
 /// A residents ledger read from a sheet, with its columns located.
-struct ResidentSheet<'a> {
+pub(crate) struct ResidentSheet<'a> {
     sheet: &'a Sheet,
     cols: &'a [Option<usize>],
 }
@@ -457,7 +461,7 @@ impl ResidentSheet<'_> {
     }
 }
 
-async fn write_residents(
+pub(crate) async fn write_residents(
     state: &AppState,
     tx: &mut tongxin_store::Tx,
     kept: Vec<ResidentLine>,
@@ -821,7 +825,7 @@ pub struct Download {
     pub filename: String,
 }
 
-fn canonical(specs: &[&str]) -> Vec<String> {
+pub(crate) fn canonical(specs: &[&str]) -> Vec<String> {
     specs
         .iter()
         .map(|s| s.split('|').next().unwrap_or(s).to_string())

@@ -12,7 +12,7 @@ use tongxin_store::{Store, commit, set_setting};
 /// The setting holding the current key's fingerprint.
 pub const KEY_CHECK_SETTING: &str = "data_key_check";
 
-const BATCH: usize = 5_000;
+pub(crate) const BATCH: usize = 5_000;
 
 /// Fails, saying why, when the data was sealed under another key; records the fingerprint on
 /// first use.
@@ -100,14 +100,14 @@ pub async fn rotate(store: &Store, old: &Protector, new: &Protector) -> Result<R
 }
 
 /// What each of the table's sealed columns holds, for its keyed hash.
-fn fields_of(table: SealedTable) -> &'static [Field] {
+pub(crate) fn fields_of(table: SealedTable) -> &'static [Field] {
     match table {
         SealedTable::Residents => &[Field::CitizenId, Field::Phone],
         SealedTable::Organisations => &[Field::Phone],
     }
 }
 
-fn reseal_one(
+pub(crate) fn reseal_one(
     old: &Protector,
     new: &Protector,
     field: Field,

@@ -36,7 +36,7 @@ pub struct ImportReport {
     pub warnings: Vec<GapWarning>,
 }
 
-fn problem(index: usize, code: Option<&str>, reason: impl Into<String>) -> FieldError {
+pub(crate) fn problem(index: usize, code: Option<&str>, reason: impl Into<String>) -> FieldError {
     FieldError {
         field: None,
         index: Some(index),
@@ -45,7 +45,7 @@ fn problem(index: usize, code: Option<&str>, reason: impl Into<String>) -> Field
     }
 }
 
-fn int_prop(props: &Map<String, Value>, key: &str) -> Result<i64, String> {
+pub(crate) fn int_prop(props: &Map<String, Value>, key: &str) -> Result<i64, String> {
     match props.get(key) {
         None | Some(Value::Null) => Ok(0),
         Some(Value::Number(n)) => n
@@ -59,7 +59,7 @@ fn int_prop(props: &Map<String, Value>, key: &str) -> Result<i64, String> {
     }
 }
 
-fn str_prop<'a>(props: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+pub(crate) fn str_prop<'a>(props: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     props
         .get(key)
         .and_then(Value::as_str)
@@ -68,7 +68,10 @@ fn str_prop<'a>(props: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 }
 
 /// Grid attributes from a feature's properties, with defaults for the optional ones.
-fn attributes(code: &GridCode, props: &Map<String, Value>) -> Result<GridAttributes, String> {
+pub(crate) fn attributes(
+    code: &GridCode,
+    props: &Map<String, Value>,
+) -> Result<GridAttributes, String> {
     let name = str_prop(props, "name")
         .map(str::to_string)
         .unwrap_or_else(|| format!("第{}网格", code.sequence()));
@@ -99,7 +102,7 @@ fn attributes(code: &GridCode, props: &Map<String, Value>) -> Result<GridAttribu
     Ok(attrs)
 }
 
-struct Checked {
+pub(crate) struct Checked {
     index: usize,
     code: GridCode,
     attrs: Option<GridAttributes>,
@@ -107,7 +110,7 @@ struct Checked {
 }
 
 /// Checks code shape, duplicates, the parent community and the actor's reach.
-async fn check_codes(
+pub(crate) async fn check_codes(
     state: &AppState,
     actor: &Actor,
     features: Vec<GridFeature>,
@@ -165,7 +168,7 @@ async fn check_codes(
     Ok(checked)
 }
 
-async fn check_community(
+pub(crate) async fn check_community(
     state: &AppState,
     actor: &Actor,
     community: &str,
@@ -189,7 +192,7 @@ async fn check_community(
 }
 
 /// Existing grids (other than those being replaced) and community boundaries, parsed.
-async fn load_context(
+pub(crate) async fn load_context(
     state: &AppState,
 ) -> ApiResult<(Vec<(String, String, Polygon)>, HashMap<String, Polygon>)> {
     let mut existing = Vec::new();
@@ -305,7 +308,7 @@ pub async fn import_grids(
     Ok(out)
 }
 
-async fn write_grids(
+pub(crate) async fn write_grids(
     state: &AppState,
     actor: &Actor,
     checked: &[Checked],
@@ -357,7 +360,7 @@ async fn write_grids(
 }
 
 /// What the audit trail keeps of a grid: attributes and the boundary's size, not every vertex.
-fn grid_summary(row: &GridRow) -> Value {
+pub(crate) fn grid_summary(row: &GridRow) -> Value {
     let area = polygon_from_json(&row.boundary)
         .map(|p| p.area_m2().round())
         .unwrap_or(0.0);

@@ -1,18 +1,12 @@
 use super::audit_entry;
-use super::password::{burn_verification, check_strength, hash_password, verify_password};
-use super::session::{
-    Authenticated, SESSION_COOKIE, TOKEN_PREFIX, random_token, request_id, secret_hash,
-    session_cookie_value,
+use crate::access::password::{burn_verification, check_strength, hash_password, verify_password};
+use crate::access::session::{
+    SESSION_COOKIE, TOKEN_PREFIX, random_token, request_id, secret_hash, session_cookie_value,
 };
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use crate::util::{Cursor, PageOut, clamp_limit};
 
-use crate::util::{ApiJson as Json, ApiQuery as Query};
-use axum::Json as JsonOut;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{self, Action, Actor, Binding, Role, Target, authorize, may_grant};
 use tongxin_core::territory::NodeCode;
@@ -45,7 +39,7 @@ pub struct MeView {
     pub csrf_token: Option<String>,
 }
 
-fn role_views(bindings: &[Binding]) -> Vec<RoleBindingView> {
+pub(crate) fn role_views(bindings: &[Binding]) -> Vec<RoleBindingView> {
     bindings
         .iter()
         .map(|b| RoleBindingView {
@@ -56,7 +50,7 @@ fn role_views(bindings: &[Binding]) -> Vec<RoleBindingView> {
         .collect()
 }
 
-fn first_node(actor: &Actor) -> Option<String> {
+pub(crate) fn first_node(actor: &Actor) -> Option<String> {
     actor.bindings.first().map(|b| b.node.to_string())
 }
 
@@ -134,7 +128,11 @@ pub async fn check_credentials(
     result
 }
 
-async fn verify_credentials(state: &AppState, username: &str, password: &str) -> ApiResult<Actor> {
+pub(crate) async fn verify_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+) -> ApiResult<Actor> {
     let bad = || ApiError::unauthenticated("用户名或密码错误 / wrong username or password");
     let Some(user) = store_access::find_user_by_name(&state.store, username).await? else {
         let p = password.to_string();
@@ -151,29 +149,9 @@ async fn verify_credentials(state: &AppState, username: &str, password: &str) ->
     if user.is_disabled() {
         return Err(ApiError::unauthenticated("账号已停用 / account disabled"));
     }
-    super::session::load_actor(state, user.id, access::Credential::Session)
+    crate::access::session::load_actor(state, user.id, access::Credential::Session)
         .await?
         .ok_or_else(bad)
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "access", request_body = LoginRequest,
-    responses((status = 200, body = MeView), (status = 401, body = crate::error::Problem)))]
-pub async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Json(req): Json<LoginRequest>,
-) -> ApiResult<Response> {
-    let actor = check_credentials(&state, &req.username, &req.password).await?;
-    let (cookie, csrf) = open_session(&state, &actor, &headers).await?;
-    let body = MeView {
-        user_id: actor.user_id,
-        username: actor.username.clone(),
-        roles: role_views(&actor.bindings),
-        csrf_token: Some(csrf),
-    };
-    let mut resp = JsonOut(body).into_response();
-    resp.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(resp)
 }
 
 pub fn clear_cookie(state: &AppState) -> HeaderValue {
@@ -203,19 +181,6 @@ pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap)
         tx.commit().await?;
     }
     Ok(())
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "access", responses((status = 204)))]
-pub async fn logout(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    close_session(&state, &actor, &headers).await?;
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, clear_cookie(&state));
-    Ok(resp)
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -276,28 +241,6 @@ pub async fn change_password(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[utoipa::path(post, path = "/api/v1/auth/password", tag = "access", request_body = PasswordChange,
-    responses((status = 204, description = "changed; the caller's other sessions are ended"), (status = 422, body = crate::error::Problem)))]
-pub async fn post_password(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Json(req): Json<PasswordChange>,
-) -> ApiResult<StatusCode> {
-    change_password(&state, &actor, &headers, &req).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "access", responses((status = 200, body = MeView), (status = 401, body = crate::error::Problem)))]
-pub async fn me(Authenticated(actor): Authenticated) -> JsonOut<MeView> {
-    JsonOut(MeView {
-        user_id: actor.user_id,
-        username: actor.username.clone(),
-        roles: role_views(&actor.bindings),
-        csrf_token: None,
-    })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -438,7 +381,7 @@ pub async fn create_user(
     Ok(id)
 }
 
-async fn ensure_node_exists(state: &AppState, code: &str) -> ApiResult<()> {
+pub(crate) async fn ensure_node_exists(state: &AppState, code: &str) -> ApiResult<()> {
     let exists = if code.len() == 15 {
         tongxin_store::territory::get_grid(&state.store, code)
             .await?
@@ -458,19 +401,7 @@ async fn ensure_node_exists(state: &AppState, code: &str) -> ApiResult<()> {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "access", request_body = NewUserRequest,
-    responses((status = 201, body = UserView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn post_user(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Json(req): Json<NewUserRequest>,
-) -> ApiResult<(StatusCode, JsonOut<UserView>)> {
-    let id = create_user(&state, &actor, &req, request_id(&headers)).await?;
-    Ok((StatusCode::CREATED, JsonOut(user_view(&state, id).await?)))
-}
-
-async fn user_view(state: &AppState, id: i64) -> ApiResult<UserView> {
+pub(crate) async fn user_view(state: &AppState, id: i64) -> ApiResult<UserView> {
     let user = store_access::get_user(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -478,7 +409,10 @@ async fn user_view(state: &AppState, id: i64) -> ApiResult<UserView> {
     Ok(to_view(user, bindings))
 }
 
-fn to_view(user: store_access::UserRow, bindings: Vec<store_access::BindingRow>) -> UserView {
+pub(crate) fn to_view(
+    user: store_access::UserRow,
+    bindings: Vec<store_access::BindingRow>,
+) -> UserView {
     UserView {
         id: user.id,
         disabled: user.is_disabled(),
@@ -508,27 +442,10 @@ pub struct UserListQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/users", tag = "access", params(UserListQuery),
-    responses((status = 200, body = PageOut<UserView>)))]
-pub async fn list_users(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Query(q): Query<UserListQuery>,
-) -> ApiResult<JsonOut<PageOut<UserView>>> {
-    let prefixes = crate::util::reach_within(&actor, Action::ManageUsers, q.within.as_deref())?;
-    let after = Cursor::decode_i64(q.cursor.as_deref())?;
-    let page =
-        store_access::list_users(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
-    Ok(JsonOut(PageOut::new(
-        page.items.into_iter().map(|(u, b)| to_view(u, b)).collect(),
-        page.next,
-    )))
-}
-
 /// The user, if `actor` may manage every one of the user's bindings: managing an account
 /// (disabling it, minting its tokens) wields all its roles, so reaching one is not enough.
 /// Hidden when the actor manages users where none of them lie.
-async fn managed_user(
+pub(crate) async fn managed_user(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -605,30 +522,6 @@ pub async fn set_user_disabled(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "access", params(("id" = i64, Path)),
-    responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)))]
-pub async fn disable_user(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<JsonOut<UserView>> {
-    set_user_disabled(&state, &actor, id, true, request_id(&headers)).await?;
-    Ok(JsonOut(user_view(&state, id).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "access", params(("id" = i64, Path)),
-    responses((status = 200, body = UserView), (status = 404, body = crate::error::Problem)))]
-pub async fn enable_user(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<JsonOut<UserView>> {
-    set_user_disabled(&state, &actor, id, false, request_id(&headers)).await?;
-    Ok(JsonOut(user_view(&state, id).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -718,47 +611,6 @@ pub async fn issue_token(
     })
 }
 
-fn authorize_platform_integration(actor: &Actor) -> ApiResult<()> {
+pub(crate) fn authorize_platform_integration(actor: &Actor) -> ApiResult<()> {
     authorize(actor, Action::ManageIntegrations, Target::Platform).map_err(Into::into)
-}
-
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "access", request_body = NewTokenRequest,
-    responses((status = 201, body = TokenView), (status = 404, body = crate::error::Problem)))]
-pub async fn post_token(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Json(req): Json<NewTokenRequest>,
-) -> ApiResult<(StatusCode, JsonOut<TokenView>)> {
-    Ok((
-        StatusCode::CREATED,
-        JsonOut(issue_token(&state, &actor, &req, request_id(&headers)).await?),
-    ))
-}
-
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", params(("id" = i64, Path)),
-    responses((status = 204), (status = 404, body = crate::error::Problem)))]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    let token = store_access::get_token(&state.store, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    managed_user(&state, &actor, token.user_id).await?;
-    let mut tx = state.store.begin().await?;
-    store_access::revoke_token(&mut tx, id, now_millis()).await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(&actor, "token.revoke", "api_token", id.to_string())
-            .node(first_node(&actor))
-            .before(None)
-            .after(None)
-            .request(request_id(&headers)),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
 }

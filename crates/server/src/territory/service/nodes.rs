@@ -1,14 +1,9 @@
-use super::grids::{ImportReport, export_grids, import_grids};
 use super::locator::{NodeRef, polygon_from_json, polygon_to_json};
-use crate::access::session::request_id;
-use crate::access::{Authenticated, audit_entry};
+use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::util::{ApiJson, ApiQuery, Cursor, PageOut, clamp_limit, reach_within};
-use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::util::{Cursor, PageOut, clamp_limit, reach_within};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::territory::{
@@ -67,12 +62,16 @@ pub struct DivisionView {
     pub geometry: Option<serde_json::Value>,
 }
 
-fn geometry(boundary: &str) -> Option<serde_json::Value> {
+pub(crate) fn geometry(boundary: &str) -> Option<serde_json::Value> {
     let coords: serde_json::Value = serde_json::from_str(boundary).ok()?;
     Some(serde_json::json!({"type": "Polygon", "coordinates": coords}))
 }
 
-fn division_view(state: &AppState, row: DivisionRow, with_geometry: bool) -> DivisionView {
+pub(crate) fn division_view(
+    state: &AppState,
+    row: DivisionRow,
+    with_geometry: bool,
+) -> DivisionView {
     DivisionView {
         path: state.locator().path(&row.code),
         geometry: if with_geometry {
@@ -98,34 +97,6 @@ pub struct DivisionListQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/divisions", tag = "territory", params(DivisionListQuery),
-    responses((status = 200, body = PageOut<DivisionView>)))]
-pub async fn list_divisions(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<DivisionListQuery>,
-) -> ApiResult<Json<PageOut<DivisionView>>> {
-    if let Some(parent) = &q.parent {
-        DivisionCode::parse(parent).map_err(|e| ApiError::field("parent", e.to_string()))?;
-        authorize(&actor, Action::ViewTerritory, Target::Node(parent))?;
-    }
-    let after = Cursor::decode(q.cursor.as_deref())?;
-    let page = territory::list_divisions(
-        &state.store,
-        q.parent.as_deref(),
-        after.as_deref(),
-        clamp_limit(q.limit),
-    )
-    .await?;
-    let items = page
-        .items
-        .into_iter()
-        .filter(|d| authorize(&actor, Action::ViewTerritory, Target::Node(&d.code)).is_ok())
-        .map(|d| division_view(&state, d, false))
-        .collect();
-    Ok(Json(PageOut::new(items, page.next)))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct GeometryQuery {
@@ -133,32 +104,8 @@ pub struct GeometryQuery {
     pub geometry: Option<bool>,
 }
 
-fn reaches_whole(actor: &Actor, code: &str) -> bool {
+pub(crate) fn reaches_whole(actor: &Actor, code: &str) -> bool {
     actor.bindings.iter().any(|b| b.node.reaches(code))
-}
-
-#[utoipa::path(get, path = "/api/v1/divisions/{code}", tag = "territory", params(("code" = String, Path), GeometryQuery),
-    responses((status = 200, body = DivisionView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_division(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-    ApiQuery(q): ApiQuery<GeometryQuery>,
-) -> ApiResult<Json<DivisionView>> {
-    let parsed = DivisionCode::parse(&code).map_err(|e| ApiError::field("code", e.to_string()))?;
-    authorize(&actor, Action::ViewTerritory, Target::Node(&code))?;
-    let row = territory::get_division(&state.store, &code)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let mut view = division_view(&state, row, q.geometry.unwrap_or(false));
-    if reaches_whole(&actor, &code) {
-        view.counts = Some(
-            territory::counts(&state.store, parsed.scope_prefix())
-                .await?
-                .into(),
-        );
-    }
-    Ok(Json(view))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -172,7 +119,7 @@ pub struct NewDivisionRequest {
     pub geometry: Option<serde_json::Value>,
 }
 
-fn boundary_from_geometry(g: &serde_json::Value) -> ApiResult<String> {
+pub(crate) fn boundary_from_geometry(g: &serde_json::Value) -> ApiResult<String> {
     let ty = g.get("type").and_then(|t| t.as_str());
     if ty != Some("Polygon") {
         return Err(ApiError::field(
@@ -197,18 +144,6 @@ fn boundary_from_geometry(g: &serde_json::Value) -> ApiResult<String> {
         }
     }
     Ok(polygon_to_json(&polygon))
-}
-
-#[utoipa::path(post, path = "/api/v1/divisions", tag = "territory", request_body = NewDivisionRequest,
-    responses((status = 201, body = DivisionView), (status = 422, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn post_division(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewDivisionRequest>,
-) -> ApiResult<(StatusCode, Json<DivisionView>)> {
-    let row = create_division(&state, &actor, &req, request_id(&headers)).await?;
-    Ok((StatusCode::CREATED, Json(division_view(&state, row, false))))
 }
 
 /// Creates a division under an existing parent (API and CLI).
@@ -301,7 +236,7 @@ pub struct GridView {
     pub geometry: Option<serde_json::Value>,
 }
 
-fn grid_view(state: &AppState, row: GridRow, with_geometry: bool) -> GridView {
+pub(crate) fn grid_view(state: &AppState, row: GridRow, with_geometry: bool) -> GridView {
     GridView {
         path: state.locator().path(&row.code),
         geometry: if with_geometry {
@@ -333,76 +268,11 @@ pub struct WithinQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/grids", tag = "territory", params(WithinQuery),
-    responses((status = 200, body = PageOut<GridView>)))]
-pub async fn list_grids(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<WithinQuery>,
-) -> ApiResult<Json<PageOut<GridView>>> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let after = Cursor::decode(q.cursor.as_deref())?;
-    let page = territory::list_grids(
-        &state.store,
-        &prefixes,
-        after.as_deref(),
-        clamp_limit(q.limit),
-    )
-    .await?;
-    let items = page
-        .items
-        .into_iter()
-        .map(|g| grid_view(&state, g, false))
-        .collect();
-    Ok(Json(PageOut::new(items, page.next)))
-}
-
-#[utoipa::path(get, path = "/api/v1/grids/{code}", tag = "territory", params(("code" = String, Path), GeometryQuery),
-    responses((status = 200, body = GridView), (status = 404, body = crate::error::Problem)))]
-pub async fn get_grid(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Path(code): Path<String>,
-    ApiQuery(q): ApiQuery<GeometryQuery>,
-) -> ApiResult<Json<GridView>> {
-    GridCode::parse(&code).map_err(|e| ApiError::field("code", e.to_string()))?;
-    authorize(&actor, Action::ViewTerritory, Target::Node(&code))?;
-    let row = territory::get_grid(&state.store, &code)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let mut view = grid_view(&state, row, q.geometry.unwrap_or(false));
-    let workers = territory::grid_worker_count(&state.store, &code).await?;
-    view.grid_workers = Some(workers);
-    view.staffing_note = staffing_note(workers as usize).map(str::to_string);
-    Ok(Json(view))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// Check everything and report, write nothing.
     pub dry_run: Option<bool>,
-}
-
-#[utoipa::path(post, path = "/api/v1/grids/import", tag = "territory", params(ImportQuery),
-    request_body(content = Object, content_type = "application/geo+json", description = "RFC 7946 FeatureCollection of Polygon grids, as the export gives it; properties.code required, the other properties optional"),
-    responses((status = 200, body = ImportReport), (status = 422, body = crate::error::Problem, description = "every offending feature in `errors` (index, code, reason); nothing imported")))]
-pub async fn post_grid_import(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<ImportQuery>,
-    body: String,
-) -> ApiResult<Json<ImportReport>> {
-    let report = import_grids(
-        &state,
-        &actor,
-        &body,
-        q.dry_run.unwrap_or(false),
-        request_id(&headers),
-    )
-    .await?;
-    Ok(Json(report))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -446,23 +316,6 @@ pub struct GridProperties {
     pub party_unit_name: String,
 }
 
-#[utoipa::path(get, path = "/api/v1/grids/export", tag = "territory", params(ExportQuery),
-    responses((status = 200, content_type = "application/geo+json", body = GridCollection)))]
-pub async fn get_grid_export(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<ExportQuery>,
-) -> ApiResult<Response> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let text = export_grids(&state, &prefixes).await?;
-    let mut resp = text.into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/geo+json"),
-    );
-    Ok(resp)
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LocateQuery {
@@ -486,7 +339,7 @@ pub struct LocateAnswer {
     pub message: Option<String>,
 }
 
-fn parse_coord(name: &str, value: Option<&str>) -> ApiResult<f64> {
+pub(crate) fn parse_coord(name: &str, value: Option<&str>) -> ApiResult<f64> {
     let v =
         value.ok_or_else(|| ApiError::field(name, format!("缺少 {name} / {name} is required")))?;
     v.trim()
@@ -512,42 +365,6 @@ pub fn point_to_wgs84(lon: f64, lat: f64, crs: Option<&str>) -> ApiResult<(f64, 
     check_lon_lat(lon, lat).map_err(|e| ApiError::field("lon/lat", e.to_string()))?;
     let (x, y) = to_wgs84(crs, lon, lat);
     Ok((x, y, crs))
-}
-
-#[utoipa::path(get, path = "/api/v1/locate", tag = "territory", params(LocateQuery),
-    responses((status = 200, body = LocateAnswer), (status = 422, body = crate::error::Problem)))]
-pub async fn locate(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<LocateQuery>,
-) -> ApiResult<Json<LocateAnswer>> {
-    authorize(&actor, Action::Locate, Target::Platform)?;
-    let lon = parse_coord("lon", q.lon.as_deref())?;
-    let lat = parse_coord("lat", q.lat.as_deref())?;
-    let (x, y, crs) = point_to_wgs84(lon, lat, q.crs.as_deref())?;
-    let locator = state.locator();
-    let answer = match locator.locate(x, y) {
-        Some(code) => {
-            let path = locator.path(code);
-            LocateAnswer {
-                found: true,
-                wgs84: [x, y],
-                crs: crs.as_str().into(),
-                grid: path.last().cloned(),
-                path,
-                message: None,
-            }
-        }
-        None => LocateAnswer {
-            found: false,
-            wgs84: [x, y],
-            crs: crs.as_str().into(),
-            grid: None,
-            path: Vec::new(),
-            message: Some("该位置不在任何网格内 / the point is outside every grid".into()),
-        },
-    };
-    Ok(Json(answer))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -577,66 +394,6 @@ pub struct NewCompoundRequest {
     pub grid_code: String,
     pub name: String,
     pub households: i64,
-}
-
-#[utoipa::path(post, path = "/api/v1/compounds", tag = "territory", request_body = NewCompoundRequest,
-    responses((status = 201, body = CompoundView), (status = 422, body = crate::error::Problem)))]
-pub async fn post_compound(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewCompoundRequest>,
-) -> ApiResult<(StatusCode, Json<CompoundView>)> {
-    let new = NewCompound {
-        community_code: req.community_code.clone(),
-        grid_code: req.grid_code.clone(),
-        name: req.name.trim().into(),
-        households: req.households,
-    };
-    let (_, grid) = new
-        .validate()
-        .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
-    authorize(&actor, Action::ManageTerritory, Target::Node(grid.as_str()))?;
-    if territory::get_grid(&state.store, grid.as_str())
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::field(
-            "grid_code",
-            format!("网格 {grid} 不存在 / grid does not exist"),
-        ));
-    }
-    let mut row = CompoundRow {
-        id: 0,
-        community_code: new.community_code.clone(),
-        grid_code: new.grid_code.clone(),
-        district_code: grid.district_prefix().into(),
-        name: new.name.clone(),
-        households: new.households,
-        created_at: now_millis(),
-    };
-    let mut tx = state.store.begin().await?;
-    row.id = territory::insert_compound(&mut tx, &row).await?;
-    audit::record(&mut tx, &audit_entry(&actor, "compound.create", "compound", row.id.to_string()).node(Some(row.grid_code.clone())).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "households": row.households}))).request(request_id(&headers))).await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
-}
-
-#[utoipa::path(get, path = "/api/v1/compounds", tag = "territory", params(WithinQuery),
-    responses((status = 200, body = PageOut<CompoundView>)))]
-pub async fn list_compounds(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<WithinQuery>,
-) -> ApiResult<Json<PageOut<CompoundView>>> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
-    let after = Cursor::decode_i64(q.cursor.as_deref())?;
-    let page =
-        territory::list_compounds(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
-    Ok(Json(PageOut::new(
-        page.items.into_iter().map(Into::into).collect(),
-        page.next,
-    )))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -681,14 +438,202 @@ pub struct NewBuildingRequest {
     pub households: i64,
 }
 
-#[utoipa::path(post, path = "/api/v1/buildings", tag = "territory", request_body = NewBuildingRequest,
-    responses((status = 201, body = BuildingView), (status = 422, body = crate::error::Problem)))]
+pub async fn list_divisions(
+    state: &AppState,
+    ctx: &Context,
+    q: DivisionListQuery,
+) -> ApiResult<PageOut<DivisionView>> {
+    let actor = &ctx.actor;
+    if let Some(parent) = &q.parent {
+        DivisionCode::parse(parent).map_err(|e| ApiError::field("parent", e.to_string()))?;
+        authorize(actor, Action::ViewTerritory, Target::Node(parent))?;
+    }
+    let after = Cursor::decode(q.cursor.as_deref())?;
+    let page = territory::list_divisions(
+        &state.store,
+        q.parent.as_deref(),
+        after.as_deref(),
+        clamp_limit(q.limit),
+    )
+    .await?;
+    let items = page
+        .items
+        .into_iter()
+        .filter(|d| authorize(actor, Action::ViewTerritory, Target::Node(&d.code)).is_ok())
+        .map(|d| division_view(state, d, false))
+        .collect();
+    Ok(PageOut::new(items, page.next))
+}
+
+pub async fn get_division(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+    q: GeometryQuery,
+) -> ApiResult<DivisionView> {
+    let actor = &ctx.actor;
+    let parsed = DivisionCode::parse(&code).map_err(|e| ApiError::field("code", e.to_string()))?;
+    authorize(actor, Action::ViewTerritory, Target::Node(&code))?;
+    let row = territory::get_division(&state.store, &code)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut view = division_view(state, row, q.geometry.unwrap_or(false));
+    if reaches_whole(actor, &code) {
+        view.counts = Some(
+            territory::counts(&state.store, parsed.scope_prefix())
+                .await?
+                .into(),
+        );
+    }
+    Ok(view)
+}
+
+pub async fn post_division(
+    state: &AppState,
+    ctx: &Context,
+    req: NewDivisionRequest,
+) -> ApiResult<DivisionView> {
+    let actor = &ctx.actor;
+    let row = create_division(state, actor, &req, ctx.request_id.clone()).await?;
+    Ok(division_view(state, row, false))
+}
+
+pub async fn list_grids(
+    state: &AppState,
+    ctx: &Context,
+    q: WithinQuery,
+) -> ApiResult<PageOut<GridView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
+    let after = Cursor::decode(q.cursor.as_deref())?;
+    let page = territory::list_grids(
+        &state.store,
+        &prefixes,
+        after.as_deref(),
+        clamp_limit(q.limit),
+    )
+    .await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|g| grid_view(state, g, false))
+        .collect();
+    Ok(PageOut::new(items, page.next))
+}
+
+pub async fn get_grid(
+    state: &AppState,
+    ctx: &Context,
+    code: String,
+    q: GeometryQuery,
+) -> ApiResult<GridView> {
+    let actor = &ctx.actor;
+    GridCode::parse(&code).map_err(|e| ApiError::field("code", e.to_string()))?;
+    authorize(actor, Action::ViewTerritory, Target::Node(&code))?;
+    let row = territory::get_grid(&state.store, &code)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut view = grid_view(state, row, q.geometry.unwrap_or(false));
+    let workers = territory::grid_worker_count(&state.store, &code).await?;
+    view.grid_workers = Some(workers);
+    view.staffing_note = staffing_note(workers as usize).map(str::to_string);
+    Ok(view)
+}
+
+pub async fn locate(state: &AppState, ctx: &Context, q: LocateQuery) -> ApiResult<LocateAnswer> {
+    let actor = &ctx.actor;
+    authorize(actor, Action::Locate, Target::Platform)?;
+    let lon = parse_coord("lon", q.lon.as_deref())?;
+    let lat = parse_coord("lat", q.lat.as_deref())?;
+    let (x, y, crs) = point_to_wgs84(lon, lat, q.crs.as_deref())?;
+    let locator = state.locator();
+    let answer = match locator.locate(x, y) {
+        Some(code) => {
+            let path = locator.path(code);
+            LocateAnswer {
+                found: true,
+                wgs84: [x, y],
+                crs: crs.as_str().into(),
+                grid: path.last().cloned(),
+                path,
+                message: None,
+            }
+        }
+        None => LocateAnswer {
+            found: false,
+            wgs84: [x, y],
+            crs: crs.as_str().into(),
+            grid: None,
+            path: Vec::new(),
+            message: Some("该位置不在任何网格内 / the point is outside every grid".into()),
+        },
+    };
+    Ok(answer)
+}
+
+pub async fn post_compound(
+    state: &AppState,
+    ctx: &Context,
+    req: NewCompoundRequest,
+) -> ApiResult<CompoundView> {
+    let actor = &ctx.actor;
+    let new = NewCompound {
+        community_code: req.community_code.clone(),
+        grid_code: req.grid_code.clone(),
+        name: req.name.trim().into(),
+        households: req.households,
+    };
+    let (_, grid) = new
+        .validate()
+        .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
+    authorize(actor, Action::ManageTerritory, Target::Node(grid.as_str()))?;
+    if territory::get_grid(&state.store, grid.as_str())
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field(
+            "grid_code",
+            format!("网格 {grid} 不存在 / grid does not exist"),
+        ));
+    }
+    let mut row = CompoundRow {
+        id: 0,
+        community_code: new.community_code.clone(),
+        grid_code: new.grid_code.clone(),
+        district_code: grid.district_prefix().into(),
+        name: new.name.clone(),
+        households: new.households,
+        created_at: now_millis(),
+    };
+    let mut tx = state.store.begin().await?;
+    row.id = territory::insert_compound(&mut tx, &row).await?;
+    audit::record(&mut tx, &audit_entry(actor, "compound.create", "compound", row.id.to_string()).node(Some(row.grid_code.clone())).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "households": row.households}))).request(ctx.request_id.clone())).await?;
+    tx.commit().await?;
+    Ok(row.into())
+}
+
+pub async fn list_compounds(
+    state: &AppState,
+    ctx: &Context,
+    q: WithinQuery,
+) -> ApiResult<PageOut<CompoundView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
+    let after = Cursor::decode_i64(q.cursor.as_deref())?;
+    let page =
+        territory::list_compounds(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
+    Ok(PageOut::new(
+        page.items.into_iter().map(Into::into).collect(),
+        page.next,
+    ))
+}
+
 pub async fn post_building(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<NewBuildingRequest>,
-) -> ApiResult<(StatusCode, Json<BuildingView>)> {
+    state: &AppState,
+    ctx: &Context,
+    req: NewBuildingRequest,
+) -> ApiResult<BuildingView> {
+    let actor = &ctx.actor;
     let (lon, lat, _) = point_to_wgs84(req.lon, req.lat, req.crs.as_deref())?;
     let new = NewBuilding {
         community_code: req.community_code.clone(),
@@ -703,7 +648,7 @@ pub async fn post_building(
         .validate()
         .map_err(|e| ApiError::field(e.field(), e.to_string()))?;
     authorize(
-        &actor,
+        actor,
         Action::ManageTerritory,
         Target::Node(community.as_str()),
     )?;
@@ -737,24 +682,23 @@ pub async fn post_building(
     };
     let mut tx = state.store.begin().await?;
     row.id = territory::insert_building(&mut tx, &row).await?;
-    audit::record(&mut tx, &audit_entry(&actor, "building.create", "building", row.id.to_string()).node(Some(grid)).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "floors": row.floors}))).request(request_id(&headers))).await?;
+    audit::record(&mut tx, &audit_entry(actor, "building.create", "building", row.id.to_string()).node(Some(grid)).before(None).after(Some(serde_json::json!({"name": row.name, "grid_code": row.grid_code, "floors": row.floors}))).request(ctx.request_id.clone())).await?;
     tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
+    Ok(row.into())
 }
 
-#[utoipa::path(get, path = "/api/v1/buildings", tag = "territory", params(WithinQuery),
-    responses((status = 200, body = PageOut<BuildingView>)))]
 pub async fn list_buildings(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    ApiQuery(q): ApiQuery<WithinQuery>,
-) -> ApiResult<Json<PageOut<BuildingView>>> {
-    let prefixes = reach_within(&actor, Action::ViewTerritory, q.within.as_deref())?;
+    state: &AppState,
+    ctx: &Context,
+    q: WithinQuery,
+) -> ApiResult<PageOut<BuildingView>> {
+    let actor = &ctx.actor;
+    let prefixes = reach_within(actor, Action::ViewTerritory, q.within.as_deref())?;
     let after = Cursor::decode_i64(q.cursor.as_deref())?;
     let page =
         territory::list_buildings(&state.store, &prefixes, after, clamp_limit(q.limit)).await?;
-    Ok(Json(PageOut::new(
+    Ok(PageOut::new(
         page.items.into_iter().map(Into::into).collect(),
         page.next,
-    )))
+    ))
 }

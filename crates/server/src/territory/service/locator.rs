@@ -13,7 +13,7 @@ pub struct NodeRef {
     pub level: String,
 }
 
-struct DivisionName {
+pub(crate) struct DivisionName {
     name: String,
     level: String,
     parent: Option<String>,

@@ -1,0 +1,3 @@
+pub mod handlers_spreadsheets;
+pub mod organisations;
+pub mod residents;
