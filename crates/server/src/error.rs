@@ -159,6 +159,21 @@ impl ApiError {
         ApiError::new(StatusCode::FORBIDDEN, code, title, detail)
     }
 
+    /// 429: the login throttle holds this account for a while.
+    pub fn too_many_attempts(detail: impl Into<String>) -> Self {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-attempts",
+            "尝试次数过多 / Too many attempts",
+            detail,
+        )
+    }
+
+    /// Whether this answer is "who are you?" (401), e.g. a wrong password.
+    pub fn is_unauthenticated(&self) -> bool {
+        self.status == StatusCode::UNAUTHORIZED
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         ApiError::new(StatusCode::CONFLICT, "conflict", "冲突 / Conflict", detail)
     }

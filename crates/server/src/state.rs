@@ -54,7 +54,7 @@ pub struct AppState {
     /// Indicator page views longer than a month, recomputed at most once a minute.
     pub indicator_views: crate::cases::indicator_views::ViewCache,
     /// The public disclosure portal's rendered pages, dropped on publication.
-    pub disclosure_portal: Arc<crate::disclosure::PortalCache>,
+    pub disclosure_portal: Arc<crate::disclosure::pages::PortalCache>,
 }
 
 impl AppState {

@@ -1,5 +1,6 @@
 //! 我的账号: who the user is, where their roles reach, and changing their password.
 
+use crate::access::session::session_cookie_value;
 use crate::access::{Caller, PasswordChange, change_password};
 use crate::error::ApiError;
 use crate::pages::{Viewer, layout};
@@ -87,7 +88,7 @@ pub async fn password_submit(
         current_password: form.current_password,
         new_password: form.new_password,
     };
-    match change_password(&state, &v.actor, &headers, &change).await {
+    match change_password(&state, &v.ctx(), session_cookie_value(&headers), &change).await {
         Ok(()) => Redirect::to("/account?done=1").into_response(),
         Err(e) => render(&state, &v, false, Some(&e)),
     }

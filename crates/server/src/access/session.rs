@@ -1,16 +1,21 @@
 //! Resolving who is calling: a session cookie (people) or a bearer token (integrations).
 
+use crate::access::audit_entry;
+use crate::access::service::users::first_node;
 use crate::error::ApiError;
+use crate::error::ApiResult;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{Method, request::Parts};
+use axum::http::{HeaderMap, HeaderValue, Method, request::Parts};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use tongxin_core::access::{Actor, Binding, Credential, Role};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::{access, now_millis};
+use tongxin_store::access::SessionRow;
+use tongxin_store::audit;
+use tongxin_store::{access, access as store_access, now_millis};
 
 pub const SESSION_COOKIE: &str = "tongxin_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -214,4 +219,77 @@ pub fn request_id(parts: &axum::http::HeaderMap) -> Option<String> {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
+}
+
+/// Creates a session for a user whose password was checked; returns the cookie and CSRF token.
+pub async fn open_session(
+    state: &AppState,
+    actor: &Actor,
+    headers: &HeaderMap,
+) -> ApiResult<(HeaderValue, String)> {
+    let sid = random_token(32);
+    let csrf = random_token(16);
+    let now = now_millis();
+    let mut tx = state.store.begin().await?;
+    store_access::create_session(
+        &mut tx,
+        &SessionRow {
+            id_hash: secret_hash(&sid),
+            user_id: actor.user_id,
+            csrf_token: csrf.clone(),
+            created_at: now,
+            expires_at: now + state.config.session_ttl_ms,
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &audit_entry(actor, "session.login", "user", actor.user_id.to_string())
+            .node(first_node(actor))
+            .before(None)
+            .after(None)
+            .request(request_id(headers)),
+    )
+    .await?;
+    tx.commit().await?;
+    let cookie = cookie::Cookie::build((SESSION_COOKIE, sid))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(cookie::time::Duration::milliseconds(
+            state.config.session_ttl_ms,
+        ))
+        .build();
+    let value = HeaderValue::from_str(&cookie.to_string()).map_err(ApiError::internal)?;
+    Ok((value, csrf))
+}
+
+pub fn clear_cookie(state: &AppState) -> HeaderValue {
+    let cookie = cookie::Cookie::build((SESSION_COOKIE, ""))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(state.config.secure_cookies)
+        .path("/")
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    HeaderValue::from_str(&cookie.to_string()).expect("ascii cookie")
+}
+
+pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap) -> ApiResult<()> {
+    if let Some(sid) = session_cookie_value(headers) {
+        let mut tx = state.store.begin().await?;
+        store_access::delete_session(&mut tx, &secret_hash(&sid)).await?;
+        audit::record(
+            &mut tx,
+            &audit_entry(actor, "session.logout", "user", actor.user_id.to_string())
+                .node(first_node(actor))
+                .before(None)
+                .after(None)
+                .request(request_id(headers)),
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }

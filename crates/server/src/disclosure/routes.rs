@@ -11,24 +11,24 @@ use utoipa_axum::routes;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(
-            crate::disclosure::list_items,
-            crate::disclosure::post_item
+            crate::disclosure::api::list_items,
+            crate::disclosure::api::post_item
         ))
         .routes(routes!(
-            crate::disclosure::list_committee,
-            crate::disclosure::post_member
+            crate::disclosure::api::list_committee,
+            crate::disclosure::api::post_member
         ))
-        .routes(routes!(crate::disclosure::delete_member))
+        .routes(routes!(crate::disclosure::api::delete_member))
         .routes(routes!(
-            crate::disclosure::list_postings,
-            crate::disclosure::post_posting
+            crate::disclosure::api::list_postings,
+            crate::disclosure::api::post_posting
         ))
-        .routes(routes!(crate::disclosure::list_overdue))
-        .routes(routes!(crate::disclosure::get_posting))
-        .routes(routes!(crate::disclosure::approve))
-        .routes(routes!(crate::disclosure::publish))
-        .routes(routes!(crate::disclosure::post_correction))
-        .routes(routes!(crate::disclosure::verify))
+        .routes(routes!(crate::disclosure::api::list_overdue))
+        .routes(routes!(crate::disclosure::api::get_posting))
+        .routes(routes!(crate::disclosure::api::approve))
+        .routes(routes!(crate::disclosure::api::publish))
+        .routes(routes!(crate::disclosure::api::post_correction))
+        .routes(routes!(crate::disclosure::api::verify))
 }
 
 /// The pages (and feeds) people open in a browser or a calendar.

@@ -1,18 +1,21 @@
 //! The disclosure rules applied to the store: every write in one transaction with its audit
 //! record. The JSON API and the staff pages both call these.
 
-use super::PortalCache;
+use crate::access::Caller;
 use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::disclosure::{
     self as rules, Affair, DueItem, Frequency, GENESIS_HASH, ItemDraft, LineItem, Overdue,
     PendingDraft, Period, approvals_counted, check_approver, link_hash,
 };
+use tongxin_core::disclosure::{LineKind, fen_to_yuan};
 use tongxin_store::disclosure::{self as store, ApprovalRow, ItemRow, PostingRow};
 use tongxin_store::{Conn, audit, commit, now_millis, territory};
+use utoipa::{IntoParams, ToSchema};
 
 /// The community a request names: a 12-digit code that exists.
 pub async fn community(state: &AppState, code: &str) -> ApiResult<String> {
@@ -402,12 +405,7 @@ pub async fn approve(
     let p = draft_in(&mut tx, id).await?;
     let committee = store::committee_ids(&mut tx, &p.community_code).await?;
     check_approver(p.author_id, &committee, actor.user_id).map_err(|e| {
-        ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "无权审核 / Not allowed to approve",
-            e.reason,
-        )
+        ApiError::forbidden_as("forbidden", "无权审核 / Not allowed to approve", e.reason)
     })?;
     let approval = ApprovalRow {
         posting_id: id,
@@ -554,10 +552,363 @@ pub async fn overdue(state: &AppState, code: &str, now: i64) -> ApiResult<Vec<(I
     Ok(out)
 }
 
-impl PortalCache {
-    /// Drops a community's rendered pages (every language) after a publication.
-    pub fn invalidate(&self, community: &str) {
-        let mut pages = self.pages.write().expect("portal cache lock");
-        pages.retain(|key, _| !key.starts_with(community));
+#[derive(Serialize, ToSchema)]
+#[schema(as = DisclosureItemView)]
+pub struct ItemView {
+    pub id: i64,
+    pub community_code: String,
+    /// party, residents or finance.
+    pub affair: String,
+    pub title: String,
+    /// immediate, monthly, quarterly or yearly.
+    pub frequency: String,
+    pub major: bool,
+    /// Days after a period ends (immediate: after drafting) by which the posting is due.
+    pub grace_days: i64,
+    /// Periods fall due from the one containing this instant (UTC ms).
+    pub active_from: i64,
+}
+
+pub(crate) fn item_view(r: &ItemRow) -> ItemView {
+    ItemView {
+        id: r.id,
+        community_code: r.community_code.clone(),
+        affair: r.affair.clone(),
+        title: r.title.clone(),
+        frequency: r.frequency.clone(),
+        major: r.major != 0,
+        grace_days: r.grace_days,
+        active_from: r.active_from,
     }
+}
+
+#[derive(Serialize, Deserialize, ToSchema, Clone)]
+pub struct LineView {
+    /// income or expense.
+    pub kind: String,
+    pub label: String,
+    pub amount_fen: i64,
+    /// For reading only: the amount in yuan, e.g. "1,234.50" (ignored in a request).
+    #[serde(default, deserialize_with = "ignored")]
+    #[schema(read_only)]
+    pub amount_yuan: String,
+}
+
+/// Reads and drops a value: a computed member is never taken from a request.
+pub(crate) fn ignored<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    serde::de::IgnoredAny::deserialize(d).map(|_| String::new())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalView {
+    pub approver_id: i64,
+    pub approver: String,
+    pub at: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostingView {
+    pub id: i64,
+    pub community_code: String,
+    pub item_id: i64,
+    pub period: String,
+    /// 1 for the original; each correction one more.
+    pub version: i64,
+    /// The posting this one corrects.
+    pub supersedes: Option<i64>,
+    /// draft or published.
+    pub status: String,
+    pub title: String,
+    pub body: String,
+    pub income_fen: i64,
+    pub expense_fen: i64,
+    pub balance_fen: i64,
+    pub author: String,
+    pub created_at: i64,
+    pub published_at: Option<i64>,
+    /// Place in the community's hash chain, and the link's hashes.
+    pub chain_seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineView>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<Vec<ApprovalView>>,
+}
+
+pub fn posting_view(p: &PostingRow) -> PostingView {
+    PostingView {
+        id: p.id,
+        community_code: p.community_code.clone(),
+        item_id: p.item_id,
+        period: p.period.clone(),
+        version: p.version,
+        supersedes: p.supersedes,
+        status: p.status.clone(),
+        title: p.title.clone(),
+        body: p.body.clone(),
+        income_fen: p.income_fen,
+        expense_fen: p.expense_fen,
+        balance_fen: p.income_fen - p.expense_fen,
+        author: p.author.clone(),
+        created_at: p.created_at,
+        published_at: p.published_at,
+        chain_seq: p.chain_seq,
+        prev_hash: p.prev_hash.clone(),
+        hash: p.hash.clone(),
+        lines: None,
+        approvals: None,
+    }
+}
+
+pub(crate) async fn full_view(state: &AppState, p: &PostingRow) -> ApiResult<PostingView> {
+    let mut v = posting_view(p);
+    v.lines = Some(
+        store::lines(&state.store, p.id)
+            .await?
+            .into_iter()
+            .map(|l| LineView {
+                amount_yuan: fen_to_yuan(l.amount_fen),
+                kind: l.kind,
+                label: l.label,
+                amount_fen: l.amount_fen,
+            })
+            .collect(),
+    );
+    v.approvals = Some(
+        store::approvals(&state.store, p.id)
+            .await?
+            .into_iter()
+            .map(|a| ApprovalView {
+                approver_id: a.approver_id,
+                approver: a.approver,
+                at: a.at,
+            })
+            .collect(),
+    );
+    Ok(v)
+}
+
+pub(crate) fn line_items(lines: Vec<LineView>) -> ApiResult<Vec<LineItem>> {
+    lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let kind = LineKind::parse(&l.kind).ok_or_else(|| {
+                ApiError::field(
+                    &format!("lines[{i}].kind"),
+                    "可用：income, expense / one of income, expense",
+                )
+            })?;
+            Ok(LineItem {
+                kind,
+                label: l.label,
+                amount_fen: l.amount_fen,
+            })
+        })
+        .collect()
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewItemRequest {
+    /// party, residents or finance.
+    pub affair: String,
+    pub title: String,
+    /// immediate, monthly, quarterly or yearly (major matters: immediate; finance: at least quarterly).
+    pub frequency: String,
+    #[serde(default)]
+    pub major: bool,
+    /// Days after the period by which it is due (default by frequency: 3, 10, 15, 31).
+    pub grace_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(as = CommitteeMemberView)]
+pub struct MemberView {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub added_at: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(as = NewCommitteeMemberRequest)]
+pub struct NewMemberRequest {
+    pub user_id: i64,
+}
+
+/// Whether the caller works on this community's disclosure (and so sees drafts).
+pub(crate) fn is_staff(caller: &Caller, code: &str) -> bool {
+    match caller {
+        Caller::Known { actor, .. } => {
+            authorize(actor, Action::ManageDisclosure, Target::Node(code)).is_ok()
+                || authorize(actor, Action::ApproveDisclosure, Target::Node(code)).is_ok()
+        }
+        _ => false,
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPostingRequest {
+    pub item_id: i64,
+    /// 2026-03 (monthly), 2026-Q1 (quarterly), 2026 (yearly), 2026-03-15 (immediate: the matter's date).
+    pub period: String,
+    pub title: String,
+    #[schema(max_length = 20000)]
+    pub body: String,
+    /// Finance items only: income and expense lines in fen.
+    #[serde(default)]
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CorrectionRequest {
+    pub title: String,
+    #[schema(max_length = 20000)]
+    pub body: String,
+    #[serde(default)]
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OverdueView {
+    pub item_id: i64,
+    pub item_title: String,
+    pub affair: String,
+    pub frequency: String,
+    pub major: bool,
+    pub period: String,
+    pub due_at: i64,
+    pub days_late: i64,
+    /// For an immediate matter: the draft waiting to be published.
+    pub posting_id: Option<i64>,
+}
+
+pub async fn overdue_views(state: &AppState, code: &str) -> ApiResult<Vec<OverdueView>> {
+    let late = overdue(state, code, now_millis()).await?;
+    Ok(late
+        .into_iter()
+        .map(|(item, o)| OverdueView {
+            item_id: item.id,
+            item_title: item.title,
+            affair: item.affair,
+            frequency: item.frequency,
+            major: item.major != 0,
+            period: o.period,
+            due_at: o.due_at,
+            days_late: o.days_late,
+            posting_id: o.posting_id,
+        })
+        .collect())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// A territory code to check under (default: everything the caller reaches).
+    pub within: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HeadView {
+    pub community_code: String,
+    pub length: i64,
+    pub last_hash: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BrokenView {
+    pub community_code: String,
+    pub seq: i64,
+    pub posting_id: Option<i64>,
+    /// missing, content, previous_hash or head.
+    pub problem: String,
+    pub expected: String,
+    pub found: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerifyReport {
+    pub intact: bool,
+    /// The verified chain heads (for anchoring outside the database), when intact.
+    pub heads: Vec<HeadView>,
+    /// The first broken link, when not.
+    pub broken: Option<BrokenView>,
+}
+
+/// Walks the chains under `prefix`.
+pub async fn verify_report(state: &AppState, prefix: &str) -> ApiResult<VerifyReport> {
+    Ok(match store::verify(&state.store, prefix).await? {
+        Ok(heads) => VerifyReport {
+            intact: true,
+            heads: heads
+                .into_iter()
+                .map(|h| HeadView {
+                    community_code: h.community_code,
+                    length: h.length,
+                    last_hash: h.last_hash,
+                })
+                .collect(),
+            broken: None,
+        },
+        Err(b) => VerifyReport {
+            intact: false,
+            heads: Vec::new(),
+            broken: Some(BrokenView {
+                message: b.to_string(),
+                community_code: b.community_code,
+                seq: b.seq,
+                posting_id: b.posting_id,
+                problem: b.problem.into(),
+                expected: b.expected,
+                found: b.found,
+            }),
+        },
+    })
+}
+
+/// Labels for people.
+pub fn affair_name(affair: &str, en: bool) -> &'static str {
+    match Affair::parse(affair) {
+        Some(a) if en => a.name_en(),
+        Some(a) => a.name_zh(),
+        None => "",
+    }
+}
+
+pub fn frequency_name(frequency: &str, en: bool) -> &'static str {
+    match Frequency::parse(frequency) {
+        Some(f) if en => f.name_en(),
+        Some(f) => f.name_zh(),
+        None => "",
+    }
+}
+
+pub fn period_label(frequency: &str, period: &str) -> String {
+    Frequency::parse(frequency)
+        .and_then(|f| Period::parse(f, period).ok())
+        .map(|p| p.label_zh())
+        .unwrap_or_else(|| period.to_string())
+}
+
+pub async fn verify(state: &AppState, ctx: &Context, q: VerifyQuery) -> ApiResult<VerifyReport> {
+    let actor = &ctx.actor;
+    let prefixes = crate::util::reach_within(actor, Action::VerifyDisclosure, q.within.as_deref())?;
+    let mut report = VerifyReport {
+        intact: true,
+        heads: Vec::new(),
+        broken: None,
+    };
+    for p in prefixes {
+        let part = verify_report(state, &p).await?;
+        report.heads.extend(part.heads);
+        if !part.intact {
+            report.intact = false;
+            report.heads.clear();
+            report.broken = part.broken;
+            break;
+        }
+    }
+    Ok(report)
 }

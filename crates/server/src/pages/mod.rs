@@ -3,8 +3,9 @@
 
 pub mod admin;
 
+use crate::access::session::{clear_cookie, close_session, open_session};
 use crate::access::session::{random_token, request_id};
-use crate::access::{Caller, check_credentials, clear_cookie, close_session, open_session};
+use crate::access::{Caller, check_credentials};
 use crate::state::AppState;
 use axum::Extension;
 use axum::Form;

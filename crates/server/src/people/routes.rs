@@ -35,13 +35,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(
             crate::people::api::organisations::post_party_member
         ))
-        .routes(routes!(
-            crate::people::api::handlers_spreadsheets::export_ledger
-        ))
-        .routes(routes!(
-            crate::people::api::handlers_spreadsheets::import_ledger
-        ))
-        .routes(routes!(
-            crate::people::api::handlers_spreadsheets::ledger_template
-        ))
+        .routes(routes!(crate::people::api::spreadsheets::export_ledger))
+        .routes(routes!(crate::people::api::spreadsheets::import_ledger))
+        .routes(routes!(crate::people::api::spreadsheets::ledger_template))
 }

@@ -12,6 +12,7 @@ mod councils;
 mod deliberation;
 mod disclosure;
 mod indicators;
+mod layout;
 mod ledgers;
 mod open311;
 mod openapi;

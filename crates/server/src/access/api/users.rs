@@ -1,5 +1,8 @@
 use crate::access::service::audit_entry;
-use crate::access::session::{Authenticated, request_id};
+use crate::access::session::{
+    Authenticated, clear_cookie, close_session, open_session, request_id, session_cookie_value,
+};
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::util::{Cursor, PageOut, clamp_limit};
@@ -55,7 +58,13 @@ pub async fn post_password(
     headers: HeaderMap,
     Json(req): Json<PasswordChange>,
 ) -> ApiResult<StatusCode> {
-    change_password(&state, &actor, &headers, &req).await?;
+    change_password(
+        &state,
+        &Context::new(actor.clone(), request_id(&headers)),
+        session_cookie_value(&headers),
+        &req,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,16 +1,14 @@
 use super::audit_entry;
 use crate::access::password::{burn_verification, check_strength, hash_password, verify_password};
-use crate::access::session::{
-    SESSION_COOKIE, TOKEN_PREFIX, random_token, request_id, secret_hash, session_cookie_value,
-};
+use crate::access::session::{TOKEN_PREFIX, random_token, secret_hash};
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{self, Action, Actor, Binding, Role, Target, authorize, may_grant};
 use tongxin_core::territory::NodeCode;
-use tongxin_store::access::{self as store_access, SessionRow};
+use tongxin_store::access::{self as store_access};
 use tongxin_store::{audit, now_millis};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,50 +52,6 @@ pub(crate) fn first_node(actor: &Actor) -> Option<String> {
     actor.bindings.first().map(|b| b.node.to_string())
 }
 
-/// Creates a session for a user whose password was checked; returns the cookie and CSRF token.
-pub async fn open_session(
-    state: &AppState,
-    actor: &Actor,
-    headers: &HeaderMap,
-) -> ApiResult<(HeaderValue, String)> {
-    let sid = random_token(32);
-    let csrf = random_token(16);
-    let now = now_millis();
-    let mut tx = state.store.begin().await?;
-    store_access::create_session(
-        &mut tx,
-        &SessionRow {
-            id_hash: secret_hash(&sid),
-            user_id: actor.user_id,
-            csrf_token: csrf.clone(),
-            created_at: now,
-            expires_at: now + state.config.session_ttl_ms,
-        },
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &audit_entry(actor, "session.login", "user", actor.user_id.to_string())
-            .node(first_node(actor))
-            .before(None)
-            .after(None)
-            .request(request_id(headers)),
-    )
-    .await?;
-    tx.commit().await?;
-    let cookie = cookie::Cookie::build((SESSION_COOKIE, sid))
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(state.config.secure_cookies)
-        .path("/")
-        .max_age(cookie::time::Duration::milliseconds(
-            state.config.session_ttl_ms,
-        ))
-        .build();
-    let value = HeaderValue::from_str(&cookie.to_string()).map_err(ApiError::internal)?;
-    Ok((value, csrf))
-}
-
 /// Checks a username and password; the same answer for unknown users and wrong passwords.
 pub async fn check_credentials(
     state: &AppState,
@@ -106,23 +60,16 @@ pub async fn check_credentials(
 ) -> ApiResult<Actor> {
     let now = now_millis();
     if let Err(wait_ms) = state.login_throttle.check(username, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too-many-attempts",
-            "尝试次数过多 / Too many attempts",
-            format!(
-                "该账号登录失败次数过多，请 {} 分钟后再试 / too many failed sign-ins for this account; try again in {} min",
-                wait_ms / 60_000 + 1,
-                wait_ms / 60_000 + 1
-            ),
-        ));
+        return Err(ApiError::too_many_attempts(format!(
+            "该账号登录失败次数过多，请 {} 分钟后再试 / too many failed sign-ins for this account; try again in {} min",
+            wait_ms / 60_000 + 1,
+            wait_ms / 60_000 + 1
+        )));
     }
     let result = verify_credentials(state, username, password).await;
     match &result {
         Ok(_) => state.login_throttle.record_success(username),
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            state.login_throttle.record_failure(username, now)
-        }
+        Err(e) if e.is_unauthenticated() => state.login_throttle.record_failure(username, now),
         Err(_) => {}
     }
     result
@@ -154,35 +101,6 @@ pub(crate) async fn verify_credentials(
         .ok_or_else(bad)
 }
 
-pub fn clear_cookie(state: &AppState) -> HeaderValue {
-    let cookie = cookie::Cookie::build((SESSION_COOKIE, ""))
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(state.config.secure_cookies)
-        .path("/")
-        .max_age(cookie::time::Duration::ZERO)
-        .build();
-    HeaderValue::from_str(&cookie.to_string()).expect("ascii cookie")
-}
-
-pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap) -> ApiResult<()> {
-    if let Some(sid) = session_cookie_value(headers) {
-        let mut tx = state.store.begin().await?;
-        store_access::delete_session(&mut tx, &secret_hash(&sid)).await?;
-        audit::record(
-            &mut tx,
-            &audit_entry(actor, "session.logout", "user", actor.user_id.to_string())
-                .node(first_node(actor))
-                .before(None)
-                .after(None)
-                .request(request_id(headers)),
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    Ok(())
-}
-
 #[derive(Deserialize, ToSchema)]
 pub struct PasswordChange {
     #[schema(max_length = 1000)]
@@ -193,12 +111,15 @@ pub struct PasswordChange {
 
 /// Changes the caller's own password: the current one must be right, the new one strong
 /// enough and different; every other session of the user ends, this one stays.
+///
+/// `current_session` is the session id of the request (its cookie), kept signed in.
 pub async fn change_password(
     state: &AppState,
-    actor: &Actor,
-    headers: &HeaderMap,
+    ctx: &Context,
+    current_session: Option<String>,
     req: &PasswordChange,
 ) -> ApiResult<()> {
+    let actor = &ctx.actor;
     let user = store_access::get_user(&state.store, actor.user_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -224,7 +145,7 @@ pub async fn change_password(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
-    let keep = session_cookie_value(headers)
+    let keep = current_session
         .map(|sid| secret_hash(&sid))
         .unwrap_or_default();
     let now = now_millis();
@@ -236,7 +157,7 @@ pub async fn change_password(
         &audit_entry(actor, "user.password", "user", actor.user_id.to_string())
             .node(first_node(actor))
             .after(Some(serde_json::json!({"other_sessions_ended": ended})))
-            .request(request_id(headers)),
+            .request(ctx.request_id.clone()),
     )
     .await?;
     tx.commit().await?;

@@ -1,3 +1,3 @@
-pub mod handlers_spreadsheets;
 pub mod organisations;
 pub mod residents;
+pub mod spreadsheets;

@@ -3,13 +3,11 @@
 
 pub mod counts;
 pub mod free_text;
-pub mod handlers_spreadsheets;
 pub mod keys;
 pub mod organisations;
 pub mod residents;
 pub mod spreadsheets;
 
-pub use handlers_spreadsheets::*;
 pub use organisations::*;
 pub use residents::*;
 

@@ -4,10 +4,12 @@
 use super::organisations::{NewOrganisationRequest, check_organisation, organisation_row};
 use super::residents::{Place, build_row};
 use crate::access::audit_entry;
+use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 use crate::territory::point_to_wgs84;
-use serde::Serialize;
+use crate::util::reach_within;
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::people::{ValidResident, tags_from_column, validate_resident};
@@ -17,7 +19,7 @@ use tongxin_sheets::{Format, Limits, Sheet, check_headers};
 use tongxin_store::people::{self, HouseholdRow, ResidentQuery};
 use tongxin_store::territory::{self, BuildingRow};
 use tongxin_store::{audit, commit, now_millis, reserve_ids, sync_ids};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// What an import did (or, on a dry run, would do).
 #[derive(Debug, Serialize, ToSchema)]
@@ -1111,4 +1113,163 @@ pub async fn export_organisations(
         }
     }
     download(format, "organisations", &headers, &rows)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Original file name (helps tell CSV from XLSX; the content is sniffed anyway).
+    pub filename: Option<String>,
+    /// Import the good rows and report the rest; default: nothing unless every row is good.
+    pub partial: Option<bool>,
+    /// Check and report only.
+    pub dry_run: Option<bool>,
+}
+
+pub(crate) fn options(q: ImportQuery) -> ImportOptions {
+    ImportOptions {
+        filename: q.filename,
+        partial: q.partial.unwrap_or(false),
+        dry_run: q.dry_run.unwrap_or(false),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// xlsx (default) or csv.
+    pub format: Option<String>,
+}
+
+pub(crate) fn parse_format(text: Option<&str>) -> ApiResult<Format> {
+    match text.unwrap_or("xlsx") {
+        "xlsx" => Ok(Format::Xlsx),
+        "csv" => Ok(Format::Csv),
+        other => Err(ApiError::field(
+            "format",
+            format!("须为 xlsx 或 csv，而不是 {other:?} / must be xlsx or csv"),
+        )),
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    pub within: Option<String>,
+    pub format: Option<String>,
+    /// Plain ID and phone numbers; needs the right to reveal them and is audited.
+    pub unmasked: Option<bool>,
+}
+
+/// The residents' register as a file, masked unless `unmasked` and permitted; audited.
+async fn export_resident_register(
+    state: &AppState,
+    ctx: &Context,
+    q: &ExportQuery,
+) -> ApiResult<Download> {
+    let actor = &ctx.actor;
+    let format = parse_format(q.format.as_deref())?;
+    let unmasked = q.unmasked.unwrap_or(false);
+    let action = if unmasked {
+        Action::RevealPersonalData
+    } else {
+        Action::ViewPeople
+    };
+    if let Some(w) = &q.within {
+        authorize(actor, Action::ViewPeople, Target::Node(w))?;
+        authorize(actor, action, Target::Node(w))?;
+    }
+    let prefixes = reach_within(actor, action, q.within.as_deref())?;
+    let d = export_residents(state, prefixes.clone(), unmasked, format).await?;
+    let mut tx = state.store.begin().await?;
+    audit::record(
+        &mut tx,
+        &crate::access::audit_entry(
+            actor,
+            if unmasked {
+                "resident.export_unmasked"
+            } else {
+                "resident.export"
+            },
+            "resident_ledger",
+            q.within.clone().unwrap_or_default(),
+        )
+        .node(q.within.clone())
+        .after(Some(
+            serde_json::json!({"scope": prefixes, "unmasked": unmasked, "format": format.as_str()}),
+        ))
+        .request(ctx.request_id.clone()),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(d)
+}
+
+/// A register (residents, buildings or organisations) as a file within the caller's reach.
+pub async fn export_register(
+    state: &AppState,
+    ctx: &Context,
+    kind: &str,
+    q: &ExportQuery,
+) -> ApiResult<Download> {
+    let actor = &ctx.actor;
+    match kind {
+        "residents" => export_resident_register(state, ctx, q).await,
+        "buildings" | "organisations" => {
+            let format = parse_format(q.format.as_deref())?;
+            let unmasked = q.unmasked.unwrap_or(false) && kind == "organisations";
+            let action = if unmasked {
+                Action::RevealPersonalData
+            } else {
+                Action::ViewTerritory
+            };
+            if let Some(w) = &q.within {
+                authorize(actor, Action::ViewTerritory, Target::Node(w))?;
+                authorize(actor, action, Target::Node(w))?;
+            }
+            let prefixes = reach_within(actor, action, q.within.as_deref())?;
+            let d = if kind == "buildings" {
+                export_buildings(state, &prefixes, format).await?
+            } else {
+                export_organisations(state, &prefixes, unmasked, format).await?
+            };
+            if unmasked {
+                let mut tx = state.store.begin().await?;
+                audit::record(
+                    &mut tx,
+                    &crate::access::audit_entry(
+                        actor,
+                        "organisation.export_unmasked",
+                        "organisation_ledger",
+                        q.within.clone().unwrap_or_default(),
+                    )
+                    .node(q.within.clone())
+                    .after(Some(serde_json::json!({"scope": prefixes})))
+                    .request(ctx.request_id.clone()),
+                )
+                .await?;
+                commit(tx).await?;
+            }
+            Ok(d)
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+/// Imports a register file (all-or-nothing unless `partial`); a dry run only reports.
+pub async fn import_register(
+    state: &AppState,
+    ctx: &Context,
+    kind: &str,
+    file: &[u8],
+    q: ImportQuery,
+) -> ApiResult<LedgerReport> {
+    let opts = options(q);
+    let (actor, rid) = (&ctx.actor, ctx.request_id.clone());
+    match kind {
+        "residents" => import_residents(state, actor, file, &opts, rid).await,
+        "buildings" => import_buildings(state, actor, file, &opts, rid).await,
+        "organisations" => import_organisations(state, actor, file, &opts, rid).await,
+        _ => Err(ApiError::not_found()),
+    }
 }
