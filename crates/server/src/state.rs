@@ -54,7 +54,7 @@ pub struct AppState {
     /// Indicator page views longer than a month, recomputed at most once a minute.
     pub indicator_views: crate::cases::indicator_views::ViewCache,
     /// The public disclosure portal's rendered pages, dropped on publication.
-    pub disclosure_portal: Arc<crate::disclosure::pages::PortalCache>,
+    pub disclosure_portal: Arc<crate::disclosure::portal_cache::PortalCache>,
 }
 
 impl AppState {
@@ -65,7 +65,7 @@ impl AppState {
             store,
             config: Arc::new(config),
             locator: Arc::new(RwLock::new(Arc::new(locator))),
-            metrics: crate::ops::metrics_handle(),
+            metrics: crate::ops::recorder::metrics_handle(),
             login_throttle: Arc::default(),
             catalogue: Arc::new(RwLock::new(
                 tongxin_core::cases::catalogue::Catalogue::seed(),

@@ -978,3 +978,24 @@ pub async fn all_sealed_texts(conn: &mut Conn) -> Result<Vec<SealedText>, StoreE
     .fetch_all(&mut *conn)
     .await?)
 }
+
+/// Keeps the originals of `fields` of `holder` #`id` that were masked.
+pub async fn keep_originals(
+    conn: &mut Conn,
+    holder: &str,
+    id: i64,
+    fields: &[(&str, &crate::protect::GuardedText)],
+) -> Result<(), StoreError> {
+    let originals: Vec<SealedText> = fields
+        .iter()
+        .filter_map(|(field, text)| {
+            text.sealed.clone().map(|sealed| SealedText {
+                holder: holder.into(),
+                holder_id: id,
+                field: (*field).into(),
+                sealed,
+            })
+        })
+        .collect();
+    put_sealed_texts(conn, &originals).await
+}

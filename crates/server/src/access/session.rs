@@ -1,7 +1,6 @@
 //! Resolving who is calling: a session cookie (people) or a bearer token (integrations).
 
 use crate::access::audit_entry;
-use crate::access::service::users::first_node;
 use crate::error::ApiError;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -292,4 +291,9 @@ pub async fn close_session(state: &AppState, actor: &Actor, headers: &HeaderMap)
         tx.commit().await?;
     }
     Ok(())
+}
+
+/// The node an actor's audit records are filed under: their first binding.
+pub fn first_node(actor: &Actor) -> Option<String> {
+    actor.bindings.first().map(|b| b.node.to_string())
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod portal_cache;
 pub mod routes;
 pub mod service;
 

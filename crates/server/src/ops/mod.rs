@@ -1,22 +1,15 @@
 //! Health, readiness and Prometheus metrics.
 
+pub mod recorder;
+
+pub use recorder::metrics_handle;
+
 use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
 use std::time::Instant;
-
-/// The process-wide recorder: installed once, shared by every app in the process (tests
-/// start several).
-pub fn metrics_handle() -> Option<PrometheusHandle> {
-    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-    HANDLE
-        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
-        .clone()
-}
 
 pub async fn healthz() -> &'static str {
     "ok"

@@ -72,7 +72,10 @@ pub async fn node_page(
         .iter()
         .any(|p| prefix.starts_with(p.as_str()))
     {
-        Some(crate::people::counts::registry_counts(&state, &prefix).await)
+        Some(
+            crate::people::counts::registry_counts(&state.store, &state.people_counts, &prefix)
+                .await,
+        )
     } else {
         None
     };

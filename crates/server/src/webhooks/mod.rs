@@ -4,7 +4,9 @@
 //! A slow or failing receiver never touches case work: cases only write outbox rows.
 
 pub mod api;
+pub mod delivery;
 pub mod routes;
 pub mod service;
 
+pub use delivery::*;
 pub use service::*;

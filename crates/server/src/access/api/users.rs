@@ -1,4 +1,5 @@
 use crate::access::service::audit_entry;
+use crate::access::session::first_node;
 use crate::access::session::{
     Authenticated, clear_cookie, close_session, open_session, request_id, session_cookie_value,
 };

@@ -1,5 +1,6 @@
 use super::audit_entry;
 use crate::access::password::{burn_verification, check_strength, hash_password, verify_password};
+use crate::access::session::first_node;
 use crate::access::session::{TOKEN_PREFIX, random_token, secret_hash};
 use crate::context::Context;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -46,10 +47,6 @@ pub(crate) fn role_views(bindings: &[Binding]) -> Vec<RoleBindingView> {
             node: b.node.to_string(),
         })
         .collect()
-}
-
-pub(crate) fn first_node(actor: &Actor) -> Option<String> {
-    actor.bindings.first().map(|b| b.node.to_string())
 }
 
 /// Checks a username and password; the same answer for unknown users and wrong passwords.

@@ -111,7 +111,11 @@ pub async fn get_warning_rules(
     State(state): State<AppState>,
     Authenticated(_actor): Authenticated,
 ) -> ApiResult<Json<WarningRulesView>> {
-    Ok(Json(super::patterns::warning_rules(&state).await.into()))
+    Ok(Json(
+        crate::cases::patterns::warning_rules(&state.store)
+            .await
+            .into(),
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/warnings/rules", tag = "cases", request_body = WarningRulesView,

@@ -55,12 +55,13 @@ pub async fn indicators_page(
     let now = now_millis();
     let to_day = china_day(now) + 1;
     let (from, to) = (day_start(to_day - days), day_start(to_day));
-    let data = match indicator_view(&state, &prefixes, days, now).await {
-        Ok(data) => data,
-        Err(e) => {
-            return crate::pages::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e);
-        }
-    };
+    let data =
+        match indicator_view(&state.store, &state.indicator_views, &prefixes, days, now).await {
+            Ok(data) => data,
+            Err(e) => {
+                return crate::pages::error_page(&v, v.t("指标", "Indicators"), "/indicators", &e);
+            }
+        };
     let (figures, trend, children, mix) = (&data.figures, &data.trend, &data.children, &data.mix);
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let name_of = |code: &str| {

@@ -1013,7 +1013,13 @@ async fn warning_section(
     back: &str,
 ) -> Markup {
     let now = now_millis();
-    let patterns = crate::cases::patterns::pattern_warnings(state, prefixes).await;
+    let patterns = crate::cases::patterns::pattern_warnings(
+        &state.store,
+        &state.locator(),
+        &state.pattern_warnings,
+        prefixes,
+    )
+    .await;
     let rules = patterns.rules;
     let soon = cases::CaseFilter {
         overdue_at: Some(now + rules.due_soon_hours * 3_600_000),

@@ -3,11 +3,11 @@
 //! for views longer than a month.
 
 use crate::error::ApiResult;
-use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongxin_core::cases::indicators::{Counts, china_day, day_start};
+use tongxin_store::Store;
 use tongxin_store::cases::indicators::{self as store, Breakdown};
 
 /// What the page shows, computed once a minute at most for views longer than a month (a
@@ -22,7 +22,8 @@ pub struct IndicatorView {
 pub type ViewCache = Arc<Mutex<HashMap<String, (Instant, Arc<IndicatorView>)>>>;
 
 pub async fn indicator_view(
-    state: &AppState,
+    db: &Store,
+    cache: &ViewCache,
     prefixes: &[String],
     days: i64,
     now: i64,
@@ -30,18 +31,18 @@ pub async fn indicator_view(
     let to_day = china_day(now) + 1;
     let key = format!("{}|{days}|{to_day}", prefixes.join(","));
     if days > 31
-        && let Some((at, data)) = state.indicator_views.lock().expect("cache lock").get(&key)
+        && let Some((at, data)) = cache.lock().expect("cache lock").get(&key)
         && at.elapsed() < Duration::from_secs(60)
     {
         return Ok(data.clone());
     }
     let (from, to) = (day_start(to_day - days), day_start(to_day));
-    let grid = store::grid_page(&state.store, prefixes, to_day - days, to_day, now).await?;
+    let grid = store::grid_page(db, prefixes, to_day - days, to_day, now).await?;
     let (figures, trend, grid_mix) = match grid {
         Some((figures, trend, mix)) => (figures, trend, Some(mix)),
         None => (
-            store::indicators(&state.store, prefixes, from, to, now).await?,
-            store::daily(&state.store, prefixes, to_day - days, to_day).await?,
+            store::indicators(db, prefixes, from, to, now).await?,
+            store::daily(db, prefixes, to_day - days, to_day).await?,
             None,
         ),
     };
@@ -52,7 +53,7 @@ pub async fn indicator_view(
         _ => 12,
     };
     let children = if prefix.len() < 12 {
-        store::by_child(&state.store, &prefix, child_len, to_day - days, to_day).await?
+        store::by_child(db, &prefix, child_len, to_day - days, to_day).await?
     } else {
         Vec::new()
     };
@@ -61,9 +62,9 @@ pub async fn indicator_view(
             .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
             .collect()
     } else if prefixes.iter().all(|p| p.len() <= 6) {
-        store::category_mix(&state.store, prefixes, to_day - days, to_day).await?
+        store::category_mix(db, prefixes, to_day - days, to_day).await?
     } else {
-        store::breakdown(&state.store, prefixes, from, to, Breakdown::Category)
+        store::breakdown(db, prefixes, from, to, Breakdown::Category)
             .await?
             .into_iter()
             .map(|r| (r.key.unwrap_or_default(), r.counts.reported))
@@ -78,8 +79,7 @@ pub async fn indicator_view(
         mix,
     });
     if days > 31 {
-        state
-            .indicator_views
+        cache
             .lock()
             .expect("cache lock")
             .insert(key, (Instant::now(), data.clone()));

@@ -5,11 +5,11 @@
 //! bad report cannot sink the others.
 
 use super::handover::{HandOver, announce};
-use crate::people::free_text::keep_originals;
 use tokio::sync::{mpsc, oneshot};
 use tongxin_core::audit::AuditEntry;
 use tongxin_core::cases::machine::{Status, Tier};
 use tongxin_store::cases::{self, CaseRow, EventRow};
+use tongxin_store::people::keep_originals;
 use tongxin_store::protect::GuardedText;
 use tongxin_store::{Store, StoreError, audit};
 

@@ -2,12 +2,13 @@
 //! grid, spikes of a category over its baseline, and places reports keep coming from — under
 //! the city's warning rules, computed for a scope at most once a minute.
 
-use crate::state::AppState;
+use crate::territory::locator::Locator;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tongxin_core::cases::indicators::china_day;
 use tongxin_core::cases::warnings::WarningRules;
+use tongxin_store::Store;
 use tongxin_store::cases::{self, CaseRow};
 use tongxin_store::now_millis;
 
@@ -40,9 +41,8 @@ pub(crate) const PATTERN_TTL: Duration = Duration::from_secs(60);
 pub const WARNING_RULES_SETTING: &str = "warning_rules";
 
 /// The city's warning rules (defaults until an administrator sets them).
-pub async fn warning_rules(state: &AppState) -> WarningRules {
-    state
-        .store
+pub async fn warning_rules(store: &Store) -> WarningRules {
+    store
         .setting(WARNING_RULES_SETTING)
         .await
         .ok()
@@ -52,9 +52,8 @@ pub async fn warning_rules(state: &AppState) -> WarningRules {
 }
 
 /// How a place is named: its grid, then the address of the newest report from it.
-pub(crate) fn place_name(state: &AppState, case: &CaseRow) -> String {
-    let grid = state
-        .locator()
+pub(crate) fn place_name(locator: &Locator, case: &CaseRow) -> String {
+    let grid = locator
         .path(&case.grid_code)
         .last()
         .map(|n| n.name.clone())
@@ -67,19 +66,25 @@ pub(crate) fn place_name(state: &AppState, case: &CaseRow) -> String {
     }
 }
 
-pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<PatternWarnings> {
+/// The warnings of a scope, from the cache when computed less than a minute ago.
+pub async fn pattern_warnings(
+    store: &Store,
+    locator: &Locator,
+    cache: &PatternCache,
+    prefixes: &[String],
+) -> Arc<PatternWarnings> {
     let key = prefixes.join(",");
-    if let Some((at, data)) = state.pattern_warnings.lock().expect("cache lock").get(&key)
+    if let Some((at, data)) = cache.lock().expect("cache lock").get(&key)
         && at.elapsed() < PATTERN_TTL
     {
         return data.clone();
     }
-    let rules = warning_rules(state).await;
+    let rules = warning_rules(store).await;
     let now = now_millis();
     let day = 86_400_000;
     let mut errors = Vec::new();
     let clusters = cases::clusters(
-        &state.store,
+        store,
         prefixes,
         now - rules.cluster_days * day,
         rules.cluster_min,
@@ -97,7 +102,7 @@ pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<Patt
     let mut per_category: HashMap<String, (i64, i64)> = HashMap::new();
     if prefixes.iter().all(|p| p.len() <= 6) {
         let reported = tongxin_store::cases::indicators::reported_by_category(
-            &state.store,
+            store,
             prefixes,
             today - rules.baseline_days,
             today + 1,
@@ -127,7 +132,7 @@ pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<Patt
         .collect();
     spikes.sort_by_key(|s| std::cmp::Reverse(s.1));
     let cells = cases::repeated_places(
-        &state.store,
+        store,
         prefixes,
         now - rules.place_days * day,
         rules.place_cell_degrees(),
@@ -143,7 +148,7 @@ pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<Patt
         Vec::new()
     });
     let newest: Vec<i64> = cells.iter().map(|c| c.3).collect();
-    let named: HashMap<i64, String> = cases::cases_by_ids(&state.store, &newest)
+    let named: HashMap<i64, String> = cases::cases_by_ids(store, &newest)
         .await
         .unwrap_or_else(|e| {
             errors.push((
@@ -154,7 +159,7 @@ pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<Patt
             Vec::new()
         })
         .iter()
-        .map(|c| (c.id, place_name(state, c)))
+        .map(|c| (c.id, place_name(locator, c)))
         .collect();
     let places = cells
         .into_iter()
@@ -172,8 +177,7 @@ pub async fn pattern_warnings(state: &AppState, prefixes: &[String]) -> Arc<Patt
         errors,
     });
     if data.errors.is_empty() {
-        state
-            .pattern_warnings
+        cache
             .lock()
             .expect("cache lock")
             .insert(key, (Instant::now(), data.clone()));

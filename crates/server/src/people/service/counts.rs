@@ -2,7 +2,6 @@
 //! organisations and members) for the territory pages; a city-wide count reads every
 //! resident, so a node's counts are kept a minute.
 
-use crate::state::AppState;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,17 +11,17 @@ pub type CountsCache = Arc<Mutex<HashMap<String, (Instant, people::PeopleCounts)
 
 /// Registry counts change slowly; a city-wide count reads every resident, so keep it a minute.
 pub async fn registry_counts(
-    state: &AppState,
+    store: &tongxin_store::Store,
+    cache: &CountsCache,
     prefix: &str,
 ) -> Result<people::PeopleCounts, StoreError> {
-    if let Some((at, c)) = state.people_counts.lock().expect("cache lock").get(prefix)
+    if let Some((at, c)) = cache.lock().expect("cache lock").get(prefix)
         && at.elapsed() < Duration::from_secs(60)
     {
         return Ok(c.clone());
     }
-    let counts = people::counts(&state.store, prefix).await?;
-    state
-        .people_counts
+    let counts = people::counts(store, prefix).await?;
+    cache
         .lock()
         .expect("cache lock")
         .insert(prefix.to_string(), (Instant::now(), counts.clone()));

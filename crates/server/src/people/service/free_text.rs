@@ -5,30 +5,9 @@ use crate::access::audit_entry;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use tongxin_core::access::{Action, Actor, Target, authorize};
-use tongxin_store::people::{self, SealedText};
-use tongxin_store::protect::GuardedText;
-use tongxin_store::{Conn, StoreError, audit, commit};
-
-/// Keeps the originals of `fields` of `holder` #`id` that were masked.
-pub async fn keep_originals(
-    conn: &mut Conn,
-    holder: &str,
-    id: i64,
-    fields: &[(&str, &GuardedText)],
-) -> Result<(), StoreError> {
-    let originals: Vec<SealedText> = fields
-        .iter()
-        .filter_map(|(field, text)| {
-            text.sealed.clone().map(|sealed| SealedText {
-                holder: holder.into(),
-                holder_id: id,
-                field: (*field).into(),
-                sealed,
-            })
-        })
-        .collect();
-    people::put_sealed_texts(conn, &originals).await
-}
+pub use tongxin_store::people::keep_originals;
+use tongxin_store::people::{self};
+use tongxin_store::{audit, commit};
 
 /// An original as typed.
 pub struct Revealed {
