@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod cases;
+pub mod code;
 pub mod deliberation;
 pub mod disclosure;
 pub mod invalid;

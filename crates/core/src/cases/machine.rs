@@ -130,13 +130,7 @@ impl Tier {
     }
 }
 
-/// A stored code that names nothing this build knows: reading it is an error, never a guess.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {code:?}")]
-pub struct UnknownCode {
-    pub what: &'static str,
-    pub code: String,
-}
+pub use crate::code::UnknownCode;
 
 impl TryFrom<String> for Status {
     type Error = UnknownCode;

@@ -307,6 +307,8 @@ pub fn counts_from_votes(
     }
 }
 
+crate::decodes_from_text!(BallotMode, "ballot mode");
+
 #[cfg(test)]
 mod tests {
     use super::*;

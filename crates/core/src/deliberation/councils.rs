@@ -310,6 +310,9 @@ pub fn check_charter(text: &str) -> Result<(), String> {
     }
 }
 
+crate::decodes_from_text!(CouncilKind, "council kind");
+crate::decodes_from_text!(MemberRole, "council member role");
+
 #[cfg(test)]
 mod tests {
     use super::*;

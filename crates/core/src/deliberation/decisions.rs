@@ -210,6 +210,8 @@ pub fn satisfaction(satisfied: u32, unsatisfied: u32) -> Option<f64> {
     (total > 0).then(|| f64::from(satisfied) / f64::from(total))
 }
 
+crate::decodes_from_text!(DecisionStatus, "decision status");
+
 #[cfg(test)]
 mod tests {
     use super::*;

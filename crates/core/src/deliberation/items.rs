@@ -280,6 +280,8 @@ pub fn is_topic_area(code: &str) -> bool {
     TOPIC_AREAS.iter().any(|(c, _)| *c == code)
 }
 
+crate::decodes_from_text!(ItemStatus, "session item status");
+
 #[cfg(test)]
 mod tests {
     use super::*;

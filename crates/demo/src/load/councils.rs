@@ -220,7 +220,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
             community_code: e.community_code.clone(),
             compound_id: None,
             district_code: e.community_code[..6].into(),
-            kind: e.kind.as_str().into(),
+            kind: e.kind,
             name: e.name.clone(),
             rules: rules_json.clone(),
             created_at: e.opens_at - 30 * 86_400_000,
@@ -242,7 +242,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
             community_code: e.community_code.clone(),
             district_code: e.community_code[..6].into(),
             kind: ELECTION.into(),
-            mode: BallotMode::Secret.as_str().into(),
+            mode: BallotMode::Secret,
             title: e.title.clone(),
             body: "由居民代表无记名投票差额选举产生 / elected by residents' representatives by secret ballot, more candidates than seats".into(),
             meeting_date: None,
@@ -276,9 +276,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
                 MemberRole::Chair
             } else {
                 MemberRole::ViceChair
-            }
-            .as_str()
-            .into();
+            };
         }
         counts.elections += 1;
         counts.election_papers += rec.papers.len();
@@ -314,7 +312,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
                 community_code: e.community_code.clone(),
                 district_code: e.community_code[..6].into(),
                 kind: MOTION.into(),
-                mode: m.mode.as_str().into(),
+                mode: m.mode,
                 title: m.title.clone(),
                 body: m.body.clone(),
                 meeting_date: Some(m.meeting_date.clone()),

@@ -369,7 +369,7 @@ fn session_item(b: &mut Batch, ids: &mut Ids, draw: &mut Draw, c: &Ctx, at: At) 
         raised_by: if from_worker { worker } else { staff },
         raised_at,
         case_id: None,
-        status: ItemStatus::Raised.as_str().into(),
+        status: ItemStatus::Raised,
         answer: None,
         answered_by: None,
         responsible_unit: None,
@@ -481,7 +481,7 @@ fn session_item(b: &mut Batch, ids: &mut Ids, draw: &mut Draw, c: &Ctx, at: At) 
             }
         }
     }
-    item.status = status.as_str().into();
+    item.status = status;
     item.updated_at = item_last(&events);
     for (at, action, from, to, note) in events {
         b.events.push(ItemEventRow {
@@ -581,10 +581,10 @@ fn decision_tree(
                 code,
             ));
             row.progress = progress;
-            row.status = status.as_str().into();
+            row.status = status;
             row.updated_at = at;
         }
-        if finished && row.status != "done" {
+        if finished && row.status != DecisionStatus::Done {
             at = (at + DAY_MS).min(now);
             b.progress.push(progress_row(
                 id,
@@ -596,10 +596,10 @@ fn decision_tree(
                 code,
             ));
             row.progress = 100;
-            row.status = DecisionStatus::Done.as_str().into();
+            row.status = DecisionStatus::Done;
             row.updated_at = at;
         }
-        all_done &= row.status == "done";
+        all_done &= row.status == DecisionStatus::Done;
         if draw.chance(0.5) {
             b.links.push(LinkRow {
                 decision_id: id,
@@ -634,7 +634,7 @@ fn decision_row(id: i64, code: &str, parent: Option<i64>, title: &str, at: i64) 
         source_id: None,
         weight: 1,
         rollup: "plain".into(),
-        status: DecisionStatus::Planned.as_str().into(),
+        status: DecisionStatus::Planned,
         progress: 0,
         due_at: Some(at + 300 * DAY_MS),
         satisfied: 0,

@@ -8,6 +8,7 @@ use super::councils::{MemberRow, rules_of};
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use rand::RngCore;
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::ballots::BallotMode;
 use tongxin_core::deliberation::councils::{MemberRole, add_months};
 use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
 
@@ -25,7 +26,8 @@ pub struct BallotRow {
     /// election or motion.
     pub kind: String,
     /// open, secret or show_of_hands.
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: BallotMode,
     pub title: String,
     pub body: String,
     pub meeting_date: Option<String>,
@@ -88,7 +90,7 @@ pub fn ballot_values(b: &BallotRow) -> Vec<Val> {
         Val::Text(b.community_code.clone()),
         Val::Text(b.district_code.clone()),
         Val::Text(b.kind.clone()),
-        Val::Text(b.mode.clone()),
+        Val::Text(b.mode.as_str().into()),
         Val::Text(b.title.clone()),
         Val::Text(b.body.clone()),
         Val::OptText(b.meeting_date.clone()),
@@ -123,7 +125,7 @@ pub async fn insert_ballot(conn: &mut Conn, b: &BallotRow) -> Result<i64, StoreE
         .bind(&b.community_code)
         .bind(&b.district_code)
         .bind(&b.kind)
-        .bind(&b.mode)
+        .bind(b.mode.as_str())
         .bind(&b.title)
         .bind(&b.body)
         .bind(&b.meeting_date)
@@ -557,7 +559,7 @@ pub fn members_from_result(
             resident_id: o.resident_id.unwrap_or(0),
             building_id: o.building_id,
             party_member: o.party_member,
-            role: MemberRole::Member.as_str().into(),
+            role: MemberRole::Member,
             term_start: start,
             term_end: end,
             election_id: Some(b.id),

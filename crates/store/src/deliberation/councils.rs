@@ -4,7 +4,9 @@
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use crate::scope::{prefix_clause, upper_bound};
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::councils::CouncilKind;
 use tongxin_core::deliberation::councils::CouncilRules;
+use tongxin_core::deliberation::councils::MemberRole;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct CouncilRow {
@@ -12,7 +14,8 @@ pub struct CouncilRow {
     pub community_code: String,
     pub compound_id: Option<i64>,
     pub district_code: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: CouncilKind,
     pub name: String,
     /// `CouncilRules` as JSON.
     pub rules: String,
@@ -40,7 +43,7 @@ pub fn council_values(c: &CouncilRow) -> Vec<Val> {
         Val::Text(c.community_code.clone()),
         Val::OptInt(c.compound_id),
         Val::Text(c.district_code.clone()),
-        Val::Text(c.kind.clone()),
+        Val::Text(c.kind.as_str().into()),
         Val::Text(c.name.clone()),
         Val::Text(c.rules.clone()),
         Val::Int(c.created_at),
@@ -56,7 +59,7 @@ pub async fn insert_council(conn: &mut Conn, c: &CouncilRow) -> Result<i64, Stor
     .bind(&c.community_code)
     .bind(c.compound_id)
     .bind(&c.district_code)
-    .bind(&c.kind)
+    .bind(c.kind.as_str())
     .bind(&c.name)
     .bind(&c.rules)
     .bind(c.created_at)
@@ -177,7 +180,8 @@ pub struct MemberRow {
     pub resident_id: i64,
     pub building_id: Option<i64>,
     pub party_member: i64,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: MemberRole,
     pub term_start: i64,
     pub term_end: i64,
     pub election_id: Option<i64>,
@@ -209,7 +213,7 @@ pub async fn insert_members(conn: &mut Conn, rows: &[MemberRow]) -> Result<(), S
                 Val::Int(m.resident_id),
                 Val::OptInt(m.building_id),
                 Val::Int(m.party_member),
-                Val::Text(m.role.clone()),
+                Val::Text(m.role.as_str().into()),
                 Val::Int(m.term_start),
                 Val::Int(m.term_end),
                 Val::OptInt(m.election_id),

@@ -2,6 +2,7 @@
 
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::decisions::DecisionStatus;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct DecisionRow {
@@ -14,7 +15,8 @@ pub struct DecisionRow {
     pub source_id: Option<i64>,
     pub weight: i64,
     pub rollup: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: DecisionStatus,
     pub progress: i64,
     pub due_at: Option<i64>,
     pub satisfied: i64,
@@ -56,7 +58,7 @@ fn decision_values(d: &DecisionRow) -> Vec<Val> {
         Val::OptInt(d.source_id),
         Val::Int(d.weight),
         Val::Text(d.rollup.clone()),
-        Val::Text(d.status.clone()),
+        Val::Text(d.status.as_str().into()),
         Val::Int(d.progress),
         Val::OptInt(d.due_at),
         Val::Int(d.satisfied),
@@ -112,7 +114,7 @@ pub async fn create(conn: &mut Conn, d: &DecisionRow) -> Result<i64, StoreError>
     .bind(d.source_id)
     .bind(d.weight)
     .bind(&d.rollup)
-    .bind(&d.status)
+    .bind(d.status.as_str())
     .bind(d.progress)
     .bind(d.due_at)
     .bind(d.created_at)

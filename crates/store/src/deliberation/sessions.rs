@@ -2,6 +2,7 @@
 
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use sqlx::{AssertSqlSafe, FromRow};
+use tongxin_core::deliberation::items::ItemStatus;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct ScheduleRow {
@@ -54,7 +55,8 @@ pub struct ItemRow {
     pub raised_by: i64,
     pub raised_at: i64,
     pub case_id: Option<i64>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: ItemStatus,
     pub answer: Option<String>,
     pub answered_by: Option<String>,
     pub responsible_unit: Option<String>,
@@ -332,7 +334,7 @@ fn item_values(i: &ItemRow) -> Vec<Val> {
         Val::Int(i.raised_by),
         Val::Int(i.raised_at),
         Val::OptInt(i.case_id),
-        Val::Text(i.status.clone()),
+        Val::Text(i.status.as_str().into()),
         Val::OptText(i.answer.clone()),
         Val::OptText(i.answered_by.clone()),
         Val::OptText(i.responsible_unit.clone()),
@@ -383,7 +385,7 @@ pub async fn update_item(conn: &mut Conn, i: &ItemRow) -> Result<(), StoreError>
          satisfied = $10, unsatisfied = $11, updated_at = $12 WHERE id = $13",
     )
     .bind(i.session_id)
-    .bind(&i.status)
+    .bind(i.status.as_str())
     .bind(&i.answer)
     .bind(&i.answered_by)
     .bind(&i.responsible_unit)
@@ -609,11 +611,10 @@ pub async fn complete_items_of_case(
     actor_label: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    use tongxin_core::deliberation::items::ItemStatus;
     for mut item in items_waiting_for_case(conn, case_id).await? {
-        let from = ItemStatus::parse(&item.status).unwrap_or(ItemStatus::InProgress);
+        let from = item.status;
         let note = format!("案件 #{case_id} 已结案 / case #{case_id} closed");
-        item.status = ItemStatus::Done.as_str().into();
+        item.status = ItemStatus::Done;
         item.result = Some(note.clone());
         item.updated_at = now;
         update_item(conn, &item).await?;

@@ -3,6 +3,8 @@
 //! the paged queries and their counts.
 
 use crate::{assert_same_on_every_engine, seed_tree, testing};
+use tongxin_core::deliberation::decisions::DecisionStatus;
+use tongxin_core::deliberation::items::ItemStatus;
 use tongxin_store::deliberation::decisions::{self, DecisionRow, LinkRow, ProgressRow};
 use tongxin_store::deliberation::matters::{self, MatterRow, StageRow};
 use tongxin_store::deliberation::sessions::{
@@ -36,7 +38,7 @@ fn item(community: &str, session_id: Option<i64>, title: &str, raised_at: i64) -
         raised_by: 7,
         raised_at,
         case_id: None,
-        status: "raised".into(),
+        status: ItemStatus::Raised,
         answer: None,
         answered_by: None,
         responsible_unit: None,
@@ -256,12 +258,12 @@ async fn sessions_attendance_and_items_with_their_pages() {
         );
         // Items 1, 2 and 4 are referred with a commitment; 1 to case 42; 2 is in progress.
         for (id, status, due_at, case) in [
-            (1, "referred", 5_000, Some(42)),
-            (2, "in_progress", 3_000, None),
-            (4, "referred", 4_000, None),
+            (1, ItemStatus::Referred, 5_000, Some(42)),
+            (2, ItemStatus::InProgress, 3_000, None),
+            (4, ItemStatus::Referred, 4_000, None),
         ] {
             let mut row = sessions::get_item(&mut tx, id).await.unwrap().unwrap();
-            row.status = status.into();
+            row.status = status;
             row.due_at = Some(due_at);
             row.commitment = Some("月底前完成".into());
             row.responsible_unit = Some("城管".into());
@@ -434,7 +436,7 @@ fn decision(community: &str, parent_id: Option<i64>, title: &str, at: i64) -> De
         source_id: Some(1),
         weight: 1,
         rollup: "mean".into(),
-        status: "planned".into(),
+        status: DecisionStatus::Planned,
         progress: 0,
         due_at: Some(at + 1_000),
         satisfied: 9,
@@ -682,4 +684,48 @@ async fn matters_stages_and_decision_trees_with_their_pages() {
         db.cleanup().await;
     }
     assert_same_on_every_engine("matters and decisions", &answers);
+}
+
+/// A status the build does not know is an error when an item or a decision is read, never a
+/// guess (the rows decode their codes into core's enums).
+#[tokio::test]
+async fn an_unknown_item_or_decision_status_is_an_error() {
+    for db in testing::all().await {
+        let (label, store) = (db.label, &db.store);
+        seed_tree(store).await;
+        let mut tx = store.begin().await.unwrap();
+        let item_id = sessions::raise_item(&mut tx, &item(A, None, "路灯", 1_000))
+            .await
+            .unwrap();
+        let decision_id = decisions::create(&mut tx, &decision(A, None, "修路灯", 1_000))
+            .await
+            .unwrap();
+        assert_eq!(
+            sessions::get_item(&mut tx, item_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .status,
+            ItemStatus::Raised,
+            "{label}"
+        );
+        tx.commit().await.unwrap();
+        for sql in [
+            "UPDATE session_items SET status = 'lost'",
+            "UPDATE decisions SET status = 'lost'",
+        ] {
+            sqlx::query(sql).execute(store.pool()).await.unwrap();
+        }
+        let mut conn = store.pool().acquire().await.unwrap();
+        let err = sessions::get_item(&mut conn, item_id).await.unwrap_err();
+        assert!(
+            err.to_string().contains("decoding column status"),
+            "{label}: {err}"
+        );
+        let err = decisions::get(&mut conn, decision_id).await.unwrap_err();
+        assert!(
+            err.to_string().contains("decoding column status"),
+            "{label}: {err}"
+        );
+    }
 }

@@ -23,7 +23,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::cases::calendar::LocalDate;
-use tongxin_core::deliberation::ballots::parse_choice;
+use tongxin_core::deliberation::ballots::{BallotMode, parse_choice};
 use tongxin_core::deliberation::councils::Share;
 use tongxin_store::deliberation::ballots as ballot_store;
 use tongxin_store::deliberation::councils as council_store;
@@ -86,7 +86,7 @@ pub async fn list_page(
                     tr {
                         td { a href={ "/councils/" (c.id) } { (c.name) } }
                         td { (c.community_code) }
-                        td { (kind_text(&v, &c.kind)) }
+                        td { (kind_text(&v, c.kind.as_str())) }
                     }
                 }
             }
@@ -1236,7 +1236,7 @@ async fn render_vote(state: &AppState, v: &Viewer, id: i64, error: Option<&ApiEr
         h1 { (b.title) }
         p.muted { (c.name) " · " (time_text(b.opens_at)) " – " (time_text(b.closes_at)) }
         @if let Some(e) = error { p.err role="alert" { (v.t("未能投票：", "Not recorded: ")) (e.to_string()) } }
-        @if b.mode == "secret" {
+        @if b.mode == BallotMode::Secret {
             p { (v.t("无记名投票：系统只记录您已投票，不记录您投给谁。", "Secret ballot: the platform records that you voted, never how.")) }
         }
         @if !b.body.is_empty() { p { (b.body) } }

@@ -343,12 +343,11 @@ async fn render_community(
                         table {
                             thead { tr { th { "#" } th { (v.t("事项", "Item")) } th { (v.t("状态", "Status")) } th { (v.t("责任单位", "Unit")) } th { (v.t("期限", "Due")) } th { (v.t("满意度", "Rating")) } } }
                             tbody { @for i in items {
-                                @let status = ItemStatus::parse(&i.status);
-                                @let overdue = status.is_some_and(|s| s.is_pending()) && i.due_at.is_some_and(|d| d < now);
+                                @let overdue = i.status.is_pending() && i.due_at.is_some_and(|d| d < now);
                                 tr class=[overdue.then_some("overdue")] {
                                     td style="white-space:nowrap" { (i.id) }
                                     td { a href={ "/deliberation/items/" (i.id) } { (i.title) } }
-                                    td { (status.map(|s| v.t(s.name_zh(), s.name_en())).unwrap_or(&i.status)) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
+                                    td { (v.t(i.status.name_zh(), i.status.name_en())) @if overdue { " ⚠ " (v.t("逾期", "overdue")) } }
                                     td { (i.responsible_unit.clone().or(i.answered_by.clone()).unwrap_or_default()) }
                                     td { (i.due_at.map(time_text).unwrap_or_default()) }
                                     td { @if i.satisfied + i.unsatisfied > 0 { (i.satisfied) " / " (i.unsatisfied) } }

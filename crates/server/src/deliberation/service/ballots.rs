@@ -232,8 +232,8 @@ pub async fn settle(state: &AppState, b: BallotRow) -> ApiResult<BallotRow> {
     if now < b.closes_at {
         return Ok(b);
     }
-    let needs_seal = b.mode == BallotMode::Secret.as_str() && b.sealed == 0;
-    let hands_missing = b.mode == BallotMode::ShowOfHands.as_str() && b.hands.is_none();
+    let needs_seal = b.mode == BallotMode::Secret && b.sealed == 0;
+    let hands_missing = b.mode == BallotMode::ShowOfHands && b.hands.is_none();
     let needs_result = b.kind == MOTION && b.status != "published" && !hands_missing;
     if !needs_seal && !needs_result {
         return Ok(b);
@@ -322,7 +322,7 @@ pub async fn election_view(
         council_id: b.council_id,
         title: b.title,
         body: b.body,
-        mode: b.mode,
+        mode: b.mode.as_str().into(),
         seats: b.seats,
         state: st.into(),
         opens_at: b.opens_at,
@@ -376,12 +376,12 @@ pub async fn cast_vote(
         return Err(refusal(Refusal::Closed));
     }
     check_window(b.opens_at, b.closes_at, now).map_err(refusal)?;
-    if b.mode == BallotMode::ShowOfHands.as_str() {
+    if b.mode == BallotMode::ShowOfHands {
         return Err(refusal(Refusal::ShowOfHands));
     }
     let marks = marks.map_err(refusal)?;
     let resident = voter_of(state, actor).await?;
-    let secret = b.mode == BallotMode::Secret.as_str();
+    let secret = b.mode == BallotMode::Secret;
     let mut tx = state.store.begin().await?;
     let eligible = store::elector(&mut tx, b.id, resident)
         .await?
@@ -566,7 +566,7 @@ pub async fn motion_view(state: &AppState, actor: &Actor, b: BallotRow) -> ApiRe
     let b = settle(state, b).await?;
     let now = now_millis();
     let st = ballot_state(&b, now);
-    let mode = BallotMode::parse(&b.mode).unwrap_or(BallotMode::Open);
+    let mode = b.mode;
     let tally = store::tally(&state.store, b.id).await?;
     let counted = st == "published"
         || (st == "closed" && (mode != BallotMode::ShowOfHands || b.hands.is_some()));
@@ -645,7 +645,7 @@ pub(crate) async fn chairs(state: &AppState, actor: &Actor, council_id: i64) -> 
     Ok(serving(state, council_id, now_millis())
         .await?
         .iter()
-        .any(|m| m.resident_id == resident && m.role == MemberRole::Chair.as_str()))
+        .any(|m| m.resident_id == resident && m.role == MemberRole::Chair))
 }
 
 pub async fn list_elections(
@@ -786,7 +786,7 @@ pub async fn post_hands(
     if !manages && !chairs(state, actor, c.id).await? {
         return Err(ApiError::forbidden());
     }
-    if b.mode != BallotMode::ShowOfHands.as_str() {
+    if b.mode != BallotMode::ShowOfHands {
         return Err(ApiError::conflict(
             "该表决不是举手表决 / this motion is not decided by a show of hands",
         ));
@@ -841,7 +841,7 @@ pub async fn post_hands(
 pub async fn close_motion(state: &AppState, ctx: &Context, id: i64) -> ApiResult<MotionView> {
     let actor = &ctx.actor;
     let (b, _) = ballot_for(state, actor, id, MOTION, Action::ManageDeliberation).await?;
-    if b.mode == BallotMode::ShowOfHands.as_str() {
+    if b.mode == BallotMode::ShowOfHands {
         return Err(ApiError::conflict(
             "举手表决在记录票数时结束 / a show of hands closes when its counts are recorded",
         ));
@@ -927,7 +927,7 @@ pub async fn post_election(
         community_code: c.community_code.clone(),
         district_code: c.district_code.clone(),
         kind: ELECTION.into(),
-        mode: BallotMode::Secret.as_str().into(),
+        mode: BallotMode::Secret,
         title,
         body: req.body.trim().into(),
         meeting_date: None,
@@ -1026,7 +1026,7 @@ pub async fn post_motion(
         community_code: c.community_code.clone(),
         district_code: c.district_code.clone(),
         kind: MOTION.into(),
-        mode: mode.as_str().into(),
+        mode,
         title,
         body: req.body.trim().into(),
         meeting_date: req.meeting_date.clone(),

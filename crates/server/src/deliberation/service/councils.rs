@@ -106,7 +106,7 @@ pub async fn names_of(state: &AppState, ids: &[i64]) -> ApiResult<HashMap<i64, P
 }
 
 pub fn member_view(m: MemberRow, names: &HashMap<i64, PersonRow>) -> MemberView {
-    let role = MemberRole::parse(&m.role).unwrap_or(MemberRole::Member);
+    let role = m.role;
     MemberView {
         id: m.id,
         resident_id: m.resident_id,
@@ -131,8 +131,8 @@ pub async fn serving(state: &AppState, council_id: i64, at: i64) -> ApiResult<Ve
         .into_iter()
         .filter(|m| m.term_start <= at)
         .collect();
-    let rank = |r: &str| MemberRole::parse(r).map(|r| r as u8).unwrap_or(9);
-    rows.sort_by_key(|m| (rank(&m.role), m.id));
+    let rank = |r: MemberRole| r as u8;
+    rows.sort_by_key(|m| (rank(m.role), m.id));
     Ok(rows)
 }
 
@@ -146,7 +146,7 @@ pub async fn council_view(state: &AppState, c: CouncilRow) -> ApiResult<CouncilV
     let names = names_of(state, &ids).await?;
     let area = store::area_buildings(&state.store, &c.community_code, c.compound_id).await?;
     let party = members.iter().filter(|m| m.party_member != 0).count() as u64;
-    let kind = CouncilKind::parse(&c.kind).unwrap_or(CouncilKind::ResidentsCouncil);
+    let kind = c.kind;
     Ok(CouncilView {
         id: c.id,
         community_code: c.community_code,
@@ -414,7 +414,7 @@ pub async fn post_council(
         community_code: community.code.clone(),
         compound_id: req.compound_id,
         district_code: community.code[..6].into(),
-        kind: kind.as_str().into(),
+        kind,
         name,
         rules: serde_json::to_string(&rules).map_err(ApiError::internal)?,
         created_at: now,
@@ -462,7 +462,7 @@ pub async fn list_councils(
             id: c.id,
             community_code: c.community_code,
             compound_id: c.compound_id,
-            kind: c.kind,
+            kind: c.kind.as_str().into(),
             name: c.name,
         })
         .collect())
@@ -599,7 +599,7 @@ pub async fn post_member(
         resident_id: req.resident_id,
         building_id: person.building_id,
         party_member: i64::from(party.contains(&req.resident_id)),
-        role: role.as_str().into(),
+        role,
         term_start: start,
         term_end: end,
         election_id: None,
@@ -640,7 +640,7 @@ pub async fn patch_member(
     let c = council_for(state, actor, m.council_id, Action::ManageDeliberation).await?;
     let role = match req.role.as_deref() {
         Some(r) => parse_role(Some(r))?,
-        None => MemberRole::parse(&m.role).unwrap_or(MemberRole::Member),
+        None => m.role,
     };
     let end = req.term_end.unwrap_or(m.term_end);
     if end <= m.term_start || end > m.term_end {
@@ -667,7 +667,7 @@ pub async fn patch_member(
     tx.commit().await?;
     let names = names_of(state, &[m.resident_id]).await?;
     let m = MemberRow {
-        role: role.as_str().into(),
+        role,
         term_end: end,
         ..m
     };

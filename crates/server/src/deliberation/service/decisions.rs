@@ -64,7 +64,7 @@ pub struct DecisionView {
 pub(crate) fn view(d: DecisionRow, rolled: Option<&Rolled>) -> DecisionView {
     let (status, progress, children) = match rolled {
         Some(r) => (r.status.as_str().to_string(), r.progress, r.children),
-        None => (d.status.clone(), d.progress as f64, 0),
+        None => (d.status.as_str().to_string(), d.progress as f64, 0),
     };
     DecisionView {
         satisfaction: satisfaction(d.satisfied as u32, d.unsatisfied as u32),
@@ -93,7 +93,7 @@ pub(crate) fn node_of(d: &DecisionRow) -> Node {
         parent: d.parent_id,
         weight: d.weight.clamp(0, u32::MAX as i64) as u32,
         progress: d.progress.clamp(0, 100) as u8,
-        status: DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Planned),
+        status: d.status,
         rollup: Rollup::parse(&d.rollup).unwrap_or(Rollup::Plain),
     }
 }
@@ -189,7 +189,7 @@ pub async fn insert(
         source_id,
         weight: i64::from(weight),
         rollup: rollup.as_str().into(),
-        status: DecisionStatus::Planned.as_str().into(),
+        status: DecisionStatus::Planned,
         progress: 0,
         due_at: req.due_at,
         satisfied: 0,
@@ -319,7 +319,7 @@ pub async fn add_progress(
     req: ProgressRequest,
 ) -> ApiResult<()> {
     let d = decision_in_reach(state, actor, id, Action::ManageDeliberation).await?;
-    let current = DecisionStatus::parse(&d.status).unwrap_or(DecisionStatus::Planned);
+    let current = d.status;
     if current.is_final() {
         return Err(ApiError::conflict(format!(
             "决议已{}，不能再更新 / the decision is {}",

@@ -319,7 +319,7 @@ impl From<ItemRow> for ItemView {
             source: i.source,
             raised_at: i.raised_at,
             case_id: i.case_id,
-            status: i.status,
+            status: i.status.as_str().into(),
             answer: i.answer,
             answered_by: i.answered_by,
             responsible_unit: i.responsible_unit,
@@ -425,7 +425,7 @@ pub async fn raise(
         raised_by: actor.user_id,
         raised_at: now,
         case_id: req.case_id,
-        status: ItemStatus::Raised.as_str().into(),
+        status: ItemStatus::Raised,
         answer: None,
         answered_by: None,
         responsible_unit: None,
@@ -538,7 +538,7 @@ pub async fn item_in_reach(
 
 pub async fn item_detail(state: &AppState, actor: &Actor, item: ItemRow) -> ApiResult<ItemDetail> {
     let events = store_sessions::item_events(&state.store, item.id).await?;
-    let status = ItemStatus::parse(&item.status).unwrap_or(ItemStatus::Archived);
+    let status = item.status;
     let manage = allow(actor, Action::ManageDeliberation, &item.community_code).is_ok();
     let join = allow(actor, Action::JoinDeliberation, &item.community_code).is_ok();
     let allowed = allowed_actions(status)
@@ -624,11 +624,11 @@ pub async fn act_on_item(
         Action::ManageDeliberation
     };
     allow(actor, needed, &before.community_code)?;
-    let from = ItemStatus::parse(&before.status).unwrap_or(ItemStatus::Archived);
+    let from = before.status;
     let to = next_status(from, action).map_err(|e| ApiError::conflict(e.to_string()))?;
     let now = now_millis();
     let mut after = before.clone();
-    after.status = to.as_str().into();
+    after.status = to;
     after.updated_at = now;
     let note = fill_action(state, &mut after, action, &req, now)?;
     let protector = &state.config.protector;
@@ -662,7 +662,7 @@ pub async fn act_on_item(
     )];
     if let Some(case_id) = referred_case {
         after.referred_case_id = Some(case_id);
-        after.status = ItemStatus::InProgress.as_str().into();
+        after.status = ItemStatus::InProgress;
         events.push(event(
             actor,
             id,
