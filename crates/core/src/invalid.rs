@@ -4,13 +4,17 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
 pub struct Invalid {
-    pub field: &'static str,
+    /// The field, or an element of a list (`candidates[2]`).
+    pub field: std::borrow::Cow<'static, str>,
     pub reason: String,
 }
 
-pub fn invalid(field: &'static str, reason: impl Into<String>) -> Invalid {
+pub fn invalid(
+    field: impl Into<std::borrow::Cow<'static, str>>,
+    reason: impl Into<String>,
+) -> Invalid {
     Invalid {
-        field,
+        field: field.into(),
         reason: reason.into(),
     }
 }

@@ -210,7 +210,7 @@ impl From<Denial> for ApiError {
 
 impl From<tongxin_core::invalid::Invalid> for ApiError {
     fn from(e: tongxin_core::invalid::Invalid) -> Self {
-        ApiError::field(e.field, e.reason)
+        ApiError::field(&e.field, e.reason)
     }
 }
 

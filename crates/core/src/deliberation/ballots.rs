@@ -313,6 +313,59 @@ crate::decodes_from_text!(BallotMode, "ballot mode");
 mod tests {
     use super::*;
 
+    fn election<'a>(candidates: &'a [i64], seats: Option<u32>) -> ElectionDraft<'a> {
+        ElectionDraft {
+            title: " 第二届老友议事会选举 ",
+            opens_at: 2_000,
+            closes_at: 3_000,
+            seats,
+            candidates,
+            electorate: None,
+        }
+    }
+
+    #[test]
+    fn an_election_is_checked_field_by_field() {
+        let rules = CouncilRules::default();
+        let ok = check_election(&election(&[7, 8], None), &rules, 1_000).unwrap();
+        assert_eq!(
+            ok,
+            CheckedElection {
+                title: "第二届老友议事会选举".into(),
+                seats: rules.seats,
+                electorate: ElectionElectorate::Residents,
+            }
+        );
+        let field = |d: &ElectionDraft| check_election(d, &rules, 1_000).unwrap_err().field;
+        assert_eq!(field(&election(&[7, 8], Some(0))), "seats");
+        assert_eq!(field(&election(&[7, 8], Some(1_000))), "seats");
+        assert_eq!(field(&election(&[], None)), "candidates");
+        assert_eq!(field(&election(&[7, 8, 9, 8], None)), "candidates[3]");
+        let late = ElectionDraft {
+            closes_at: 500,
+            ..election(&[7], None)
+        };
+        assert_eq!(field(&late), "closes_at");
+        let untitled = ElectionDraft {
+            title: "  ",
+            ..election(&[7], None)
+        };
+        assert_eq!(field(&untitled), "title");
+        let odd = ElectionDraft {
+            electorate: Some("everyone"),
+            ..election(&[7], None)
+        };
+        assert_eq!(field(&odd), "electorate");
+        let listed = ElectionDraft {
+            electorate: Some("listed"),
+            ..election(&[7], Some(1))
+        };
+        assert_eq!(
+            check_election(&listed, &rules, 1_000).unwrap().electorate,
+            ElectionElectorate::Listed
+        );
+    }
+
     fn counts(members: u64, present: u64, f: u64, a: u64, ab: u64) -> Counts {
         Counts {
             members,
@@ -498,6 +551,82 @@ pub fn check_motion(
 }
 
 /// A ballot's title: 1–200 characters once trimmed.
+/// A new election as asked for, before anything is looked up.
+pub struct ElectionDraft<'a> {
+    pub title: &'a str,
+    pub opens_at: Millis,
+    pub closes_at: Millis,
+    /// None: the council's number of seats.
+    pub seats: Option<u32>,
+    /// Resident ids, in ballot order.
+    pub candidates: &'a [i64],
+    /// residents (default) or listed.
+    pub electorate: Option<&'a str>,
+}
+
+/// Who may vote in an election.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ElectionElectorate {
+    /// The adult residents of the council's area on the day it opens.
+    Residents,
+    /// The electors the request lists.
+    Listed,
+}
+
+/// An election that keeps the rules; finding the candidates in the area and the electors is
+/// the caller's part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedElection {
+    pub title: String,
+    pub seats: u32,
+    pub electorate: ElectionElectorate,
+}
+
+/// Checks a new election (title, times, seats, candidates, electorate), the first broken
+/// rule named by its field — a repeated candidate by its place in the list.
+pub fn check_election(
+    draft: &ElectionDraft,
+    council: &CouncilRules,
+    now: Millis,
+) -> Result<CheckedElection, crate::invalid::Invalid> {
+    use crate::invalid::invalid;
+    let title = check_title(draft.title)?.to_string();
+    check_times(draft.opens_at, draft.closes_at, now)?;
+    let seats = draft.seats.unwrap_or(council.seats);
+    if !(1..=999).contains(&seats) {
+        return Err(invalid("seats", "须为 1–999 / must be 1–999"));
+    }
+    if draft.candidates.is_empty() {
+        return Err(invalid(
+            "candidates",
+            "至少一名候选人 / at least one candidate",
+        ));
+    }
+    for (i, id) in draft.candidates.iter().enumerate() {
+        if draft.candidates[..i].contains(id) {
+            return Err(invalid(
+                format!("candidates[{i}]"),
+                format!("居民 {id} 重复 / resident {id} listed twice"),
+            ));
+        }
+    }
+    let electorate = match draft.electorate.unwrap_or("residents") {
+        "residents" => ElectionElectorate::Residents,
+        "listed" => ElectionElectorate::Listed,
+        _ => {
+            return Err(invalid(
+                "electorate",
+                "须为 residents 或 listed / must be residents or listed",
+            ));
+        }
+    };
+    Ok(CheckedElection {
+        title,
+        seats,
+        electorate,
+    })
+}
+
 pub fn check_title(title: &str) -> Result<&str, crate::invalid::Invalid> {
     let t = title.trim();
     if t.is_empty() || t.chars().count() > 200 {

@@ -30,7 +30,7 @@ pub async fn community(state: &AppState, code: &str) -> ApiResult<String> {
 }
 
 fn invalid(e: rules::Invalid) -> ApiError {
-    ApiError::field(e.field, e.reason)
+    ApiError::field(&e.field, e.reason)
 }
 
 pub struct NewItem {

@@ -12,8 +12,9 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::deliberation::ballots::{
-    BallotMode, Choice, Counts, Electorate, MotionDraft, MotionOutcome, Refusal, check_marks,
-    check_motion, check_window, counts_from_votes, decide, parse_choice,
+    BallotMode, CheckedElection, Choice, Counts, ElectionDraft, ElectionElectorate, Electorate,
+    MotionDraft, MotionOutcome, Refusal, check_election, check_marks, check_motion, check_window,
+    counts_from_votes, decide, parse_choice,
 };
 use tongxin_core::deliberation::councils::{CouncilRules, MemberRole, Share, add_months};
 use tongxin_core::deliberation::elections::ElectionResult;
@@ -52,16 +53,6 @@ pub async fn ballot_for(
         .ok_or_else(ApiError::not_found)?;
     let c = council_for(state, actor, b.council_id, action).await?;
     Ok((b, c))
-}
-
-pub(crate) fn check_times(opens_at: i64, closes_at: i64, now: i64) -> ApiResult<()> {
-    Ok(tongxin_core::deliberation::ballots::check_times(
-        opens_at, closes_at, now,
-    )?)
-}
-
-pub(crate) fn check_title(title: &str) -> ApiResult<String> {
-    Ok(tongxin_core::deliberation::ballots::check_title(title)?.to_string())
 }
 
 /// Residents listed as electors, each checked to live in the council's area.
@@ -863,28 +854,25 @@ pub async fn post_election(
     let c = council_for(state, actor, council_id, Action::ManageDeliberation).await?;
     let rules = rules_of(&c.rules);
     let now = now_millis();
-    let title = check_title(&req.title)?;
-    check_times(req.opens_at, req.closes_at, now)?;
-    let seats = req.seats.unwrap_or(rules.seats);
-    if !(1..=999).contains(&seats) {
-        return Err(ApiError::field("seats", "须为 1–999 / must be 1–999"));
-    }
-    if req.candidates.is_empty() {
-        return Err(ApiError::field(
-            "candidates",
-            "至少一名候选人 / at least one candidate",
-        ));
-    }
+    let CheckedElection {
+        title,
+        seats,
+        electorate,
+    } = check_election(
+        &ElectionDraft {
+            title: &req.title,
+            opens_at: req.opens_at,
+            closes_at: req.closes_at,
+            seats: req.seats,
+            candidates: &req.candidates,
+            electorate: req.electorate.as_deref(),
+        },
+        &rules,
+        now,
+    )?;
     let mut options = Vec::with_capacity(req.candidates.len());
     for (i, id) in req.candidates.iter().enumerate() {
-        let field = format!("candidates[{i}]");
-        if req.candidates[..i].contains(id) {
-            return Err(ApiError::field(
-                &field,
-                format!("居民 {id} 重复 / resident {id} listed twice"),
-            ));
-        }
-        let p = resident_in_area(state, &c, *id, &field).await?;
+        let p = resident_in_area(state, &c, *id, &format!("candidates[{i}]")).await?;
         options.push(OptionRow {
             ballot_id: 0,
             option_no: i as i64 + 1,
@@ -898,22 +886,19 @@ pub async fn post_election(
     for o in &mut options {
         o.party_member = i64::from(o.resident_id.is_some_and(|r| party.contains(&r)));
     }
-    let kind = req.electorate.as_deref().unwrap_or("residents");
-    let electors: Vec<i64> = match kind {
-        "residents" => {
+    let kind = match electorate {
+        ElectionElectorate::Residents => "residents",
+        ElectionElectorate::Listed => "listed",
+    };
+    let electors: Vec<i64> = match electorate {
+        ElectionElectorate::Residents => {
             let date = beijing_date(req.opens_at);
             let year: i64 = date[..4].parse().unwrap_or(0);
             let born_by = format!("{:04}{}", year - 18, &date[4..]);
             councils_store::adults_of_area(&state.store, &c.community_code, c.compound_id, &born_by)
                 .await?
         }
-        "listed" => listed_electors(state, &c, &req.electors, "electors").await?,
-        _ => {
-            return Err(ApiError::field(
-                "electorate",
-                "须为 residents 或 listed / must be residents or listed",
-            ));
-        }
+        ElectionElectorate::Listed => listed_electors(state, &c, &req.electors, "electors").await?,
     };
     if electors.is_empty() {
         return Err(ApiError::field(
