@@ -44,6 +44,59 @@ impl BallotMode {
     }
 }
 
+/// What a ballot decides: who sits on the council, or a motion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BallotKind {
+    Election,
+    Motion,
+}
+
+impl BallotKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BallotKind::Election => "election",
+            BallotKind::Motion => "motion",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BallotKind> {
+        [BallotKind::Election, BallotKind::Motion]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for BallotKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a ballot's result is published (fixed for good) or not yet (before, during or
+/// after the vote; the times tell which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BallotStatus {
+    Open,
+    Published,
+}
+
+impl BallotStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BallotStatus::Open => "open",
+            BallotStatus::Published => "published",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<BallotStatus> {
+        [BallotStatus::Open, BallotStatus::Published]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
 /// A motion's three options; stored as option numbers 1, 2, 3.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -308,6 +361,8 @@ pub fn counts_from_votes(
 }
 
 crate::decodes_from_text!(BallotMode, "ballot mode");
+crate::decodes_from_text!(BallotKind, "ballot kind");
+crate::decodes_from_text!(BallotStatus, "ballot status");
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,9 @@ use crate::councils::{
 use std::collections::HashMap;
 use tongxin_core::Millis;
 use tongxin_core::audit::AuditEntry;
-use tongxin_core::deliberation::ballots::{BallotMode, Choice, Counts, counts_from_votes, decide};
+use tongxin_core::deliberation::ballots::{
+    BallotMode, BallotStatus, Choice, Counts, counts_from_votes, decide,
+};
 use tongxin_core::deliberation::councils::MemberRole;
 use tongxin_store::deliberation::ballots::{
     self as ballots, BALLOT_COLUMNS, BallotRow, ELECTION, Elector, MOTION, OptionRow, Paper, Tally,
@@ -241,7 +243,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
             council_id,
             community_code: e.community_code.clone(),
             district_code: e.community_code[..6].into(),
-            kind: ELECTION.into(),
+            kind: ELECTION,
             mode: BallotMode::Secret,
             title: e.title.clone(),
             body: "由居民代表无记名投票差额选举产生 / elected by residents' representatives by secret ballot, more candidates than seats".into(),
@@ -256,7 +258,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
             closes_at: e.closes_at,
             sealed: 1,
             hands: None,
-            status: "published".into(),
+            status: BallotStatus::Published,
             result: None,
             published_at: Some(e.closes_at + 3_600_000),
             created_by: "system#0".into(),
@@ -311,7 +313,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
                 council_id,
                 community_code: e.community_code.clone(),
                 district_code: e.community_code[..6].into(),
-                kind: MOTION.into(),
+                kind: MOTION,
                 mode: m.mode,
                 title: m.title.clone(),
                 body: m.body.clone(),
@@ -329,7 +331,7 @@ pub async fn load_councils(store: &Store, seed: u64) -> Result<CouncilDemoCounts
                     serde_json::json!({"present": p, "for": f, "against": a, "abstain": ab})
                         .to_string()
                 }),
-                status: "published".into(),
+                status: BallotStatus::Published,
                 result: Some(
                     serde_json::to_string(&outcome)
                         .map_err(|e| StoreError::Corrupt(e.to_string()))?,

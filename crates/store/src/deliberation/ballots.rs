@@ -8,14 +8,14 @@ use super::councils::{MemberRow, rules_of};
 use crate::db::{Conn, Store, StoreError, Val, bulk_insert};
 use rand::RngCore;
 use sqlx::{AssertSqlSafe, FromRow};
-use tongxin_core::deliberation::ballots::BallotMode;
+use tongxin_core::deliberation::ballots::{BallotKind, BallotMode, BallotStatus};
 use tongxin_core::deliberation::councils::{MemberRole, add_months};
 use tongxin_core::deliberation::elections::{self, Candidate, ElectionResult};
 
-/// The `kind` of a ballot that elects council members.
-pub const ELECTION: &str = "election";
-/// The `kind` of a ballot that decides a motion.
-pub const MOTION: &str = "motion";
+/// A ballot that elects council members.
+pub const ELECTION: BallotKind = BallotKind::Election;
+/// A ballot that decides a motion.
+pub const MOTION: BallotKind = BallotKind::Motion;
 
 #[derive(Debug, Clone, PartialEq, FromRow, serde::Serialize)]
 pub struct BallotRow {
@@ -24,7 +24,8 @@ pub struct BallotRow {
     pub community_code: String,
     pub district_code: String,
     /// election or motion.
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: BallotKind,
     /// open, secret or show_of_hands.
     #[sqlx(try_from = "String")]
     pub mode: BallotMode,
@@ -45,7 +46,8 @@ pub struct BallotRow {
     /// Show of hands: {"present":…, "for":…, "against":…, "abstain":…}.
     pub hands: Option<String>,
     /// open or published.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BallotStatus,
     pub result: Option<String>,
     pub published_at: Option<i64>,
     pub created_by: String,
@@ -89,7 +91,7 @@ pub fn ballot_values(b: &BallotRow) -> Vec<Val> {
         Val::Int(b.council_id),
         Val::Text(b.community_code.clone()),
         Val::Text(b.district_code.clone()),
-        Val::Text(b.kind.clone()),
+        Val::Text(b.kind.as_str().into()),
         Val::Text(b.mode.as_str().into()),
         Val::Text(b.title.clone()),
         Val::Text(b.body.clone()),
@@ -104,7 +106,7 @@ pub fn ballot_values(b: &BallotRow) -> Vec<Val> {
         Val::Int(b.closes_at),
         Val::Int(b.sealed),
         Val::OptText(b.hands.clone()),
-        Val::Text(b.status.clone()),
+        Val::Text(b.status.as_str().into()),
         Val::OptText(b.result.clone()),
         Val::OptInt(b.published_at),
         Val::Text(b.created_by.clone()),
@@ -124,7 +126,7 @@ pub async fn insert_ballot(conn: &mut Conn, b: &BallotRow) -> Result<i64, StoreE
         .bind(b.council_id)
         .bind(&b.community_code)
         .bind(&b.district_code)
-        .bind(&b.kind)
+        .bind(b.kind.as_str())
         .bind(b.mode.as_str())
         .bind(&b.title)
         .bind(&b.body)
@@ -139,7 +141,7 @@ pub async fn insert_ballot(conn: &mut Conn, b: &BallotRow) -> Result<i64, StoreE
         .bind(b.closes_at)
         .bind(b.sealed)
         .bind(&b.hands)
-        .bind(&b.status)
+        .bind(b.status.as_str())
         .bind(&b.result)
         .bind(b.published_at)
         .bind(&b.created_by)
@@ -162,7 +164,7 @@ pub async fn get_ballot(store: &Store, id: i64) -> Result<Option<BallotRow>, Sto
 pub async fn list_ballots(
     store: &Store,
     council_id: i64,
-    kind: &str,
+    kind: BallotKind,
     limit: usize,
 ) -> Result<Vec<BallotRow>, StoreError> {
     let sql = format!(
@@ -170,7 +172,7 @@ pub async fn list_ballots(
     );
     Ok(sqlx::query_as(AssertSqlSafe(sql))
         .bind(council_id)
-        .bind(kind)
+        .bind(kind.as_str())
         .fetch_all(store.pool())
         .await?)
 }

@@ -23,7 +23,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::cases::calendar::LocalDate;
-use tongxin_core::deliberation::ballots::{BallotMode, parse_choice};
+use tongxin_core::deliberation::ballots::{BallotKind, BallotMode, parse_choice};
 use tongxin_core::deliberation::councils::Share;
 use tongxin_store::deliberation::ballots as ballot_store;
 use tongxin_store::deliberation::councils as council_store;
@@ -1020,7 +1020,7 @@ fn about(e: ApiError, field: &str, reason: String) -> ApiError {
 }
 
 /// The ballot and its council, as far as the store knows it (the handlers decide access).
-async fn ballot_and_council(state: &AppState, id: i64) -> Result<(String, i64), ApiError> {
+async fn ballot_and_council(state: &AppState, id: i64) -> Result<(BallotKind, i64), ApiError> {
     let b = ballot_store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -1090,7 +1090,7 @@ async fn ballot_submit(
     };
     let work = async {
         let _actor = || Authenticated(v.actor.clone());
-        let message = match (act, kind.as_str()) {
+        let message = match (act, kind) {
             ("close", ELECTION) => {
                 let e = api::close_election(&state, &v.ctx(), id).await?;
                 format!(
@@ -1220,7 +1220,7 @@ async fn render_vote(state: &AppState, v: &Viewer, id: i64, error: Option<&ApiEr
         Ok(None) => return error_page(v, v.t("投票", "Vote"), &here, &ApiError::not_found()),
         Err(e) => return error_page(v, v.t("投票", "Vote"), &here, &ApiError::from(e)),
     };
-    let found = ballot_for(state, &v.actor, id, &b.kind, Action::ViewDeliberation).await;
+    let found = ballot_for(state, &v.actor, id, b.kind, Action::ViewDeliberation).await;
     let (b, c) = match found {
         Ok(x) => x,
         Err(e) => return error_page(v, v.t("投票", "Vote"), &here, &e),
@@ -1312,7 +1312,7 @@ pub async fn vote_submit(
         let b = ballot_store::get_ballot(&state.store, id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let (b, c) = ballot_for(&state, &v.actor, id, &b.kind, Action::ViewDeliberation).await?;
+        let (b, c) = ballot_for(&state, &v.actor, id, b.kind, Action::ViewDeliberation).await?;
         let marks = if b.kind == ELECTION {
             let options = ballot_store::options(&state.store, id).await?;
             let mut ticked = Vec::new();

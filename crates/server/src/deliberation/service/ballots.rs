@@ -12,9 +12,9 @@ use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use tongxin_core::access::{Action, Actor, Target, authorize};
 use tongxin_core::deliberation::ballots::{
-    BallotMode, CheckedElection, Choice, Counts, ElectionDraft, ElectionElectorate, Electorate,
-    MotionDraft, MotionOutcome, Refusal, check_election, check_marks, check_motion, check_window,
-    counts_from_votes, decide, parse_choice,
+    BallotKind, BallotMode, BallotStatus, CheckedElection, Choice, Counts, ElectionDraft,
+    ElectionElectorate, Electorate, MotionDraft, MotionOutcome, Refusal, check_election,
+    check_marks, check_motion, check_window, counts_from_votes, decide, parse_choice,
 };
 use tongxin_core::deliberation::councils::{CouncilRules, MemberRole, Share, add_months};
 use tongxin_core::deliberation::elections::ElectionResult;
@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 
 /// scheduled, open, closed or published.
 pub fn ballot_state(b: &BallotRow, now: i64) -> &'static str {
-    if b.status == "published" {
+    if b.status == BallotStatus::Published {
         "published"
     } else if now < b.opens_at {
         "scheduled"
@@ -44,7 +44,7 @@ pub async fn ballot_for(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    kind: &str,
+    kind: BallotKind,
     action: Action,
 ) -> ApiResult<(BallotRow, CouncilRow)> {
     let b = store::get_ballot(&state.store, id)
@@ -225,7 +225,7 @@ pub async fn settle(state: &AppState, b: BallotRow) -> ApiResult<BallotRow> {
     }
     let needs_seal = b.mode == BallotMode::Secret && b.sealed == 0;
     let hands_missing = b.mode == BallotMode::ShowOfHands && b.hands.is_none();
-    let needs_result = b.kind == MOTION && b.status != "published" && !hands_missing;
+    let needs_result = b.kind == MOTION && b.status != BallotStatus::Published && !hands_missing;
     if !needs_seal && !needs_result {
         return Ok(b);
     }
@@ -363,7 +363,7 @@ pub async fn cast_vote(
 ) -> ApiResult<VoteReceipt> {
     authorize(actor, Action::Vote, Target::Node(&b.community_code))?;
     let now = now_millis();
-    if b.status == "published" {
+    if b.status == BallotStatus::Published {
         return Err(refusal(Refusal::Closed));
     }
     check_window(b.opens_at, b.closes_at, now).map_err(refusal)?;
@@ -427,7 +427,7 @@ pub(crate) async fn close(
     b: &BallotRow,
 ) -> ApiResult<()> {
     let now = now_millis();
-    if b.status == "published" || now >= b.closes_at {
+    if b.status == BallotStatus::Published || now >= b.closes_at {
         return Err(ApiError::conflict(
             "投票已结束 / the ballot has already closed",
         ));
@@ -687,7 +687,7 @@ pub async fn publish_election(state: &AppState, ctx: &Context, id: i64) -> ApiRe
     let actor = &ctx.actor;
     let (b, c) = ballot_for(state, actor, id, ELECTION, Action::ManageDeliberation).await?;
     let now = now_millis();
-    if b.status == "published" {
+    if b.status == BallotStatus::Published {
         return Err(ApiError::conflict(
             "结果已公布，不可更改 / the result is published and read-only",
         ));
@@ -782,7 +782,7 @@ pub async fn post_hands(
             "该表决不是举手表决 / this motion is not decided by a show of hands",
         ));
     }
-    if b.status == "published" || b.hands.is_some() {
+    if b.status == BallotStatus::Published || b.hands.is_some() {
         return Err(ApiError::conflict(
             "票数已记录，结果已公布 / the counts are recorded and the result published",
         ));
@@ -911,7 +911,7 @@ pub async fn post_election(
         council_id,
         community_code: c.community_code.clone(),
         district_code: c.district_code.clone(),
-        kind: ELECTION.into(),
+        kind: ELECTION,
         mode: BallotMode::Secret,
         title,
         body: req.body.trim().into(),
@@ -927,7 +927,7 @@ pub async fn post_election(
         closes_at: req.closes_at,
         sealed: 0,
         hands: None,
-        status: "open".into(),
+        status: BallotStatus::Open,
         result: None,
         published_at: None,
         created_by: actor.label(),
@@ -1010,7 +1010,7 @@ pub async fn post_motion(
         council_id,
         community_code: c.community_code.clone(),
         district_code: c.district_code.clone(),
-        kind: MOTION.into(),
+        kind: MOTION,
         mode,
         title,
         body: req.body.trim().into(),
@@ -1025,7 +1025,7 @@ pub async fn post_motion(
         closes_at: req.closes_at,
         sealed: 0,
         hands: None,
-        status: "open".into(),
+        status: BallotStatus::Open,
         result: None,
         published_at: None,
         created_by: actor.label(),
