@@ -12,9 +12,9 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use tongxin_core::access::Action;
-use tongxin_core::cases::indicators::{Rates, china_day, day_start};
+use tongxin_core::cases::indicators::Rates;
 use tongxin_core::territory::NodeCode;
-use tongxin_store::{map, now_millis, territory};
+use tongxin_store::now_millis;
 
 fn percent(r: Option<f64>) -> String {
     r.map(|x| format!("{:.1}%", x * 100.0))
@@ -55,79 +55,27 @@ pub async fn node_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let prefixes = match reach_within(&v.actor, Action::ViewTerritory, Some(&code)) {
-        Ok(p) => p,
+    let o = match crate::territory::overview::node_overview(&state, &v.actor, &code, now_millis())
+        .await
+    {
+        Ok(o) => o,
         Err(e) => return crate::pages::error_page(&v, v.t("辖区", "Territory"), "/territory", &e),
     };
-    let prefix = prefixes[0].clone();
-    let path = state.locator().path(&code);
-    let name = path
-        .last()
-        .map(|n| n.name.clone())
-        .unwrap_or_else(|| code.clone());
-    let now = now_millis();
-    let counts = if v
-        .actor
-        .scope_prefixes(Action::ViewPeople)
-        .iter()
-        .any(|p| prefix.starts_with(p.as_str()))
-    {
-        Some(
-            crate::people::counts::registry_counts(&state.store, &state.people_counts, &prefix)
-                .await,
-        )
-    } else {
-        None
-    };
-    let (households, population) = map::grid_totals(&state.store, &prefix)
-        .await
-        .unwrap_or_default();
-    let open = map::open_by_grid(&state.store, &prefix, now)
-        .await
-        .unwrap_or_default();
-    let (open_cases, overdue) = open.values().fold((0, 0), |(a, b), (n, o)| (a + n, b + o));
-    let to_day = china_day(now) + 1;
-    let indicators = tongxin_store::cases::indicators::indicators(
-        &state.store,
-        std::slice::from_ref(&prefix),
-        day_start(to_day - 30),
-        day_start(to_day),
-        now,
-    )
-    .await
-    .ok();
-    let is_grid = code.len() == 15;
-    let grid = if is_grid {
-        territory::get_grid(&state.store, &code)
-            .await
-            .ok()
-            .flatten()
-    } else {
-        None
-    };
-    let workers = if is_grid {
-        map::grid_workers(&state.store, &code)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let children: Vec<(String, String)> = if is_grid {
-        Vec::new()
-    } else if code.len() == 12 {
-        map::names(&state.store, "grid", &prefix)
-            .await
-            .unwrap_or_default()
-    } else {
-        let level = match prefix.len() {
-            0..=4 => "district",
-            5..=6 => "street",
-            _ => "community",
-        };
-        map::names(&state.store, level, &prefix)
-            .await
-            .unwrap_or_default()
-    };
+    let crate::territory::overview::NodeOverview {
+        path,
+        name,
+        counts,
+        households,
+        population,
+        open,
+        open_cases,
+        overdue,
+        indicators,
+        grid,
+        workers,
+        children,
+        ..
+    } = o;
     // Links only to what the viewer can open: the nodes above their reach are named, not
     // linked, and the case list only for those who work cases there.
     let cases_here = reach_within(&v.actor, Action::WorkCase, Some(&code)).is_ok();
@@ -149,10 +97,7 @@ pub async fn node_page(
                 table {
                     tr { th { (v.t("户数（网格登记）", "Households (grid register)")) } td { (households) } }
                     tr { th { (v.t("人口（网格登记）", "Population (grid register)")) } td { (population) } }
-                    @if let Some(Err(e)) = &counts {
-                        tr { td.err colspan="2" { (v.t("登记数未能读取：", "The registry counts could not be read: ")) (e.to_string()) } }
-                    }
-                    @if let Some(Ok(c)) = &counts {
+                    @if let Some(c) = &counts {
                         tr { th { (v.t("登记居民", "Registered residents")) } td { (c.residents) } }
                         tr { th { (v.t("登记户", "Registered households")) } td { (c.households) } }
                         tr { th { (v.t("单位组织", "Organisations")) } td { (c.organisations) " (" (c.registered_organisations) (v.t(" 家报到", " registered")) ")" } }
@@ -177,7 +122,8 @@ pub async fn node_page(
                     }
                     " · " a href={ "/indicators?within=" (code) } { (v.t("指标", "Indicators")) }
                 }
-                @if let Some(i) = &indicators {
+                @let i = &indicators;
+                {
                     @let r = Rates::of(&i.counts);
                     table {
                         tr { th { (v.t("近 30 天上报", "Reported, 30 days")) } td { (i.counts.reported) } }

@@ -2,7 +2,7 @@
 //! notification opens its case and is marked read on the way.
 
 use crate::access::Caller;
-use crate::error::ApiError;
+use crate::cases::inbox;
 use crate::pages::{Viewer, layout};
 use crate::state::AppState;
 use axum::Extension;
@@ -12,7 +12,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
-use tongxin_store::{cases, now_millis};
 
 const SHOWN: usize = 200;
 
@@ -25,13 +24,7 @@ pub async fn notifications_page(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    let found = async {
-        let unread = cases::unread_count(&state.store, v.actor.user_id).await?;
-        let page = cases::notifications(&state.store, v.actor.user_id, false, None, SHOWN).await?;
-        Ok::<_, ApiError>((unread, page.items))
-    }
-    .await;
-    let (unread, items) = match found {
+    let (unread, items) = match inbox::inbox(&state, &v.actor, SHOWN).await {
         Ok(f) => f,
         Err(e) => {
             return crate::pages::error_page(
@@ -99,15 +92,10 @@ pub async fn open_notification(
     if !v.csrf_ok(&form.csrf_token) {
         return Redirect::to("/notifications").into_response();
     }
-    let case = cases::notification(&state.store, v.actor.user_id, id)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|n| n.case_id);
-    let _ = cases::mark_read(&state.store, v.actor.user_id, id, now_millis()).await;
-    match case {
-        Some(case_id) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
-        None => Redirect::to("/notifications").into_response(),
+    match inbox::open_notification(&state, &v.actor, id).await {
+        Ok(Some(case_id)) => Redirect::to(&format!("/cases/{case_id}")).into_response(),
+        Ok(None) => Redirect::to("/notifications").into_response(),
+        Err(e) => crate::pages::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e),
     }
 }
 
@@ -121,8 +109,10 @@ pub async fn read_all(
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
-    if v.csrf_ok(&form.csrf_token) {
-        let _ = cases::mark_all_read(&state.store, v.actor.user_id, now_millis()).await;
+    if v.csrf_ok(&form.csrf_token)
+        && let Err(e) = inbox::read_all(&state, &v.actor).await
+    {
+        return crate::pages::error_page(&v, v.t("通知", "Notifications"), "/notifications", &e);
     }
     Redirect::to("/notifications").into_response()
 }

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod enterprise;
 pub mod handover;
+pub mod inbox;
 pub mod indicator_views;
 pub mod indicators;
 pub mod intake;

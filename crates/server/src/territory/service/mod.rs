@@ -3,5 +3,6 @@
 pub mod grids;
 pub mod locator;
 pub mod nodes;
+pub mod overview;
 
 pub use nodes::*;
