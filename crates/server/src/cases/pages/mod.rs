@@ -184,24 +184,17 @@ pub async fn list_page(
         Err(e) => return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e),
     };
     let filter = q.api.filter(q.view.as_deref() == Some("open"));
-    let listed = async {
-        let total = cases::count_cases(&state.store, &prefixes, &filter).await?;
-        let offset = page_offset(page, CASES_PER_PAGE) as usize;
-        let rows = cases::list_cases_page(
-            &state.store,
-            &prefixes,
-            &filter,
-            cases::CaseOrder::Newest,
-            offset,
-            CASES_PER_PAGE as usize,
-        )
-        .await?;
-        Ok::<_, tongxin_store::StoreError>((total, rows))
-    };
+    let listed = crate::cases::listing::cases_page(
+        &state,
+        &prefixes,
+        &filter,
+        page_offset(page, CASES_PER_PAGE) as usize,
+        CASES_PER_PAGE as usize,
+    );
     let (total, items) = match listed.await {
-        Ok(p) => p,
+        Ok(l) => (l.total, l.rows),
         Err(e) => {
-            return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e.into());
+            return crate::pages::error_page(&v, v.t("案件", "Cases"), "/cases", &e);
         }
     };
     let now = now_millis();
@@ -1021,29 +1014,16 @@ async fn warning_section(
     )
     .await;
     let rules = patterns.rules;
-    let soon = cases::CaseFilter {
-        overdue_at: Some(now + rules.due_soon_hours * 3_600_000),
-        ..cases::CaseFilter::default()
-    };
-    let late = cases::CaseFilter {
-        overdue_at: Some(now),
-        ..cases::CaseFilter::default()
-    };
-    let listed = async {
-        let total = cases::count_cases(&state.store, prefixes, &soon).await?;
-        let overdue = cases::count_cases(&state.store, prefixes, &late).await?;
-        let rows = cases::list_cases_page(
-            &state.store,
-            prefixes,
-            &soon,
-            cases::CaseOrder::Deadline,
-            page_offset(page, WARNINGS_PER_PAGE) as usize,
-            WARNINGS_PER_PAGE as usize,
-        )
-        .await?;
-        Ok::<_, tongxin_store::StoreError>((total, overdue, rows))
-    }
-    .await;
+    let listed = crate::cases::listing::due_soon_page(
+        state,
+        prefixes,
+        now,
+        rules.due_soon_hours * 3_600_000,
+        page_offset(page, WARNINGS_PER_PAGE) as usize,
+        WARNINGS_PER_PAGE as usize,
+    )
+    .await
+    .map(|(l, overdue)| (l.total, overdue, l.rows));
     let clusters = patterns.clusters.clone();
     let catalogue = state.catalogue.read().expect("catalogue lock").clone();
     let locator = state.locator();
@@ -1213,20 +1193,15 @@ pub async fn my_reports_page(
         Ok(p) => p,
         Err(e) => return crate::pages::error_page(&v, title, "/my-reports", &e),
     };
-    let mine = async {
-        let total = cases::count_reported_by(&state.store, v.actor.user_id).await?;
-        let items = cases::reported_by_page(
-            &state.store,
-            v.actor.user_id,
-            page_offset(page, CASES_PER_PAGE) as usize,
-            CASES_PER_PAGE as usize,
-        )
-        .await?;
-        Ok::<_, tongxin_store::StoreError>((total, items))
-    };
+    let mine = crate::cases::listing::reported_page(
+        &state,
+        &v.actor,
+        page_offset(page, CASES_PER_PAGE) as usize,
+        CASES_PER_PAGE as usize,
+    );
     let (total, items) = match mine.await {
-        Ok(p) => p,
-        Err(e) => return crate::pages::error_page(&v, title, "/my-reports", &e.into()),
+        Ok(l) => (l.total, l.rows),
+        Err(e) => return crate::pages::error_page(&v, title, "/my-reports", &e),
     };
     let body = html! {
         h1 { (title) }

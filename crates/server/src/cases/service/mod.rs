@@ -11,6 +11,7 @@ pub mod inbox;
 pub mod indicator_views;
 pub mod indicators;
 pub mod intake;
+pub mod listing;
 pub mod media;
 pub mod patrols;
 pub mod patterns;
