@@ -546,3 +546,52 @@ pub async fn asset(Path(name): Path<String>) -> Response {
     )
         .into_response()
 }
+
+/// Runs a form's work once per idempotency key (`scope` names the form kind): a repeated
+/// submit is sent where the first one went (to `pending` while the first still runs) and does
+/// nothing again; a refusal frees the key so the form can come back with a new one. `work`
+/// answers where to go. An empty key runs the work unguarded (old forms without one).
+pub async fn form_once(
+    state: &AppState,
+    v: &Viewer,
+    scope: &str,
+    key: &str,
+    pending: &str,
+    work: impl std::future::Future<Output = Result<String, crate::error::ApiError>>,
+) -> Result<String, crate::error::ApiError> {
+    let user = v.actor.user_id;
+    let stored = format!("{scope}:{key}");
+    if !key.is_empty() {
+        let fresh = tongxin_store::access::reserve_idempotent(
+            &state.store,
+            user,
+            &stored,
+            scope,
+            tongxin_store::now_millis(),
+        )
+        .await?;
+        if !fresh {
+            let first = tongxin_store::access::find_idempotent(&state.store, user, &stored)
+                .await?
+                .filter(|a| a.status == 303)
+                .map(|a| a.body);
+            return Ok(first.unwrap_or_else(|| pending.to_string()));
+        }
+    }
+    let result = work.await;
+    if !key.is_empty() {
+        let kept = match &result {
+            Ok(target) => {
+                tongxin_store::access::complete_idempotent(&state.store, user, &stored, 303, target)
+                    .await
+            }
+            Err(_) => tongxin_store::access::release_idempotent(&state.store, user, &stored).await,
+        };
+        if let Err(e) = kept {
+            // The work is done (or refused) either way; a retry of this key then runs it again
+            // only if the reservation stayed, which expires.
+            tracing::warn!(error = %e, scope, "form key not recorded");
+        }
+    }
+    result
+}

@@ -15,7 +15,6 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tongxin_store::{access, now_millis};
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ReportForm {
@@ -153,32 +152,6 @@ pub async fn report_submit(
         );
         return render(&state, &v, &form, Some(&e));
     }
-    let key = format!("report-form:{}", form.idempotency_key);
-    if !form.idempotency_key.is_empty() {
-        match access::reserve_idempotent(
-            &state.store,
-            v.actor.user_id,
-            &key,
-            "report-form",
-            now_millis(),
-        )
-        .await
-        {
-            Ok(true) => {}
-            Ok(false) => {
-                let done = access::find_idempotent(&state.store, v.actor.user_id, &key)
-                    .await
-                    .ok()
-                    .flatten()
-                    .filter(|a| a.status == 303);
-                return match done {
-                    Some(a) => Redirect::to(&a.body).into_response(),
-                    None => Redirect::to("/cases").into_response(),
-                };
-            }
-            Err(e) => return render(&state, &v, &form, Some(&e.into())),
-        }
-    }
     let request = (|| {
         Ok::<_, ApiError>(NewCaseRequest {
             category: form.category.clone(),
@@ -198,28 +171,29 @@ pub async fn report_submit(
         })
     })();
     let notice = request.as_ref().ok().and_then(api::masking_notice);
-    let result = match request {
-        Ok(r) => api::report(&state, &v.ctx(), r).await,
-        Err(e) => Err(e),
+    let work = async {
+        let row = api::report(&state, &v.ctx(), request?).await?;
+        Ok(format!(
+            "/cases/{}?done={}",
+            row.id,
+            urlencode(&format!(
+                "{}{}",
+                v.t("已上报 ✔", "Reported ✔"),
+                notice.map(|n| format!(" {n}")).unwrap_or_default()
+            ))
+        ))
     };
-    match result {
-        Ok(row) => {
-            let target = format!(
-                "/cases/{}?done={}",
-                row.id,
-                urlencode(&format!(
-                    "{}{}",
-                    v.t("已上报 ✔", "Reported ✔"),
-                    notice.map(|n| format!(" {n}")).unwrap_or_default()
-                ))
-            );
-            let _ = access::complete_idempotent(&state.store, v.actor.user_id, &key, 303, &target)
-                .await;
-            Redirect::to(&target).into_response()
-        }
-        Err(e) => {
-            let _ = access::release_idempotent(&state.store, v.actor.user_id, &key).await;
-            render(&state, &v, &form, Some(&e))
-        }
+    match crate::pages::form_once(
+        &state,
+        &v,
+        "report-form",
+        &form.idempotency_key,
+        "/cases",
+        work,
+    )
+    .await
+    {
+        Ok(target) => Redirect::to(&target).into_response(),
+        Err(e) => render(&state, &v, &form, Some(&e)),
     }
 }

@@ -827,35 +827,7 @@ async fn once(
             "表单已过期，请重试 / the form expired, retry",
         ));
     }
-    let stored = format!("council-form:{key}");
-    if !key.is_empty() {
-        let fresh = access::reserve_idempotent(
-            &state.store,
-            v.actor.user_id,
-            &stored,
-            "council-form",
-            now_millis(),
-        )
-        .await?;
-        if !fresh {
-            let first = access::find_idempotent(&state.store, v.actor.user_id, &stored)
-                .await?
-                .filter(|a| a.status == 303)
-                .map(|a| a.body);
-            return Ok(first.unwrap_or_else(|| v.here.clone()));
-        }
-    }
-    let result = work.await;
-    if !key.is_empty() {
-        let _ = match &result {
-            Ok(target) => {
-                access::complete_idempotent(&state.store, v.actor.user_id, &stored, 303, target)
-                    .await
-            }
-            Err(_) => access::release_idempotent(&state.store, v.actor.user_id, &stored).await,
-        };
-    }
-    result
+    crate::pages::form_once(state, v, "council-form", key, &v.here, work).await
 }
 
 async fn answer(
