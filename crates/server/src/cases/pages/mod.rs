@@ -435,7 +435,8 @@ async fn render_detail(
     };
     // What could not be read is said on the page, not shown as nothing.
     let mut problems: Vec<String> = Vec::new();
-    let timeline = match cases::timeline(&state.store, id).await {
+    let read = crate::cases::detail::timeline(state, id).await;
+    let timeline = match read.events {
         Ok(t) => t,
         Err(e) => {
             problems.push(format!(
@@ -445,10 +446,7 @@ async fn render_detail(
             Vec::new()
         }
     };
-    let mut actor_ids: Vec<i64> = timeline.iter().map(|e| e.actor_id).collect();
-    actor_ids.sort_unstable();
-    actor_ids.dedup();
-    let names = match tongxin_store::access::display_names(&state.store, &actor_ids).await {
+    let names = match read.names {
         Ok(n) => n,
         Err(e) => {
             problems.push(format!(
@@ -507,7 +505,7 @@ async fn render_detail(
         .filter(|e| e.action == "handle")
         .flat_map(|e| e.photos.iter().map(move |h| (e.at, h)))
         .collect();
-    let map = match tongxin_store::territory::get_grid(&state.store, &case.grid_code).await {
+    let map = match crate::cases::detail::grid_of(state, &case).await {
         Ok(grid) => {
             let outline =
                 grid.and_then(|g| crate::territory::locator::polygon_from_json(&g.boundary).ok());

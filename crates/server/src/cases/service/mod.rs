@@ -5,6 +5,7 @@
 //! now) or the actor, and answers with data or a problem.
 
 pub mod admin;
+pub mod detail;
 pub mod enterprise;
 pub mod handover;
 pub mod inbox;
