@@ -6,10 +6,11 @@ pub mod councils;
 
 use crate::access::Caller;
 use crate::cases::pages::{error_box, time_text};
+use crate::deliberation::allow;
+use crate::deliberation::boards;
 use crate::deliberation::decisions::{self, DecisionView, ProgressRequest};
 use crate::deliberation::matters::{self, StageRequest};
 use crate::deliberation::sessions::{self, ItemActionRequest, RaiseItem};
-use crate::deliberation::{allow, community_code};
 use crate::error::ApiError;
 use crate::pages::{Pages, Viewer, layout, page_number, page_offset, pager_for, urlencode};
 use crate::state::AppState;
@@ -23,8 +24,6 @@ use tongxin_core::access::Action;
 use tongxin_core::deliberation::decisions::DecisionStatus;
 use tongxin_core::deliberation::items::{ItemStatus, TOPIC_AREAS};
 use tongxin_core::deliberation::matters::Stage;
-use tongxin_store::deliberation::matters as store_matters;
-use tongxin_store::deliberation::sessions as store_sessions;
 use tongxin_store::now_millis;
 
 const DAY_MS: i64 = 86_400_000;
@@ -114,24 +113,14 @@ pub async fn my_deliberation(
         Err(e) => return crate::pages::error_page(&v, title, "/deliberation", &e),
     };
     let base = here;
-    let prefixes = v.actor.scope_prefixes(Action::ViewDeliberation);
-    let communities = tongxin_store::deliberation::communities_page(
-        &state.store,
-        &prefixes,
-        COMMUNITIES_PER_PAGE,
-        page_offset(page, COMMUNITIES_PER_PAGE),
-    )
-    .await
-    .map_err(ApiError::from);
-    let overdue = store_sessions::overdue_items_page(
-        &state.store,
-        &v.actor.scope_prefixes(Action::ManageDeliberation),
+    let (communities, overdue) = boards::my_communities(
+        &state,
+        &v.actor,
+        window(page, COMMUNITIES_PER_PAGE),
+        window(overdue_page, OVERDUE_PER_PAGE),
         now_millis(),
-        OVERDUE_PER_PAGE,
-        page_offset(overdue_page, OVERDUE_PER_PAGE),
     )
-    .await
-    .map_err(ApiError::from);
+    .await;
     let body = html! {
         h1 { (v.t("居民议事", "Residents' deliberation")) }
         p { a href="/councils" { (v.t("议事会、选举与表决 →", "Councils, elections and votes →")) } }
@@ -221,57 +210,28 @@ async fn render_community(
     q: &CommunityQuery,
     form_error: Option<&ApiError>,
 ) -> Result<Response, ApiError> {
-    let community = community_code("code", code)?;
-    allow(&v.actor, Action::ViewDeliberation, &community)?;
     let items_page = page_number("items_page", q.items_page.as_deref())?;
     let matters_page = page_number("matters_page", q.matters_page.as_deref())?;
     let decisions_page = page_number("decisions_page", q.decisions_page.as_deref())?;
     let minutes_page = page_number("minutes_page", q.minutes_page.as_deref())?;
-    let division = tongxin_store::territory::get_division(&state.store, &community)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     let now = now_millis();
-    let upcoming = store_sessions::list_sessions(
-        &state.store,
-        &community,
-        now - DAY_MS / 2,
-        now + 60 * DAY_MS,
-    )
-    .await?;
-    let (schedule, place, _) = sessions::schedule_of(state, &community).await?;
-    let store = &state.store;
-    let held = store_sessions::held_sessions_page(
-        store,
-        &community,
-        now,
-        MINUTES_PER_PAGE,
-        page_offset(minutes_page, MINUTES_PER_PAGE),
-    )
-    .await
-    .map_err(ApiError::from);
-    let items = store_sessions::items_page(
-        store,
-        &community,
-        ITEMS_PER_PAGE,
-        page_offset(items_page, ITEMS_PER_PAGE),
-    )
-    .await
-    .map_err(ApiError::from);
-    let matters = store_matters::matters_page(
-        store,
-        &community,
-        MATTERS_PER_PAGE,
-        page_offset(matters_page, MATTERS_PER_PAGE),
-    )
-    .await
-    .map_err(ApiError::from);
-    let tree = decisions::community_tree_page(
-        state,
-        &community,
-        DECISIONS_PER_PAGE,
-        page_offset(decisions_page, DECISIONS_PER_PAGE),
-    )
-    .await;
+    let windows = boards::BoardWindows {
+        minutes: window(minutes_page, MINUTES_PER_PAGE),
+        items: window(items_page, ITEMS_PER_PAGE),
+        matters: window(matters_page, MATTERS_PER_PAGE),
+        decisions: window(decisions_page, DECISIONS_PER_PAGE),
+    };
+    let boards::Board {
+        community,
+        division,
+        upcoming,
+        schedule,
+        place,
+        held,
+        items,
+        matters,
+        decisions: tree,
+    } = boards::community_board(state, &v.actor, code, windows, now).await?;
     let join = allow(&v.actor, Action::JoinDeliberation, &community).is_ok();
     let upcoming_future: Vec<_> = upcoming
         .iter()
@@ -871,4 +831,11 @@ fn decision_status(v: &Viewer, code: &str) -> String {
     DecisionStatus::parse(code)
         .map(|s| v.t(s.name_zh(), s.name_en()).to_string())
         .unwrap_or_else(|| code.to_string())
+}
+
+fn window(page: u64, per_page: u64) -> boards::Window {
+    boards::Window {
+        limit: per_page,
+        offset: page_offset(page, per_page),
+    }
 }

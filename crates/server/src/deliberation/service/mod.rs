@@ -4,6 +4,7 @@
 //! writes its audit record in its transaction.
 
 pub mod ballots;
+pub mod boards;
 pub mod councils;
 pub mod decisions;
 pub mod matters;
