@@ -1302,7 +1302,7 @@ pub async fn vote_submit(
         } else {
             parse_choice(&get("choice").unwrap_or_default()).map(|c| vec![c.option_no()])
         };
-        cast_vote(&state, &v.actor, &v.ctx(), &b, marks).await?;
+        cast_vote(&state, &v.ctx(), &b, marks).await?;
         Ok::<i64, ApiError>(c.id)
     }
     .await;

@@ -430,9 +430,7 @@ pub async fn raise_submit(
             session_id: None,
             case_id: None,
         };
-        sessions::raise(&state, &v.actor, &v.ctx(), req)
-            .await
-            .map(|_| ())
+        sessions::raise(&state, &v.ctx(), req).await.map(|_| ())
     };
     match result {
         Ok(()) => go(&here, &v),
@@ -566,7 +564,7 @@ pub async fn item_submit(
         verdict: form.verdict,
         ..Default::default()
     };
-    match sessions::act_on_item(&state, &v.actor, &v.ctx(), id, req).await {
+    match sessions::act_on_item(&state, &v.ctx(), id, req).await {
         Ok(_) => go(&here, &v),
         Err(e) => render_item(&state, &v, id, &Notice::default(), Some(&e)).await,
     }
@@ -676,7 +674,7 @@ pub async fn stage_submit(
         against: form.against,
         abstaining: form.abstaining,
     };
-    match matters::record_stage(&state, &v.actor, &v.ctx(), id, req).await {
+    match matters::record_stage(&state, &v.ctx(), id, req).await {
         Ok(Some(o)) if !o.passed => {
             let e = ApiError::conflict(format!(
                 "{} — {}",
@@ -786,7 +784,7 @@ pub async fn progress_submit(
             status: None,
             note: form.note,
         };
-        decisions::add_progress(&state, &v.actor, &v.ctx(), id, req).await
+        decisions::add_progress(&state, &v.ctx(), id, req).await
     };
     match result {
         Ok(()) => go(&here, &v),
@@ -818,7 +816,7 @@ pub async fn rate_submit(
             "表单已过期，请重试 / the form expired, retry",
         ))
     } else {
-        decisions::rate(&state, &v.actor, &v.ctx(), id, &form.verdict).await
+        decisions::rate(&state, &v.ctx(), id, &form.verdict).await
     };
     match result {
         Ok(()) => go(&here, &v),

@@ -176,12 +176,12 @@ pub struct ElectionView {
 
 pub(crate) async fn create_ballot(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     row: &BallotRow,
     options: &[OptionRow],
     electors: &[Elector],
 ) -> ApiResult<i64> {
+    let actor = &ctx.actor;
     let mut tx = state.store.begin().await?;
     let id = store::insert_ballot(&mut tx, row).await?;
     let options: Vec<OptionRow> = options
@@ -356,11 +356,11 @@ pub struct VoteReceipt {
 /// Casts a vote through every check; the API and the voting page both call this.
 pub async fn cast_vote(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     b: &BallotRow,
     marks: Result<Vec<i64>, Refusal>,
 ) -> ApiResult<VoteReceipt> {
+    let actor = &ctx.actor;
     authorize(actor, Action::Vote, Target::Node(&b.community_code))?;
     let now = now_millis();
     if b.status == BallotStatus::Published {
@@ -420,12 +420,8 @@ pub fn election_marks(
     check_marks(ticked, &known, b.seats as u32)
 }
 
-pub(crate) async fn close(
-    state: &AppState,
-    actor: &Actor,
-    ctx: &Context,
-    b: &BallotRow,
-) -> ApiResult<()> {
+pub(crate) async fn close(state: &AppState, ctx: &Context, b: &BallotRow) -> ApiResult<()> {
+    let actor = &ctx.actor;
     let now = now_millis();
     if b.status == BallotStatus::Published || now >= b.closes_at {
         return Err(ApiError::conflict(
@@ -669,14 +665,14 @@ pub async fn post_election_vote(
     let (b, _) = ballot_for(state, actor, id, ELECTION, Action::ViewDeliberation).await?;
     let options = store::options(&state.store, id).await?;
     let marks = election_marks(&b, &options, &req.candidates);
-    let receipt = cast_vote(state, actor, ctx, &b, marks).await?;
+    let receipt = cast_vote(state, ctx, &b, marks).await?;
     Ok(receipt)
 }
 
 pub async fn close_election(state: &AppState, ctx: &Context, id: i64) -> ApiResult<ElectionView> {
     let actor = &ctx.actor;
     let (b, c) = ballot_for(state, actor, id, ELECTION, Action::ManageDeliberation).await?;
-    close(state, actor, ctx, &b).await?;
+    close(state, ctx, &b).await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -756,7 +752,7 @@ pub async fn post_motion_vote(
     let actor = &ctx.actor;
     let (b, _) = ballot_for(state, actor, id, MOTION, Action::ViewDeliberation).await?;
     let marks = parse_choice(&req.choice).map(|c| vec![c.option_no()]);
-    let receipt = cast_vote(state, actor, ctx, &b, marks).await?;
+    let receipt = cast_vote(state, ctx, &b, marks).await?;
     Ok(receipt)
 }
 
@@ -837,7 +833,7 @@ pub async fn close_motion(state: &AppState, ctx: &Context, id: i64) -> ApiResult
             "举手表决在记录票数时结束 / a show of hands closes when its counts are recorded",
         ));
     }
-    close(state, actor, ctx, &b).await?;
+    close(state, ctx, &b).await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -942,7 +938,7 @@ pub async fn post_election(
             valid_to: i64::MAX,
         })
         .collect();
-    let id = create_ballot(state, actor, ctx, &row, &options, &electors).await?;
+    let id = create_ballot(state, ctx, &row, &options, &electors).await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -1043,7 +1039,7 @@ pub async fn post_motion(
             party_member: 0,
         })
         .collect();
-    let id = create_ballot(state, actor, ctx, &row, &options, &electors).await?;
+    let id = create_ballot(state, ctx, &row, &options, &electors).await?;
     let b = store::get_ballot(&state.store, id)
         .await?
         .ok_or_else(ApiError::not_found)?;

@@ -313,11 +313,11 @@ pub struct ProgressRequest {
 /// Adds a dated progress entry: the one engine for the API and the pages.
 pub async fn add_progress(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     id: i64,
     req: ProgressRequest,
 ) -> ApiResult<()> {
+    let actor = &ctx.actor;
     let d = decision_in_reach(state, actor, id, Action::ManageDeliberation).await?;
     let current = d.status;
     if current.is_final() {
@@ -412,13 +412,8 @@ pub struct RateRequest {
 }
 
 /// A resident's verdict on a completed decision, once each.
-pub async fn rate(
-    state: &AppState,
-    actor: &Actor,
-    ctx: &Context,
-    id: i64,
-    verdict: &str,
-) -> ApiResult<()> {
+pub async fn rate(state: &AppState, ctx: &Context, id: i64, verdict: &str) -> ApiResult<()> {
+    let actor = &ctx.actor;
     let d = decision_in_reach(state, actor, id, Action::JoinDeliberation).await?;
     let (s, u) = match verdict {
         "satisfied" => (1, 0),
@@ -499,7 +494,7 @@ pub async fn post_progress(
     req: ProgressRequest,
 ) -> ApiResult<DecisionDetail> {
     let actor = &ctx.actor;
-    add_progress(state, actor, ctx, id, req).await?;
+    add_progress(state, ctx, id, req).await?;
     detail(state, actor, id).await
 }
 
@@ -613,6 +608,6 @@ pub async fn post_rating(
     req: RateRequest,
 ) -> ApiResult<DecisionDetail> {
     let actor = &ctx.actor;
-    rate(state, actor, ctx, id, &req.verdict).await?;
+    rate(state, ctx, id, &req.verdict).await?;
     detail(state, actor, id).await
 }

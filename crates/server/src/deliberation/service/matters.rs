@@ -131,12 +131,8 @@ pub struct NewMatter {
 }
 
 /// Opens a matter with its proposal stage; returns its id.
-pub async fn create(
-    state: &AppState,
-    actor: &Actor,
-    ctx: &Context,
-    req: NewMatter,
-) -> ApiResult<i64> {
+pub async fn create(state: &AppState, ctx: &Context, req: NewMatter) -> ApiResult<i64> {
+    let actor = &ctx.actor;
     let community = community_code("community_code", &req.community_code)?;
     allow(actor, Action::ManageDeliberation, &community)?;
     let title = required_text("title", &req.title, 100)?;
@@ -283,11 +279,11 @@ pub(crate) fn refusal(e: StageRefusal) -> ApiError {
 /// Records the next stage of a matter: the one engine for the API and the pages.
 pub async fn record_stage(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     id: i64,
     req: StageRequest,
 ) -> ApiResult<Option<MeetingOutcome>> {
+    let actor = &ctx.actor;
     let matter = matter_in_reach(state, actor, id, Action::ManageDeliberation).await?;
     let stage = Stage::parse(&req.stage).ok_or_else(|| {
         ApiError::field(
@@ -423,8 +419,7 @@ pub async fn post_matter(
     ctx: &Context,
     req: NewMatter,
 ) -> ApiResult<MatterDetail> {
-    let actor = &ctx.actor;
-    let id = create(state, actor, ctx, req).await?;
+    let id = create(state, ctx, req).await?;
     detail(state, id, None).await
 }
 
@@ -451,7 +446,6 @@ pub async fn post_stage(
     id: i64,
     req: StageRequest,
 ) -> ApiResult<MatterDetail> {
-    let actor = &ctx.actor;
-    let outcome = record_stage(state, actor, ctx, id, req).await?;
+    let outcome = record_stage(state, ctx, id, req).await?;
     detail(state, id, outcome).await
 }

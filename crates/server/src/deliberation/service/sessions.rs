@@ -367,12 +367,8 @@ pub(crate) fn source_of(actor: &Actor, from_case: bool) -> &'static str {
 }
 
 /// Raises an item (residents online, grid workers, staff, or a linked case).
-pub async fn raise(
-    state: &AppState,
-    actor: &Actor,
-    ctx: &Context,
-    req: RaiseItem,
-) -> ApiResult<ItemRow> {
+pub async fn raise(state: &AppState, ctx: &Context, req: RaiseItem) -> ApiResult<ItemRow> {
+    let actor = &ctx.actor;
     let community = community_code("community_code", &req.community_code)?;
     allow(actor, Action::JoinDeliberation, &community)?;
     let protector = &state.config.protector;
@@ -605,11 +601,11 @@ pub struct ItemActionRequest {
 /// Takes one action on an item: the one engine for the API and the pages.
 pub async fn act_on_item(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     id: i64,
     req: ItemActionRequest,
 ) -> ApiResult<ItemRow> {
+    let actor = &ctx.actor;
     let action = ItemAction::parse(&req.action).ok_or_else(|| {
         ApiError::field(
             "action",
@@ -649,7 +645,7 @@ pub async fn act_on_item(
     if action == ItemAction::Refer
         && let Some(category) = &req.case_category
     {
-        referred_case = Some(open_case(state, actor, ctx, &before, category, &req).await?);
+        referred_case = Some(open_case(state, ctx, &before, category, &req).await?);
     }
     let mut events = vec![event(
         actor,
@@ -812,7 +808,6 @@ pub(crate) fn rating_counts(req: &ItemActionRequest) -> ApiResult<(i64, i64)> {
 /// A referred item carried out in the closed loop: a case on the channel `meeting`.
 pub(crate) async fn open_case(
     state: &AppState,
-    actor: &Actor,
     ctx: &Context,
     item: &ItemRow,
     category: &str,
@@ -830,7 +825,7 @@ pub(crate) async fn open_case(
     );
     let case = crate::cases::report(
         state,
-        &crate::context::Context::new(actor.clone(), ctx.request_id.clone()),
+        ctx,
         NewCaseRequest {
             category: category.into(),
             description: description.chars().take(4_000).collect(),
@@ -1044,8 +1039,7 @@ pub async fn record_session(
 }
 
 pub async fn post_item(state: &AppState, ctx: &Context, req: RaiseItem) -> ApiResult<ItemView> {
-    let actor = &ctx.actor;
-    let item = raise(state, actor, ctx, req).await?;
+    let item = raise(state, ctx, req).await?;
     Ok(item.into())
 }
 
@@ -1123,7 +1117,7 @@ pub async fn post_item_action(
     req: ItemActionRequest,
 ) -> ApiResult<ItemDetail> {
     let actor = &ctx.actor;
-    let item = act_on_item(state, actor, ctx, id, req).await?;
+    let item = act_on_item(state, ctx, id, req).await?;
     item_detail(state, actor, item).await
 }
 
