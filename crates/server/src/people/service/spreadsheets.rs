@@ -1162,6 +1162,26 @@ pub struct ExportQuery {
 }
 
 /// The residents' register as a file, masked unless `unmasked` and permitted; audited.
+/// The scope of an export: the node asked for (which the actor must see, and for plain
+/// numbers reveal) or all the actor may export.
+fn export_reach(
+    actor: &Actor,
+    view: Action,
+    unmasked: bool,
+    within: Option<&str>,
+) -> ApiResult<Vec<String>> {
+    let action = if unmasked {
+        Action::RevealPersonalData
+    } else {
+        view
+    };
+    if let Some(w) = within {
+        authorize(actor, view, Target::Node(w))?;
+        authorize(actor, action, Target::Node(w))?;
+    }
+    reach_within(actor, action, within)
+}
+
 async fn export_resident_register(
     state: &AppState,
     ctx: &Context,
@@ -1170,16 +1190,7 @@ async fn export_resident_register(
     let actor = &ctx.actor;
     let format = parse_format(q.format.as_deref())?;
     let unmasked = q.unmasked.unwrap_or(false);
-    let action = if unmasked {
-        Action::RevealPersonalData
-    } else {
-        Action::ViewPeople
-    };
-    if let Some(w) = &q.within {
-        authorize(actor, Action::ViewPeople, Target::Node(w))?;
-        authorize(actor, action, Target::Node(w))?;
-    }
-    let prefixes = reach_within(actor, action, q.within.as_deref())?;
+    let prefixes = export_reach(actor, Action::ViewPeople, unmasked, q.within.as_deref())?;
     let d = export_residents(state, prefixes.clone(), unmasked, format).await?;
     let mut tx = state.store.begin().await?;
     audit::record(
@@ -1218,16 +1229,8 @@ pub async fn export_register(
         "buildings" | "organisations" => {
             let format = parse_format(q.format.as_deref())?;
             let unmasked = q.unmasked.unwrap_or(false) && kind == "organisations";
-            let action = if unmasked {
-                Action::RevealPersonalData
-            } else {
-                Action::ViewTerritory
-            };
-            if let Some(w) = &q.within {
-                authorize(actor, Action::ViewTerritory, Target::Node(w))?;
-                authorize(actor, action, Target::Node(w))?;
-            }
-            let prefixes = reach_within(actor, action, q.within.as_deref())?;
+            let prefixes =
+                export_reach(actor, Action::ViewTerritory, unmasked, q.within.as_deref())?;
             let d = if kind == "buildings" {
                 export_buildings(state, &prefixes, format).await?
             } else {
